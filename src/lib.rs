@@ -1,0 +1,23 @@
+//! mdca — a client for the Microsoft Defender for Cloud Apps (MDCA, formerly MCAS) REST API.
+//!
+//! The library authenticates (legacy API token, application context, or a pre-acquired bearer token),
+//! paces itself under the tenant's 30 requests/minute throttle, retries transient faults, streams
+//! list results page by page with constant memory, and explains every error (HTTP status, the server's
+//! `correlation_id`, and a hint for known causes such as the Files API refusing app-context tokens).
+//!
+//! See `docs/architecture.md` for the layout and the contracts between modules, and the
+//! specification (`spec §N` in comments) for the API facts each rule comes from.
+
+pub mod actions;
+pub mod auth;
+pub mod cancel;
+pub mod client;
+pub mod config;
+pub mod entity;
+pub mod error;
+pub mod filter;
+pub(crate) mod http;
+pub(crate) mod limiter;
+pub mod pager;
+pub mod runtime;
+pub mod secret;

@@ -1,0 +1,1 @@
+//! Filter evaluation (spec §5.2).

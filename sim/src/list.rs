@@ -1,0 +1,1 @@
+//! List semantics (spec §4, §14 rules 10-16).

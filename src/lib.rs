@@ -19,5 +19,6 @@ pub mod filter;
 pub(crate) mod http;
 pub(crate) mod limiter;
 pub mod pager;
+pub mod params;
 pub mod runtime;
 pub mod secret;

@@ -15,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod entity;
 pub mod error;
+pub mod ffi;
 pub mod filter;
 pub(crate) mod http;
 pub(crate) mod limiter;

@@ -1,0 +1,273 @@
+//! Queries: a list of one entity, stepped page by page, with progress and cancellation from any thread.
+
+use std::os::raw::c_char;
+use std::sync::{Arc, Mutex, TryLockError};
+
+use crate::entity::EntityKind;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi::boundary;
+use crate::ffi::client::{client_arg, mdca_client};
+use crate::ffi::handle::{self, Entry, HandleType, QUERY_TAG};
+use crate::ffi::status::mdca_status;
+use crate::ffi::strings::{check_out, give_string, parse_json, read_opt_str, read_str};
+use crate::pager::{CancelHandle, Pager, Progress, ProgressHandle, QueryRequest};
+
+/// One list query over one entity, stepped page by page. Opaque: created by `mdca_query_new`, freed by
+/// `mdca_query_free`.
+///
+/// Thread safety: a query is used by one thread at a time (`mdca_query_next_page` from a second thread
+/// while the first is still inside it fails with `MDCA_STATUS_INVALID_ARGUMENT`, it is never undefined
+/// behaviour); `mdca_query_cancel`, `mdca_query_progress` and `mdca_query_free` may be called from any
+/// thread at any time.
+pub struct mdca_query {
+    _opaque: [u8; 0],
+}
+
+/// How far a query has got. Filled by `mdca_query_progress`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct mdca_progress {
+    /// Records delivered so far (after de-duplication).
+    pub records: u64,
+    /// Pages delivered so far.
+    pub pages: u64,
+    /// The server's approximate total of matching records (meaningful only when `total_known`).
+    pub total: u64,
+    /// Whether the server has reported a total yet.
+    pub total_known: bool,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests that were retries after a transient fault or a 429.
+    pub retries: u64,
+    /// Milliseconds spent waiting on the tenant's throttle (pacing and 429 pauses).
+    pub throttle_wait_ms: u64,
+    /// Records dropped because a previous page already delivered the same `_id`.
+    pub duplicates_dropped: u64,
+    /// Whether the query has delivered its last page.
+    pub done: bool,
+}
+
+impl From<&Progress> for mdca_progress {
+    fn from(p: &Progress) -> mdca_progress {
+        mdca_progress {
+            records: p.records,
+            pages: p.pages,
+            total: p.total.unwrap_or(0),
+            total_known: p.total.is_some(),
+            requests: p.requests,
+            retries: p.retries,
+            throttle_wait_ms: u64::try_from(p.throttle_wait.as_millis()).unwrap_or(u64::MAX),
+            duplicates_dropped: p.duplicates_dropped,
+            done: p.done,
+        }
+    }
+}
+
+pub(crate) struct QueryObject {
+    pager: Mutex<Pager>,
+    cancel: CancelHandle,
+    /// Reads the pager's counters without its lock, so progress is live while a page is being fetched.
+    progress: ProgressHandle,
+}
+
+impl HandleType for QueryObject {
+    const TAG: usize = QUERY_TAG;
+    const C_NAME: &'static str = "mdca_query";
+
+    fn into_entry(object: Arc<Self>) -> Entry {
+        Entry::Query(object)
+    }
+
+    fn from_entry(entry: &Entry) -> Option<Arc<Self>> {
+        match entry {
+            Entry::Query(q) => Some(Arc::clone(q)),
+            _ => None,
+        }
+    }
+}
+
+fn query_arg(query: *const mdca_query) -> Result<Arc<QueryObject>> {
+    handle::get::<QueryObject>(query as usize, "query")
+}
+
+/// Creates a query over `entity` — one of `"activities"`, `"alerts"`, `"files"`, `"entities"`,
+/// `"subnets"` (singular forms and any case accepted) — described by `request_json`, a QueryRequest
+/// JSON object (NULL means `{}`): `{"filters": {…raw MDCA filters…}, "sort_field": "…",
+/// "sort_direction": "asc"|"desc", "page_size": 100, "first": N, "skip": N, "all": true, "scan": bool}`.
+/// Without `all` or `first` the query returns one page. The request is validated here; nothing is sent
+/// until `mdca_query_next_page`.
+///
+/// On success `*out` receives a new query handle owned by the caller, to be freed with
+/// `mdca_query_free` (also when the query ended with an error); written only on success. The query does
+/// not borrow the client handle: freeing the client first is allowed.
+///
+/// Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER` (`client`, `entity` or `out` is NULL);
+/// `MDCA_STATUS_INVALID_HANDLE` (`client` freed or not a client); `MDCA_STATUS_INVALID_UTF8`;
+/// `MDCA_STATUS_INVALID_JSON`; `MDCA_STATUS_INVALID_ARGUMENT` (request of the wrong shape);
+/// `MDCA_STATUS_UNKNOWN_ENTITY`; `MDCA_STATUS_INVALID_FILTER`; `MDCA_STATUS_UNSUPPORTED`.
+///
+/// Thread safety: callable from any thread, concurrently with other calls on the same client.
+///
+/// # Safety
+///
+/// `entity` and `request_json` must be NULL or NUL-terminated strings; `out` must be NULL or valid for
+/// writes.
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_new(
+    client: *const mdca_client,
+    entity: *const c_char,
+    request_json: *const c_char,
+    out: *mut *mut mdca_query,
+) -> mdca_status {
+    boundary::run("mdca_query_new", || {
+        let client = client_arg(client)?;
+        let entity = read_str(entity, "entity")?;
+        let request = read_opt_str(request_json, "request_json")?;
+        check_out(out, "out")?;
+        let kind = EntityKind::from_name(entity)?;
+        let request: QueryRequest = match request.filter(|text| !text.trim().is_empty()) {
+            Some(text) => parse_json(text, "request_json", "a query request object")?,
+            None => QueryRequest::default(),
+        };
+        let pager = client.client.query(kind, request)?;
+        let id = handle::insert(Arc::new(QueryObject {
+            cancel: pager.cancel_handle(),
+            progress: pager.progress_handle(),
+            pager: Mutex::new(pager),
+        }));
+        *out = id as *mut mdca_query;
+        Ok(mdca_status::Ok)
+    })
+}
+
+/// Fetches the next page of the query (waiting on the tenant's throttle, retrying transient faults).
+///
+/// Returns `MDCA_STATUS_OK` with `*out_json` set to a NUL-terminated UTF-8 JSON array of the page's
+/// records exactly as the server sent them, and `*out_len` to its length in bytes (without the NUL). The
+/// string is owned by the caller and must be freed with `mdca_string_free`. A page may be `[]` only if
+/// the server sent an empty page that still said more data follows.
+///
+/// Returns `MDCA_STATUS_DONE` (outputs untouched, not an error) when the query has no more pages; every
+/// later call returns `MDCA_STATUS_DONE` again.
+///
+/// Errors (outputs untouched, detail in `mdca_last_error`): `MDCA_STATUS_NULL_POINTER`,
+/// `MDCA_STATUS_INVALID_HANDLE`, `MDCA_STATUS_CANCELLED` (after `mdca_query_cancel`, also when called
+/// from another thread while this call waits), `MDCA_STATUS_INVALID_ARGUMENT` (another thread is inside
+/// `mdca_query_next_page` on this query), any authentication, server or transport status (for example
+/// `MDCA_STATUS_FILES_NEED_LEGACY_TOKEN` for files with an application token).
+///
+/// Thread safety: one thread at a time per query (a concurrent call is detected and refused); may block
+/// for as long as the throttle, retries and request timeouts require, and returns promptly when the query
+/// is cancelled.
+///
+/// # Safety
+///
+/// `out_json` and `out_len` must be NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_next_page(
+    query: *mut mdca_query,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> mdca_status {
+    boundary::run("mdca_query_next_page", || {
+        let object = query_arg(query)?;
+        check_out(out_json, "out_json")?;
+        check_out(out_len, "out_len")?;
+        let mut pager = match object.pager.try_lock() {
+            Ok(pager) => pager,
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::invalid_argument(
+                    "mdca_query_next_page: another thread is already fetching a page of this query",
+                )
+                .with_hint(
+                    "use a query from one thread at a time (only mdca_query_cancel, \
+                     mdca_query_progress and mdca_query_free may be called concurrently)",
+                ))
+            }
+            Err(TryLockError::Poisoned(_)) => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "this query is unusable after an earlier panic inside mdca",
+                )
+                .with_hint("free the query and create a new one; please report the panic"))
+            }
+        };
+        match crate::runtime::try_runtime()?.block_on(pager.next_page())? {
+            Some(page) => {
+                give_string(page.to_json_array(), out_json, out_len)?;
+                Ok(mdca_status::Ok)
+            }
+            None => Ok(mdca_status::Done),
+        }
+    })
+}
+
+/// Writes the query's progress into `*out`: records, pages, approximate total, requests, retries,
+/// throttle wait, duplicates dropped, done. The values are live: reading them while another thread is
+/// inside `mdca_query_next_page` shows the pull moving. `*out` is written only on success.
+///
+/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+///
+/// Thread safety: callable from any thread at any time; never blocks on a running page fetch.
+///
+/// # Safety
+///
+/// `out` must be NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_progress(
+    query: *const mdca_query,
+    out: *mut mdca_progress,
+) -> mdca_status {
+    boundary::run("mdca_query_progress", || {
+        let object = query_arg(query)?;
+        check_out(out, "out")?;
+        *out = mdca_progress::from(&object.progress.progress());
+        Ok(mdca_status::Ok)
+    })
+}
+
+/// Cancels the query: a `mdca_query_next_page` running on another thread returns
+/// `MDCA_STATUS_CANCELLED` promptly (within moments, not after the request timeout), and so does every
+/// later call. Idempotent. The query must still be freed with `mdca_query_free`.
+///
+/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+///
+/// Thread safety: callable from any thread at any time, including while another thread is inside
+/// `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C handler).
+///
+/// # Safety
+///
+/// Any pointer value is accepted (it is never dereferenced).
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_cancel(query: *const mdca_query) -> mdca_status {
+    boundary::run("mdca_query_cancel", || {
+        query_arg(query)?.cancel.cancel();
+        Ok(mdca_status::Ok)
+    })
+}
+
+/// Frees a query. The handle is invalid afterwards; later uses (and a second free) return
+/// `MDCA_STATUS_INVALID_HANDLE`. If another thread is inside `mdca_query_next_page` on it, that call is
+/// cancelled (it returns `MDCA_STATUS_CANCELLED`) and the memory is released when it returns.
+///
+/// NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
+///
+/// Returns `MDCA_STATUS_OK` or `MDCA_STATUS_INVALID_HANDLE` (already freed, not a query, or foreign).
+///
+/// Thread safety: callable from any thread.
+///
+/// # Safety
+///
+/// Any pointer value is accepted (it is never dereferenced).
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_free(query: *mut mdca_query) -> mdca_status {
+    if query.is_null() {
+        return mdca_status::Ok;
+    }
+    boundary::run("mdca_query_free", || {
+        let object = handle::remove::<QueryObject>(query as usize, "query")?;
+        object.cancel.cancel();
+        drop(object);
+        Ok(mdca_status::Ok)
+    })
+}

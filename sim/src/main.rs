@@ -1,1 +1,253 @@
-fn main() {}
+//! `mdca-sim`: run the MDCA API simulator on loopback for script development and tests.
+//!
+//! Logs go to stderr; once the server listens, one JSON line with the URL and credentials is
+//! printed on stdout so that test harnesses can start it with `--port 0` and read where it is.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use mdca_sim::data::DataConfig;
+use mdca_sim::{FaultSpec, SimConfig, ThrottleConfig};
+use tracing_subscriber::EnvFilter;
+
+/// A loopback simulator of the Microsoft Defender for Cloud Apps (MDCA) REST API.
+///
+/// Serves /api/v1/... and /cas/api/v1/... (activities, alerts, files, entities, subnet) for
+/// tenant 0 at the root and for every tenant i at /t/tenant<i>/; a fake Entra ID token endpoint
+/// at /<entra-tenant-id>/oauth2/token and /<entra-tenant-id>/oauth2/v2.0/token; and a control
+/// endpoint at /_sim/ (faults, stats, settings, inserts, credentials). Tokens and app secrets are
+/// derived from --seed, so they stay the same between runs.
+#[derive(Debug, Parser)]
+#[command(name = "mdca-sim", version, about, long_about)]
+struct Cli {
+    /// Address to listen on. Anything but loopback exposes test credentials to the network.
+    #[arg(long, default_value = "127.0.0.1", env = "MDCA_SIM_BIND")]
+    bind: IpAddr,
+
+    /// Port to listen on; 0 picks a free one (read the URL from the JSON line on stdout).
+    #[arg(long, default_value_t = 8765, env = "MDCA_SIM_PORT")]
+    port: u16,
+
+    /// Seed of the generated data and of every token, app id and secret.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+
+    /// Number of activities per tenant.
+    #[arg(long, default_value_t = DataConfig::default().activities)]
+    activities: u64,
+
+    /// Number of alerts per tenant.
+    #[arg(long, default_value_t = DataConfig::default().alerts)]
+    alerts: u64,
+
+    /// Number of files per tenant.
+    #[arg(long, default_value_t = DataConfig::default().files)]
+    files: u64,
+
+    /// Number of entities (users and accounts) per tenant.
+    #[arg(long, default_value_t = DataConfig::default().entities)]
+    entities: u64,
+
+    /// Number of subnets (IP address ranges) per tenant.
+    #[arg(long, default_value_t = DataConfig::default().subnets)]
+    subnets: u64,
+
+    /// Number of tenants; tenant i is served at /t/tenant<i>/, tenant 0 also at the root.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    tenants: u32,
+
+    /// Requests admitted per tenant per throttle window (spec: 30 per minute); 0 turns
+    /// throttling off. Excess requests get 429 TOO MANY REQUESTS.
+    #[arg(long, default_value_t = 30)]
+    throttle_requests: u32,
+
+    /// Length of the sliding throttle window in milliseconds.
+    #[arg(long, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
+    throttle_window_ms: u64,
+
+    /// Send 429 answers without a Retry-After header (the wait is still in the JSON message).
+    #[arg(long)]
+    no_retry_after: bool,
+
+    /// Lifetime of bearer tokens issued by the fake identity endpoint, in seconds.
+    #[arg(long, default_value_t = 3599)]
+    token_lifetime_secs: u64,
+
+    /// Make activity totals approximate (off by a few), as the real service may answer.
+    #[arg(long)]
+    approximate_total: bool,
+
+    /// Arm a fault at start (repeatable): status=<500|502|503|504>, reset, truncate,
+    /// stall=<ms> or expire_token, with optional count=<n> (default 1) and route=<name>,
+    /// e.g. `--fault status=503,count=3,route=files.list`. Route names: activities.list,
+    /// activities.fetch, activities.feedback, alerts.list, alerts.fetch, alerts.close_benign,
+    /// alerts.close_false_positive, alerts.close_true_positive, alerts.read, alerts.unread,
+    /// alerts.dismiss, alerts.resolve, files.list, files.fetch, entities.list, entities.fetch,
+    /// entities.tree, subnets.list, subnets.fetch, subnets.create, subnets.update,
+    /// subnets.delete, oauth2.token; a group such as `files`; a prefix such as `alerts.close*`.
+    #[arg(long = "fault", value_name = "SPEC", value_parser = FaultSpec::parse)]
+    faults: Vec<FaultSpec>,
+
+    /// The simulator's "now" in epoch milliseconds (record dates are generated before it);
+    /// default: the current time rounded down to the minute.
+    #[arg(long)]
+    now_ms: Option<i64>,
+
+    /// Log filter (tracing EnvFilter syntax), e.g. `info`, `mdca_sim=debug`, `warn`.
+    /// Request lines are logged at info under the target `mdca_sim::request`.
+    #[arg(long, default_value = "info", env = "MDCA_SIM_LOG")]
+    log: String,
+}
+
+impl Cli {
+    fn config(&self) -> SimConfig {
+        let defaults = DataConfig::default();
+        SimConfig {
+            bind: SocketAddr::new(self.bind, self.port),
+            data: DataConfig {
+                seed: self.seed,
+                activities: self.activities,
+                alerts: self.alerts,
+                files: self.files,
+                entities: self.entities,
+                subnets: self.subnets,
+                now_ms: self.now_ms.unwrap_or(defaults.now_ms),
+                approximate_total: self.approximate_total,
+            },
+            tenants: self.tenants,
+            throttle: ThrottleConfig {
+                requests: self.throttle_requests,
+                window: Duration::from_millis(self.throttle_window_ms),
+                retry_after_header: !self.no_retry_after,
+            },
+            token_lifetime: Duration::from_secs(self.token_lifetime_secs),
+            faults: self.faults.clone(),
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match EnvFilter::try_new(&cli.log) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("mdca-sim: invalid --log filter `{}`: {e}", cli.log);
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let cfg = cli.config();
+    let started = std::time::Instant::now();
+    let sim = match mdca_sim::start(cfg).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("mdca-sim: cannot listen on {}:{}: {e}", cli.bind, cli.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    announce(&sim, &cli, started.elapsed());
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("mdca-sim: cannot wait for Ctrl+C: {e}");
+    }
+    tracing::info!("stopping");
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Logs what a user needs to start scripting, and prints the same as one JSON line on stdout.
+fn announce(sim: &mdca_sim::Simulator, cli: &Cli, took: Duration) {
+    let url = sim.url();
+    let (client_id, client_secret) = sim.app_credentials();
+    let (reader_id, reader_secret) = sim.reader_app_credentials();
+    let admin = sim.admin_token();
+    tracing::info!(
+        "MDCA simulator listening on {url} (ready in {} ms)",
+        took.as_millis()
+    );
+    tracing::info!(
+        "data per tenant: {} activities, {} alerts, {} files, {} entities, {} subnets; seed {}; {} tenant(s)",
+        cli.activities, cli.alerts, cli.files, cli.entities, cli.subnets, cli.seed, cli.tenants
+    );
+    let throttle = sim.throttle();
+    if throttle.requests == 0 {
+        tracing::info!("throttling off");
+    } else {
+        tracing::info!(
+            "throttle: {} requests per {} ms per tenant{}",
+            throttle.requests,
+            throttle.window.as_millis(),
+            if throttle.retry_after_header {
+                ""
+            } else {
+                " (no Retry-After header)"
+            }
+        );
+    }
+    tracing::info!("legacy API token (Global administrator): {admin}");
+    tracing::info!(
+        "legacy API token (Security operator):    {}",
+        sim.operator_token()
+    );
+    tracing::info!(
+        "legacy API token (Security reader):      {}",
+        sim.reader_token()
+    );
+    tracing::info!(
+        "Entra tenant id {}, authority host {}",
+        sim.entra_tenant_id(),
+        sim.authority_host()
+    );
+    tracing::info!(
+        "app (Investigation.manage, Settings.manage, Discovery.manage): client id {client_id}, secret {client_secret}"
+    );
+    tracing::info!("app (Investigation.read): client id {reader_id}, secret {reader_secret}");
+    for i in 1..sim.tenants() {
+        tracing::info!(
+            "tenant {i}: {} (admin token {}, Entra tenant id {})",
+            sim.tenant_url(i),
+            sim.tenant_admin_token(i),
+            sim.tenant_entra_id(i)
+        );
+    }
+    for f in sim.armed_faults() {
+        tracing::info!("armed fault: {f}");
+    }
+    tracing::info!(
+        "try: curl -s -H \"Authorization: Token {admin}\" -H \"Content-Type: application/json\" -d '{{\"limit\":3}}' {url}/api/v1/alerts/"
+    );
+    tracing::info!("control endpoint: {url}/_sim/ (faults, stats, settings, insert, credentials); Ctrl+C stops");
+
+    let tenants: Vec<serde_json::Value> = (0..sim.tenants())
+        .map(|i| {
+            serde_json::json!({
+                "url": if i == 0 { url.clone() } else { sim.tenant_url(i) },
+                "admin_token": sim.tenant_admin_token(i),
+                "entra_tenant_id": sim.tenant_entra_id(i),
+            })
+        })
+        .collect();
+    let ready = serde_json::json!({
+        "url": url,
+        "admin_token": admin,
+        "operator_token": sim.operator_token(),
+        "reader_token": sim.reader_token(),
+        "entra_tenant_id": sim.entra_tenant_id(),
+        "authority_host": sim.authority_host(),
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "reader_client_id": reader_id,
+        "reader_client_secret": reader_secret,
+        "tenants": tenants,
+    });
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{ready}");
+    let _ = out.flush();
+}

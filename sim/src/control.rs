@@ -1,0 +1,271 @@
+//! The control endpoint under `/_sim/` (no authentication: the simulator listens on loopback and
+//! this is a test tool). Control requests are neither throttled, faulted nor counted.
+//!
+//! | route | methods | what |
+//! | --- | --- | --- |
+//! | `/_sim/health` | GET | `{"status":"ok","url":…,"tenants":N}` |
+//! | `/_sim/faults` | GET, POST, DELETE | list, arm (one object, a list, or `{"faults":[…]}`), clear |
+//! | `/_sim/stats` | GET | the counters ([`crate::Stats`]) |
+//! | `/_sim/stats/reset` | POST | zero the counters |
+//! | `/_sim/insert` | POST | `{"entity":"activities","count":10,"tenant":0}`: new records at the head |
+//! | `/_sim/settings` | GET, POST | throttle, approximate totals, token lifetime |
+//! | `/_sim/throttle/reset` | POST | forget the requests counted in every tenant's window |
+//! | `/_sim/credentials` | GET | every tenant's URL, tokens and Entra id, and the app credentials |
+//! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use crate::auth::{legacy_token, Role};
+use crate::body;
+use crate::data::Entity;
+use crate::faults::FaultSpec;
+use crate::server::{json_response, not_found, Shared};
+
+fn bad(msg: impl Into<String>) -> Response {
+    json_response(StatusCode::BAD_REQUEST, &json!({"detail": msg.into()}))
+}
+
+fn ok(v: Value) -> Response {
+    json_response(StatusCode::OK, &v)
+}
+
+pub(crate) async fn handle(
+    shared: &Arc<Shared>,
+    method: &Method,
+    rest: &[String],
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let params = match body::read_params(parts.uri.query(), &parts.headers, body).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    match (rest.as_slice(), get, post) {
+        (["health"], true, _) => ok(json!({
+            "status": "ok",
+            "url": shared.base_url,
+            "tenants": shared.tenants.len(),
+        })),
+        (["faults"], true, _) => ok(json!({"faults": shared.faults.armed()})),
+        (["faults"], _, true) => arm_faults(shared, params),
+        (["faults"], _, _) if method == Method::DELETE => {
+            shared.faults.clear();
+            ok(json!({"faults": []}))
+        }
+        (["stats"], true, _) => ok(json!(shared.stats.snapshot())),
+        (["stats", "reset"], _, true) => {
+            shared.stats.reset();
+            ok(json!({"reset": true}))
+        }
+        (["stats"], _, _) if method == Method::DELETE => {
+            shared.stats.reset();
+            ok(json!({"reset": true}))
+        }
+        (["insert"], _, true) => insert(shared, &params),
+        (["settings"], true, _) => ok(settings(shared)),
+        (["settings"], _, true) => match apply_settings(shared, &params) {
+            Ok(()) => ok(settings(shared)),
+            Err(msg) => bad(msg),
+        },
+        (["throttle", "reset"], _, true) => {
+            for t in &shared.tenants {
+                t.window.clear();
+            }
+            ok(json!({"reset": true}))
+        }
+        (["credentials"], true, _) => ok(credentials(shared)),
+        (["apps"], _, true) => register_app(shared, &params),
+        _ => not_found(),
+    }
+}
+
+fn arm_faults(shared: &Shared, params: Map<String, Value>) -> Response {
+    let list = match params.get("faults") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(_) => return bad("`faults` must be a list of fault objects"),
+        None => vec![Value::Object(params)],
+    };
+    let mut specs = Vec::with_capacity(list.len());
+    for item in &list {
+        match FaultSpec::from_json(item) {
+            Ok(f) => specs.push(f),
+            Err(msg) => return bad(msg),
+        }
+    }
+    for f in specs {
+        tracing::info!(target: "mdca_sim::faults", "armed fault {f}");
+        shared.faults.arm(f);
+    }
+    ok(json!({"faults": shared.faults.armed()}))
+}
+
+fn tenant_index(shared: &Shared, params: &Map<String, Value>) -> Result<usize, Response> {
+    match params.get("tenant") {
+        None | Some(Value::Null) => Ok(0),
+        Some(v) => v
+            .as_u64()
+            .map(|t| t as usize)
+            .filter(|t| *t < shared.tenants.len())
+            .ok_or_else(|| {
+                bad(format!(
+                    "`tenant` must be an index below {}",
+                    shared.tenants.len()
+                ))
+            }),
+    }
+}
+
+fn insert(shared: &Shared, params: &Map<String, Value>) -> Response {
+    let Some(entity) = params
+        .get("entity")
+        .and_then(Value::as_str)
+        .and_then(Entity::from_path_segment)
+    else {
+        return bad("`entity` must be one of activities, alerts, files, entities, subnets");
+    };
+    let count = match params.get("count") {
+        None => 1,
+        Some(v) => match v.as_u64() {
+            Some(n) => n,
+            None => return bad("`count` must be a non-negative integer"),
+        },
+    };
+    let tenant = match tenant_index(shared, params) {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    let ds = &shared.tenants[tenant].dataset;
+    let result = ds.insert_head(entity, count);
+    ok(json!({
+        "entity": entity.name(),
+        "tenant": tenant,
+        "inserted": count,
+        "result": result,
+        "count": ds.count(entity),
+    }))
+}
+
+fn settings(shared: &Shared) -> Value {
+    let lifetime = shared.token_lifetime();
+    json!({
+        "throttle": shared.throttle(),
+        "approximate_total": shared.approximate_total(),
+        "token_lifetime_secs": lifetime.as_secs(),
+        "token_lifetime_ms": lifetime.as_millis() as u64,
+    })
+}
+
+/// Applies a partial settings object; nothing changes when any field is invalid.
+fn apply_settings(shared: &Shared, p: &Map<String, Value>) -> Result<(), String> {
+    let mut throttle = shared.throttle();
+    let nested = match p.get("throttle") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err("`throttle` must be an object".into()),
+    };
+    let pick = |nested_key: &str, flat_key: &str| {
+        nested
+            .get(nested_key)
+            .or_else(|| p.get(flat_key))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    if let Some(v) = pick("requests", "throttle_requests") {
+        throttle.requests = v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or("throttle `requests` must be a non-negative integer")?;
+    }
+    if let Some(v) = pick("window_ms", "throttle_window_ms") {
+        throttle.window = Duration::from_millis(
+            v.as_u64()
+                .filter(|n| *n > 0)
+                .ok_or("throttle `window_ms` must be a positive integer")?,
+        );
+    }
+    if let Some(v) = pick("retry_after_header", "retry_after_header") {
+        throttle.retry_after_header = v
+            .as_bool()
+            .ok_or("`retry_after_header` must be a boolean")?;
+    }
+    let approximate = match p.get("approximate_total") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_bool().ok_or("`approximate_total` must be a boolean")?),
+    };
+    let lifetime = match (p.get("token_lifetime_ms"), p.get("token_lifetime_secs")) {
+        (Some(v), _) if !v.is_null() => Some(Duration::from_millis(
+            v.as_u64()
+                .ok_or("`token_lifetime_ms` must be a non-negative integer")?,
+        )),
+        (_, Some(v)) if !v.is_null() => Some(Duration::from_secs(
+            v.as_u64()
+                .ok_or("`token_lifetime_secs` must be a non-negative integer")?,
+        )),
+        _ => None,
+    };
+    shared.set_throttle(throttle);
+    if let Some(on) = approximate {
+        shared.set_approximate_total(on);
+    }
+    if let Some(d) = lifetime {
+        shared.set_token_lifetime(d);
+    }
+    Ok(())
+}
+
+/// Everything a script needs to talk to the simulator (loopback only: these are test secrets).
+fn credentials(shared: &Shared) -> Value {
+    let seed = shared.keyring.seed();
+    let tenants: Vec<Value> = shared
+        .tenants
+        .iter()
+        .map(|t| {
+            json!({
+                "index": t.index,
+                "url": shared.tenant_url(t.index),
+                "entra_tenant_id": t.entra_id,
+                "admin_token": legacy_token(seed, t.index, Role::GlobalAdmin),
+                "operator_token": legacy_token(seed, t.index, Role::SecurityOperator),
+                "reader_token": legacy_token(seed, t.index, Role::SecurityReader),
+            })
+        })
+        .collect();
+    let app = |i: usize| {
+        let a = shared.keyring.app(i);
+        json!({"client_id": a.client_id, "client_secret": a.client_secret, "roles": a.roles})
+    };
+    json!({
+        "authority_host": shared.base_url,
+        "tenants": tenants,
+        "app": app(0),
+        "reader_app": app(1),
+    })
+}
+
+fn register_app(shared: &Shared, params: &Map<String, Value>) -> Response {
+    let roles = match params.get("roles") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| r.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    let Some(roles) = roles else {
+        return bad("`roles` must be a list of permission names, e.g. [\"Investigation.read\"]");
+    };
+    let app = shared.keyring.register_app(roles);
+    ok(json!({
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "roles": app.roles,
+    }))
+}

@@ -1,1 +1,949 @@
-//! (being written)
+//! Client options: the JSON shape the C ABI and CLI pass, the Rust builder, and API base URL normalisation.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
+
+/// The default identity authority (spec §3.2). Sovereign clouds and the simulator use another one.
+pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+
+/// The normalised API base of one tenant: always ends in `/api/` or `/cas/api/` (spec §1).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ApiBase {
+    url: Url,
+}
+
+impl ApiBase {
+    /// Accepts a portal URL with or without scheme (https assumed), with or without `/api`, `/api/v1`,
+    /// `/cas/api`, `/cas/api/v1`, trailing slashes or a `#/…` fragment; keeps any path prefix before
+    /// `/api` (the simulator serves extra tenants at `/t/<name>/`). `http://` only for loopback hosts.
+    pub fn parse(input: &str) -> Result<ApiBase> {
+        let url = parse_endpoint_url(input, "url")?;
+        let mut segments: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        if segments.len() >= 2
+            && segments[segments.len() - 1].eq_ignore_ascii_case("v1")
+            && segments[segments.len() - 2].eq_ignore_ascii_case("api")
+        {
+            segments.pop();
+        }
+        let suffix: &[&str] = match segments.last() {
+            Some(last) if last.eq_ignore_ascii_case("api") => {
+                segments.pop();
+                if segments
+                    .last()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("cas"))
+                {
+                    segments.pop();
+                    &["cas", "api"]
+                } else {
+                    &["api"]
+                }
+            }
+            _ => &["api"],
+        };
+        let mut path = String::from("/");
+        for s in segments.iter().chain(suffix.iter()) {
+            path.push_str(s);
+            path.push('/');
+        }
+        let mut out = url.clone();
+        out.set_path(&path);
+        Ok(ApiBase { url: out })
+    }
+
+    /// The base URL, ending in `/api/` or `/cas/api/`.
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.url)
+    }
+
+    /// The tenant this base belongs to: the base without its `/api/` or `/cas/api/` suffix, so both
+    /// prefixes of one tenant share one throttle budget (spec §4.3: 30 requests per minute per tenant).
+    pub fn tenant_key(&self) -> String {
+        let s = self.url.as_str();
+        s.strip_suffix("cas/api/")
+            .or_else(|| s.strip_suffix("api/"))
+            .unwrap_or(s)
+            .to_string()
+    }
+
+    /// The URL of an API path relative to the base (`v1/files/`). A leading `/`, `/api/` or `/cas/api/`
+    /// is dropped so paths copied from the docs work too.
+    pub fn join(&self, path: &str) -> Result<Url> {
+        let mut rel = path.trim_start_matches('/');
+        for prefix in ["cas/api/", "api/"] {
+            if rel.len() >= prefix.len() && rel[..prefix.len()].eq_ignore_ascii_case(prefix) {
+                rel = &rel[prefix.len()..];
+                break;
+            }
+        }
+        if rel.contains("://") || rel.starts_with('/') || rel.split('/').any(|s| s == "..") {
+            return Err(Error::invalid_argument(format!(
+                "the API path {rel:?} is not relative to the API base"
+            ))
+            .with_hint("give a path such as \"v1/alerts/\" (relative to /api/)"));
+        }
+        let joined = self.url.join(rel).map_err(|e| {
+            Error::invalid_argument(format!("the API path {rel:?} is not a valid URL path: {e}"))
+        })?;
+        Ok(joined)
+    }
+}
+
+impl fmt::Display for ApiBase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.url.as_str())
+    }
+}
+
+impl fmt::Debug for ApiBase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiBase({})", self.url.as_str())
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Parses an https URL (http allowed on loopback only), without credentials, query or fragment.
+/// Error messages never echo the input: a user may have pasted a secret into it.
+pub(crate) fn parse_endpoint_url(input: &str, what: &str) -> Result<Url> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(Error::invalid_config(format!("the {what} is empty"))
+            .with_hint("give the portal URL shown on the MDCA About page, e.g. https://contoso.us3.portal.cloudappsecurity.com"));
+    }
+    let without_fragment = trimmed.split('#').next().unwrap_or(trimmed);
+    let without_query = without_fragment
+        .split('?')
+        .next()
+        .unwrap_or(without_fragment);
+    let with_scheme = if without_query.contains("://") {
+        without_query.to_string()
+    } else {
+        format!("https://{without_query}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| {
+        Error::invalid_config(format!("the {what} is not a valid URL ({e})"))
+            .with_hint("give an https URL such as https://contoso.us3.portal.cloudappsecurity.com")
+    })?;
+    if url.host().is_none() {
+        return Err(Error::invalid_config(format!(
+            "the {what} has no host name"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_config(format!(
+            "the {what} contains user credentials, which mdca refuses to send in a URL"
+        ))
+        .with_hint("remove the user:password@ part; credentials go in the auth options"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::invalid_config(format!(
+                "the {what} uses http:// on a host that is not loopback ({}); secrets would travel in clear text",
+                url.host_str().unwrap_or("")
+            ))
+            .with_hint("use https://; plain http is allowed only for 127.0.0.0/8, ::1 and localhost (the simulator)"));
+        }
+        other => {
+            return Err(Error::invalid_config(format!(
+                "the {what} has the unsupported scheme {other:?}"
+            ))
+            .with_hint("use an https:// URL"));
+        }
+    }
+    Ok(url)
+}
+
+/// Which identity endpoint version to request app tokens from (spec §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenEndpoint {
+    /// `/{tenant}/oauth2/v2.0/token` with `scope=<resource>/.default`.
+    #[default]
+    V2,
+    /// `/{tenant}/oauth2/token` with `resource=<resource>`.
+    V1,
+}
+
+/// Application-context credentials: an Entra app registration with a client secret (spec §3.2).
+#[derive(Debug, Clone)]
+pub struct AppCredentials {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Defaults to [`DEFAULT_AUTHORITY_HOST`].
+    pub authority_host: Option<String>,
+    pub token_endpoint: TokenEndpoint,
+}
+
+impl AppCredentials {
+    pub fn new(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> AppCredentials {
+        AppCredentials {
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            authority_host: None,
+            token_endpoint: TokenEndpoint::V2,
+        }
+    }
+
+    pub fn authority_host(mut self, host: impl Into<String>) -> AppCredentials {
+        self.authority_host = Some(host.into());
+        self
+    }
+
+    pub fn token_endpoint(mut self, endpoint: TokenEndpoint) -> AppCredentials {
+        self.token_endpoint = endpoint;
+        self
+    }
+}
+
+/// How the client authenticates (spec §3). A `legacy_token` beside app or bearer credentials is used
+/// automatically for the Files API, which refuses Bearer tokens (spec §3.5).
+#[derive(Debug, Clone)]
+pub enum AuthOptions {
+    /// `Authorization: Token <token>` (spec §3.1).
+    Token { token: Secret },
+    /// Client credentials against the identity endpoint, then `Authorization: Bearer` (spec §3.2).
+    App {
+        credentials: AppCredentials,
+        legacy_token: Option<Secret>,
+    },
+    /// A pre-acquired access token; it cannot be refreshed.
+    Bearer {
+        token: Secret,
+        legacy_token: Option<Secret>,
+    },
+}
+
+impl AuthOptions {
+    /// `"token"`, `"app"` or `"bearer"`, as in the JSON options.
+    pub fn mode_name(&self) -> &'static str {
+        match self {
+            AuthOptions::Token { .. } => "token",
+            AuthOptions::App { .. } => "app",
+            AuthOptions::Bearer { .. } => "bearer",
+        }
+    }
+
+    /// The legacy API token, whether it is the main credential or the one kept for the Files API.
+    pub fn legacy_token(&self) -> Option<&Secret> {
+        match self {
+            AuthOptions::Token { token } => Some(token),
+            AuthOptions::App { legacy_token, .. } | AuthOptions::Bearer { legacy_token, .. } => {
+                legacy_token.as_ref()
+            }
+        }
+    }
+}
+
+/// Client-side pacing: at most `requests` sends in any window of `per` (spec §4.3: 30 per minute per
+/// tenant). `requests == 0` disables pacing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+impl Default for RateLimit {
+    fn default() -> RateLimit {
+        RateLimit {
+            requests: 30,
+            per: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RateLimit {
+    pub fn disabled() -> RateLimit {
+        RateLimit {
+            requests: 0,
+            per: Duration::from_secs(60),
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.requests > 0
+    }
+}
+
+/// Retry budget and delays (spec §12 client guidance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (the one 401 refresh-and-retry is not counted).
+    pub max_retries: u32,
+    /// First backoff for 5xx/transport faults; doubles per retry, with jitter.
+    pub base_delay: Duration,
+    /// Cap of every computed backoff.
+    pub max_delay: Duration,
+    /// First pause after a 429 that names no wait (spec §12: at least 5 s); doubles, capped at `max_delay`.
+    pub throttle_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 6,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+            throttle_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+}
+
+/// Every option of a client. Build it with [`ClientBuilder`] or [`ClientOptions::from_json`].
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// The portal URL as given; normalised by [`ApiBase::parse`].
+    pub url: String,
+    pub auth: AuthOptions,
+    /// Whole-request timeout (`timeout_secs`, default 60).
+    pub timeout: Duration,
+    /// Connect timeout (`connect_timeout_secs`, default 10).
+    pub connect_timeout: Duration,
+    /// An explicit proxy URL; without it the usual proxy environment variables apply.
+    pub proxy: Option<String>,
+    pub rate_limit: RateLimit,
+    pub retry: RetryPolicy,
+    /// Whether pagers fetch the next page while the caller consumes the current one.
+    pub prefetch: bool,
+}
+
+impl ClientOptions {
+    /// Options with every default: 60 s timeout, 10 s connect timeout, 30 requests per 60 s, 6 retries,
+    /// prefetch on.
+    pub fn new(url: impl Into<String>, auth: AuthOptions) -> ClientOptions {
+        ClientOptions {
+            url: url.into(),
+            auth,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            proxy: None,
+            rate_limit: RateLimit::default(),
+            retry: RetryPolicy::default(),
+            prefetch: true,
+        }
+    }
+
+    /// Parses the JSON options (see docs/architecture.md "Options") and validates them.
+    pub fn from_json(json: &str) -> Result<ClientOptions> {
+        let raw: RawOptions = serde_json::from_str(json).map_err(|e| {
+            // Syntax errors only carry a position; data errors name the field, never the value.
+            match e.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                    Error::new(
+                        ErrorKind::InvalidJson,
+                        format!("the client options are not valid JSON: {e}"),
+                    )
+                }
+                _ => Error::invalid_config(format!("the client options are invalid: {e}"))
+                    .with_hint("see the options reference: url, auth {type: token|app|bearer, …}, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
+            }
+        })?;
+        let opts = raw.into_options()?;
+        opts.validate()?;
+        Ok(opts)
+    }
+
+    /// The normalised API base.
+    pub fn api_base(&self) -> Result<ApiBase> {
+        ApiBase::parse(&self.url)
+    }
+
+    /// Checks everything that can be checked without sending a request.
+    pub fn validate(&self) -> Result<()> {
+        self.api_base()?;
+        let missing = |what: &str| {
+            Error::invalid_config(format!("the auth options have an empty {what}"))
+                .with_hint(format!("give the {what}"))
+        };
+        match &self.auth {
+            AuthOptions::Token { token } => {
+                if token.is_empty() {
+                    return Err(missing("token"));
+                }
+            }
+            AuthOptions::App {
+                credentials,
+                legacy_token,
+            } => {
+                if credentials.tenant_id.trim().is_empty() {
+                    return Err(missing("tenant_id"));
+                }
+                if credentials.client_id.trim().is_empty() {
+                    return Err(missing("client_id"));
+                }
+                if credentials.client_secret.is_empty() {
+                    return Err(missing("client_secret"));
+                }
+                if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
+                    return Err(missing("legacy_token"));
+                }
+                if let Some(host) = &credentials.authority_host {
+                    parse_endpoint_url(host, "authority_host")?;
+                }
+            }
+            AuthOptions::Bearer {
+                token,
+                legacy_token,
+            } => {
+                if token.is_empty() {
+                    return Err(missing("token"));
+                }
+                if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
+                    return Err(missing("legacy_token"));
+                }
+            }
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::invalid_config("timeout_secs must be greater than 0"));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err(Error::invalid_config(
+                "connect_timeout_secs must be greater than 0",
+            ));
+        }
+        if self.rate_limit.requests > 0 && self.rate_limit.per.is_zero() {
+            return Err(Error::invalid_config(
+                "rate_limit.per_secs must be greater than 0 (or set rate_limit.requests to 0 to disable pacing)",
+            ));
+        }
+        if self.retry.max_delay < self.retry.base_delay {
+            return Err(Error::invalid_config(
+                "retry.max_delay_ms must not be smaller than retry.base_delay_ms",
+            ));
+        }
+        if let Some(p) = &self.proxy {
+            Url::parse(p.trim()).map_err(|e| {
+                Error::invalid_config(format!("the proxy is not a valid URL ({e})"))
+                    .with_hint("give it as http://host:port")
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("url", &self.url)
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
+            .field("prefetch", &self.prefetch)
+            .finish()
+    }
+}
+
+/// A proxy URL without its password, for display.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    match Url::parse(url.trim()) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<unparsable proxy URL>".to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptions {
+    url: String,
+    auth: RawAuth,
+    #[serde(default)]
+    timeout_secs: Option<f64>,
+    #[serde(default)]
+    connect_timeout_secs: Option<f64>,
+    #[serde(default)]
+    proxy: Option<String>,
+    #[serde(default)]
+    rate_limit: Option<RawRateLimit>,
+    #[serde(default)]
+    retry: Option<RawRetry>,
+    #[serde(default)]
+    prefetch: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum RawAuth {
+    Token {
+        token: Secret,
+    },
+    App {
+        tenant_id: String,
+        client_id: String,
+        client_secret: Secret,
+        #[serde(default)]
+        authority_host: Option<String>,
+        #[serde(default)]
+        token_endpoint: Option<TokenEndpoint>,
+        #[serde(default)]
+        legacy_token: Option<Secret>,
+    },
+    Bearer {
+        token: Secret,
+        #[serde(default)]
+        legacy_token: Option<Secret>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimit {
+    requests: u32,
+    #[serde(default)]
+    per_secs: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    #[serde(default)]
+    max_retries: Option<u32>,
+    #[serde(default)]
+    base_delay_ms: Option<u64>,
+    #[serde(default)]
+    max_delay_ms: Option<u64>,
+    #[serde(default)]
+    throttle_delay_ms: Option<u64>,
+}
+
+fn secs(value: f64, key: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        Error::invalid_config(format!("{key} must be a non-negative number of seconds"))
+    })
+}
+
+impl RawOptions {
+    fn into_options(self) -> Result<ClientOptions> {
+        let auth = match self.auth {
+            RawAuth::Token { token } => AuthOptions::Token { token },
+            RawAuth::App {
+                tenant_id,
+                client_id,
+                client_secret,
+                authority_host,
+                token_endpoint,
+                legacy_token,
+            } => AuthOptions::App {
+                credentials: AppCredentials {
+                    tenant_id,
+                    client_id,
+                    client_secret,
+                    authority_host,
+                    token_endpoint: token_endpoint.unwrap_or_default(),
+                },
+                legacy_token,
+            },
+            RawAuth::Bearer {
+                token,
+                legacy_token,
+            } => AuthOptions::Bearer {
+                token,
+                legacy_token,
+            },
+        };
+        let mut opts = ClientOptions::new(self.url, auth);
+        if let Some(t) = self.timeout_secs {
+            opts.timeout = secs(t, "timeout_secs")?;
+        }
+        if let Some(t) = self.connect_timeout_secs {
+            opts.connect_timeout = secs(t, "connect_timeout_secs")?;
+        }
+        opts.proxy = self.proxy.filter(|p| !p.trim().is_empty());
+        if let Some(r) = self.rate_limit {
+            opts.rate_limit = RateLimit {
+                requests: r.requests,
+                per: match r.per_secs {
+                    Some(p) => secs(p, "rate_limit.per_secs")?,
+                    None => RateLimit::default().per,
+                },
+            };
+        }
+        if let Some(r) = self.retry {
+            let d = RetryPolicy::default();
+            opts.retry = RetryPolicy {
+                max_retries: r.max_retries.unwrap_or(d.max_retries),
+                base_delay: r
+                    .base_delay_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(d.base_delay),
+                max_delay: r
+                    .max_delay_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(d.max_delay),
+                throttle_delay: r
+                    .throttle_delay_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(d.throttle_delay),
+            };
+        }
+        if let Some(p) = self.prefetch {
+            opts.prefetch = p;
+        }
+        Ok(opts)
+    }
+}
+
+/// Builds a client step by step; `Client::builder(url)` returns one.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    url: String,
+    legacy_token: Option<Secret>,
+    app: Option<AppCredentials>,
+    bearer: Option<Secret>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    proxy: Option<String>,
+    rate_limit: Option<RateLimit>,
+    retry: Option<RetryPolicy>,
+    prefetch: Option<bool>,
+}
+
+impl ClientBuilder {
+    pub fn new(url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            url: url.into(),
+            legacy_token: None,
+            app: None,
+            bearer: None,
+            timeout: None,
+            connect_timeout: None,
+            proxy: None,
+            rate_limit: None,
+            retry: None,
+            prefetch: None,
+        }
+    }
+
+    /// A legacy API token: the only credential, or beside app/bearer credentials for the Files API.
+    pub fn legacy_token(mut self, token: impl Into<Secret>) -> ClientBuilder {
+        self.legacy_token = Some(token.into());
+        self
+    }
+
+    pub fn app_credentials(mut self, credentials: AppCredentials) -> ClientBuilder {
+        self.app = Some(credentials);
+        self
+    }
+
+    /// A pre-acquired access token (it cannot be refreshed when it expires).
+    pub fn bearer_token(mut self, token: impl Into<Secret>) -> ClientBuilder {
+        self.bearer = Some(token.into());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    pub fn proxy(mut self, url: impl Into<String>) -> ClientBuilder {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    pub fn rate_limit(mut self, limit: RateLimit) -> ClientBuilder {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = Some(policy);
+        self
+    }
+
+    pub fn prefetch(mut self, prefetch: bool) -> ClientBuilder {
+        self.prefetch = Some(prefetch);
+        self
+    }
+
+    /// The validated options this builder describes.
+    pub fn into_options(self) -> Result<ClientOptions> {
+        let auth = match (self.app, self.bearer, self.legacy_token) {
+            (Some(_), Some(_), _) => {
+                return Err(Error::invalid_config(
+                    "both app credentials and a bearer token were given",
+                )
+                .with_hint("choose one: app credentials (refreshable) or a bearer token"))
+            }
+            (Some(credentials), None, legacy_token) => AuthOptions::App {
+                credentials,
+                legacy_token,
+            },
+            (None, Some(token), legacy_token) => AuthOptions::Bearer {
+                token,
+                legacy_token,
+            },
+            (None, None, Some(token)) => AuthOptions::Token { token },
+            (None, None, None) => return Err(Error::invalid_config("no credentials were given")
+                .with_hint(
+                    "call legacy_token(…), app_credentials(…) or bearer_token(…) on the builder",
+                )),
+        };
+        let mut opts = ClientOptions::new(self.url, auth);
+        if let Some(t) = self.timeout {
+            opts.timeout = t;
+        }
+        if let Some(t) = self.connect_timeout {
+            opts.connect_timeout = t;
+        }
+        opts.proxy = self.proxy;
+        if let Some(r) = self.rate_limit {
+            opts.rate_limit = r;
+        }
+        if let Some(r) = self.retry {
+            opts.retry = r;
+        }
+        if let Some(p) = self.prefetch {
+            opts.prefetch = p;
+        }
+        opts.validate()?;
+        Ok(opts)
+    }
+
+    pub fn build(self) -> Result<crate::client::Client> {
+        crate::client::Client::from_options(self.into_options()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(s: &str) -> String {
+        ApiBase::parse(s).unwrap().as_str().to_string()
+    }
+
+    #[test]
+    fn url_normalisation_accepts_every_documented_form() {
+        let want = "https://contoso.us3.portal.cloudappsecurity.com/api/";
+        for input in [
+            "contoso.us3.portal.cloudappsecurity.com",
+            "https://contoso.us3.portal.cloudappsecurity.com",
+            "https://contoso.us3.portal.cloudappsecurity.com/",
+            "https://contoso.us3.portal.cloudappsecurity.com/api",
+            "https://contoso.us3.portal.cloudappsecurity.com/api/",
+            "https://contoso.us3.portal.cloudappsecurity.com/api/v1",
+            "https://contoso.us3.portal.cloudappsecurity.com/api/v1/",
+            "  https://contoso.us3.portal.cloudappsecurity.com//  ",
+            "https://contoso.us3.portal.cloudappsecurity.com/#/dashboard",
+            "contoso.us3.portal.cloudappsecurity.com/api/v1/#/x",
+        ] {
+            assert_eq!(base(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn url_normalisation_keeps_the_cas_prefix() {
+        let want = "https://portal.cloudappsecurity.com/cas/api/";
+        for input in [
+            "https://portal.cloudappsecurity.com/cas/api",
+            "https://portal.cloudappsecurity.com/cas/api/v1/",
+            "portal.cloudappsecurity.com/cas/api/",
+        ] {
+            assert_eq!(base(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn url_normalisation_keeps_a_path_prefix_before_api() {
+        assert_eq!(
+            base("http://127.0.0.1:8080/t/fabrikam"),
+            "http://127.0.0.1:8080/t/fabrikam/api/"
+        );
+        assert_eq!(
+            base("http://127.0.0.1:8080/t/fabrikam/cas/api/v1"),
+            "http://127.0.0.1:8080/t/fabrikam/cas/api/"
+        );
+        let a = ApiBase::parse("http://127.0.0.1:8080/t/fabrikam/api/").unwrap();
+        let b = ApiBase::parse("http://127.0.0.1:8080/t/fabrikam/cas/api/").unwrap();
+        assert_eq!(a.tenant_key(), b.tenant_key());
+        assert_eq!(a.tenant_key(), "http://127.0.0.1:8080/t/fabrikam/");
+    }
+
+    #[test]
+    fn http_is_allowed_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:1234",
+            "http://127.8.9.10/",
+            "http://[::1]:99/api",
+            "http://localhost:8000",
+        ] {
+            assert!(ApiBase::parse(ok).unwrap().is_loopback(), "{ok}");
+        }
+        for bad in [
+            "http://contoso.portal.cloudappsecurity.com",
+            "http://10.0.0.1:8080",
+            "http://[::2]/",
+        ] {
+            let e = ApiBase::parse(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{bad}");
+            assert!(e.hint().unwrap().contains("https"));
+        }
+        assert_eq!(
+            ApiBase::parse("ftp://x.example").unwrap_err().kind(),
+            ErrorKind::InvalidConfig
+        );
+        assert_eq!(
+            ApiBase::parse(" ").unwrap_err().kind(),
+            ErrorKind::InvalidConfig
+        );
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_echoing_them() {
+        let e =
+            ApiBase::parse("https://user:s3cr3t@contoso.portal.cloudappsecurity.com").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(!e.to_string().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn join_accepts_relative_and_documented_paths_only() {
+        let b = ApiBase::parse("http://127.0.0.1:1/t/x").unwrap();
+        for p in [
+            "v1/alerts/",
+            "/v1/alerts/",
+            "/api/v1/alerts/",
+            "cas/api/v1/alerts/",
+        ] {
+            assert_eq!(
+                b.join(p).unwrap().as_str(),
+                "http://127.0.0.1:1/t/x/api/v1/alerts/",
+                "{p}"
+            );
+        }
+        for bad in ["https://evil.example/x", "//evil.example/x", "v1/../../x"] {
+            assert_eq!(
+                b.join(bad).unwrap_err().kind(),
+                ErrorKind::InvalidArgument,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_options_parse_every_key() {
+        let o = ClientOptions::from_json(
+            r#"{"url":"http://127.0.0.1:9/","auth":{"type":"app","tenant_id":"t","client_id":"c",
+            "client_secret":"topsecret","authority_host":"http://127.0.0.1:9","token_endpoint":"v1",
+            "legacy_token":"legacysecret"},"timeout_secs":5,"connect_timeout_secs":1.5,
+            "proxy":"http://user:pw@proxy:3128","rate_limit":{"requests":10,"per_secs":0.5},
+            "retry":{"max_retries":2,"base_delay_ms":10,"max_delay_ms":20,"throttle_delay_ms":15},
+            "prefetch":false}"#,
+        )
+        .unwrap();
+        assert_eq!(o.timeout, Duration::from_secs(5));
+        assert_eq!(o.connect_timeout, Duration::from_millis(1500));
+        assert_eq!(o.rate_limit.requests, 10);
+        assert_eq!(o.rate_limit.per, Duration::from_millis(500));
+        assert_eq!(o.retry.max_retries, 2);
+        assert_eq!(o.retry.throttle_delay, Duration::from_millis(15));
+        assert!(!o.prefetch);
+        match &o.auth {
+            AuthOptions::App { credentials, .. } => {
+                assert_eq!(credentials.token_endpoint, TokenEndpoint::V1)
+            }
+            other => panic!("wrong auth {other:?}"),
+        }
+        assert_eq!(o.auth.legacy_token().unwrap().expose(), "legacysecret");
+        let dbg = format!("{o:?}");
+        for secret in ["topsecret", "legacysecret", ":pw@"] {
+            assert!(!dbg.contains(secret), "{secret} in {dbg}");
+        }
+    }
+
+    #[test]
+    fn json_options_errors_are_classified() {
+        let e = ClientOptions::from_json("{").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        let e =
+            ClientOptions::from_json(r#"{"url":"x.example","auth":{"type":"token"}}"#).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        let e = ClientOptions::from_json(
+            r#"{"url":"x.example","auth":{"type":"token","token":"secretvalue"},"bogus":1}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(!e.to_string().contains("secretvalue"));
+        let e =
+            ClientOptions::from_json(r#"{"url":"x.example","auth":{"type":"token","token":" "}}"#)
+                .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    }
+
+    #[test]
+    fn builder_requires_exactly_one_primary_credential() {
+        assert_eq!(
+            ClientBuilder::new("x.example")
+                .into_options()
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidConfig
+        );
+        let both = ClientBuilder::new("x.example")
+            .bearer_token("b")
+            .app_credentials(AppCredentials::new("t", "c", "s"))
+            .into_options();
+        assert_eq!(both.unwrap_err().kind(), ErrorKind::InvalidConfig);
+        let o = ClientBuilder::new("x.example")
+            .bearer_token("b")
+            .legacy_token("l")
+            .into_options()
+            .unwrap();
+        assert_eq!(o.auth.mode_name(), "bearer");
+        assert!(o.auth.legacy_token().is_some());
+    }
+}

@@ -1,1 +1,832 @@
-//! (being written)
+//! The HTTP core: the only place that sends requests to the API. Every attempt is paced by the tenant
+//! limiter, authenticated, sent, and its answer mapped to a value or an [`Error`] that explains it;
+//! transient failures are retried within the policy (spec §12 client guidance).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use once_cell::sync::OnceCell;
+use rand::Rng;
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::auth::{Auth, AuthMode, Scheme};
+use crate::cancel::CancelToken;
+use crate::config::{redact_userinfo, ApiBase, ClientOptions, RateLimit, RetryPolicy};
+use crate::error::{Error, ErrorKind, Result};
+use crate::limiter::TenantLimiter;
+
+/// The user agent every request carries.
+pub const USER_AGENT: &str = concat!("mdca/", env!("CARGO_PKG_VERSION"));
+
+/// Whether a call may be repeated after a failure that may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Lists and fetches: always safe to repeat.
+    Read,
+    /// Writes whose repetition is harmless (close alerts, mark read, update or delete a subnet).
+    IdempotentWrite,
+    /// Writes that must not run twice (create a subnet): retried only on 429 or when the request
+    /// provably never reached the server (connect failure).
+    NonIdempotentWrite,
+}
+
+/// Which credential a call uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthUse {
+    /// The client's main credential.
+    Default,
+    /// The legacy token when one is configured beside app/bearer credentials: the Files API refuses
+    /// Bearer tokens (spec §3.5).
+    PreferLegacyToken,
+}
+
+/// One API call, described independently of its attempts.
+#[derive(Debug, Clone)]
+pub struct ApiCall<'a> {
+    pub method: Method,
+    /// Relative to the API base, e.g. `"v1/files/"`.
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    /// Sent as `application/json`.
+    pub body: Option<&'a serde_json::Value>,
+    pub retry: RetryClass,
+    pub auth: AuthUse,
+}
+
+impl<'a> ApiCall<'a> {
+    /// Whether this call goes to the Files API (spec §3.5 quirk).
+    fn is_files(&self) -> bool {
+        let p = self.path.trim_start_matches('/');
+        let p = p
+            .strip_prefix("cas/api/")
+            .or_else(|| p.strip_prefix("api/"))
+            .unwrap_or(p);
+        p.starts_with("v1/files")
+    }
+}
+
+/// What one call cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CallMeta {
+    /// The final HTTP status.
+    pub status: u16,
+    /// Requests sent for this call (1 when nothing was retried).
+    pub attempts: u32,
+    /// Time spent waiting for the tenant's pacing (including 429 pauses).
+    pub throttle_wait: Duration,
+}
+
+/// Counters over the life of one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HttpStats {
+    /// API requests sent (every attempt).
+    pub requests: u64,
+    /// Attempts that were repeats of a failed one.
+    pub retries: u64,
+    /// 429 answers received.
+    pub throttled: u64,
+    /// Client-credentials requests sent to the identity endpoint.
+    pub token_requests: u64,
+    /// Time this client's calls waited for pacing.
+    pub throttle_wait: Duration,
+}
+
+/// The HTTP core of one client. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct HttpCore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    base: ApiBase,
+    auth: Auth,
+    limiter: Arc<TenantLimiter>,
+    retry: RetryPolicy,
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    throttle_wait_us: AtomicU64,
+}
+
+impl std::fmt::Debug for HttpCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCore")
+            .field("base", &self.inner.base)
+            .field("auth", &self.inner.auth.mode())
+            .field("has_legacy_token", &self.inner.auth.has_legacy_token())
+            .finish()
+    }
+}
+
+/// rustls needs a process-wide crypto provider; ring keeps the C build small. Another component may
+/// have installed one already, which is fine.
+fn install_crypto_provider() {
+    static ONCE: OnceCell<()> = OnceCell::new();
+    ONCE.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+enum Outcome<T> {
+    Done(T, u16),
+    Fail(Error),
+    /// 5xx, transport fault, unparsable 2xx: retry with backoff if the class allows it.
+    Transient {
+        error: Error,
+        /// The request provably never reached the server.
+        not_sent: bool,
+        /// A delay the server asked for (503 with Retry-After).
+        server_wait: Option<Duration>,
+    },
+    Throttled {
+        error: Error,
+        server_wait: Option<Duration>,
+    },
+    Unauthorized(Error),
+}
+
+impl HttpCore {
+    /// Builds the HTTP client (rustls with the OS trust store, proxies from the environment or the
+    /// `proxy` option, timeouts, user agent) and joins the tenant's shared pacing.
+    pub fn new(opts: &ClientOptions) -> Result<HttpCore> {
+        opts.validate()?;
+        install_crypto_provider();
+        let base = opts.api_base()?;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(opts.timeout)
+            .connect_timeout(opts.connect_timeout)
+            // The API does not redirect; a redirect means a sign-in page or a wrong host, and following it
+            // could carry the Authorization header somewhere unexpected.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(p) = &opts.proxy {
+            let proxy = reqwest::Proxy::all(p.trim()).map_err(|_| {
+                Error::invalid_config(format!("the proxy {} is not usable", redact_userinfo(p)))
+                    .with_hint("give it as http://host:port or http://user:password@host:port")
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::new(
+                ErrorKind::Tls,
+                format!("could not set up the HTTP client: {}", error_chain(&e)),
+            )
+            .with_hint("the operating system's certificate store could not be loaded")
+        })?;
+        let auth = Auth::new(&opts.auth, client.clone())?;
+        let limiter = TenantLimiter::for_tenant(&base.tenant_key(), opts.rate_limit);
+        Ok(HttpCore {
+            inner: Arc::new(Inner {
+                client,
+                base,
+                auth,
+                limiter,
+                retry: opts.retry,
+                requests: AtomicU64::new(0),
+                retries: AtomicU64::new(0),
+                throttled: AtomicU64::new(0),
+                throttle_wait_us: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn api_base(&self) -> &ApiBase {
+        &self.inner.base
+    }
+
+    pub fn auth_mode(&self) -> AuthMode {
+        self.inner.auth.mode()
+    }
+
+    /// Whether a legacy API token is configured (alone, or beside app/bearer credentials for files).
+    pub fn has_legacy_token(&self) -> bool {
+        self.inner.auth.has_legacy_token()
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
+    /// The tenant's current pacing (shared by every client of the tenant).
+    pub fn rate_limit(&self) -> RateLimit {
+        self.inner.limiter.limit()
+    }
+
+    pub fn stats(&self) -> HttpStats {
+        let i = &self.inner;
+        HttpStats {
+            requests: i.requests.load(Ordering::Relaxed),
+            retries: i.retries.load(Ordering::Relaxed),
+            throttled: i.throttled.load(Ordering::Relaxed),
+            token_requests: i.auth.token_requests(),
+            throttle_wait: Duration::from_micros(i.throttle_wait_us.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Sends `call` and parses a 2xx body as `T` (an empty body parses as JSON `null`).
+    pub async fn call_json<T: DeserializeOwned>(
+        &self,
+        call: &ApiCall<'_>,
+        cancel: &CancelToken,
+    ) -> Result<(T, CallMeta)> {
+        self.execute(call, cancel, |body| {
+            let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+                b"null"
+            } else {
+                body
+            };
+            serde_json::from_slice::<T>(text).map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// Sends `call` and returns the raw 2xx body (the block script is plain text, spec §11).
+    pub async fn call_bytes(
+        &self,
+        call: &ApiCall<'_>,
+        cancel: &CancelToken,
+    ) -> Result<(Bytes, CallMeta)> {
+        self.execute(call, cancel, |body| Ok(Bytes::copy_from_slice(body)))
+            .await
+    }
+
+    async fn execute<T>(
+        &self,
+        call: &ApiCall<'_>,
+        cancel: &CancelToken,
+        parse: impl Fn(&[u8]) -> std::result::Result<T, String>,
+    ) -> Result<(T, CallMeta)> {
+        let inner = &self.inner;
+        let policy = inner.retry;
+        let mut url = inner.base.join(call.path)?;
+        if !call.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(call.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        let body = match call.body {
+            Some(v) => Some(Bytes::from(serde_json::to_vec(v).map_err(|e| {
+                Error::internal(format!("could not serialise the request body: {e}"))
+            })?)),
+            None => None,
+        };
+        let prefer_legacy = call.auth == AuthUse::PreferLegacyToken;
+        let mut meta = CallMeta::default();
+        let mut retries = 0u32;
+        let mut transient_streak = 0u32;
+        let mut throttle_streak = 0u32;
+        let mut refreshed = false;
+
+        loop {
+            cancel.check()?;
+            let mut auth = match inner.auth.header(prefer_legacy, cancel).await {
+                Ok(h) => h,
+                Err(e) if auth_error_is_transient(&e) && retries < policy.max_retries => {
+                    retries += 1;
+                    let wait = backoff(policy.base_delay, policy.max_delay, transient_streak);
+                    transient_streak += 1;
+                    tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "token request failed; retrying");
+                    cancel.sleep(wait).await?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let waited = inner.limiter.acquire(cancel).await?;
+            meta.throttle_wait += waited;
+            inner
+                .throttle_wait_us
+                .fetch_add(waited.as_micros() as u64, Ordering::Relaxed);
+            if !waited.is_zero() && auth.generation.is_some() {
+                // A long pacing wait may have outlived the app token; the cache answers at once if not.
+                auth = inner.auth.header(prefer_legacy, cancel).await?;
+            }
+            meta.attempts += 1;
+            inner.requests.fetch_add(1, Ordering::Relaxed);
+            if meta.attempts > 1 {
+                inner.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            tracing::debug!(
+                method = %call.method,
+                path = call.path,
+                attempt = meta.attempts,
+                throttle_wait_ms = waited.as_millis() as u64,
+                "sending"
+            );
+
+            let mut req = inner
+                .client
+                .request(call.method.clone(), url.clone())
+                .header(AUTHORIZATION, auth.value.clone())
+                .header(ACCEPT, "application/json");
+            if let Some(b) = &body {
+                req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
+            }
+            let outcome = self.attempt(req, call, auth.scheme, cancel, &parse).await?;
+            match outcome {
+                Outcome::Done(value, status) => {
+                    meta.status = status;
+                    tracing::debug!(method = %call.method, path = call.path, status, attempts = meta.attempts, "done");
+                    return Ok((value, meta));
+                }
+                Outcome::Fail(e) => return Err(e),
+                Outcome::Unauthorized(e) => {
+                    if !refreshed && inner.auth.invalidate(auth.generation).await {
+                        refreshed = true;
+                        tracing::debug!(
+                            path = call.path,
+                            "access token refused (401); fetching a new one and retrying once"
+                        );
+                        continue;
+                    }
+                    return Err(e);
+                }
+                Outcome::Throttled { error, server_wait } => {
+                    inner.throttled.fetch_add(1, Ordering::Relaxed);
+                    if retries >= policy.max_retries {
+                        return Err(exhausted(error, meta.attempts));
+                    }
+                    retries += 1;
+                    let wait = match server_wait {
+                        // The server knows its window; honour it, but never hang for hours on a bad value.
+                        Some(w) => w.min(policy.max_delay.max(Duration::from_secs(60))),
+                        None => {
+                            backoff_exact(policy.throttle_delay, policy.max_delay, throttle_streak)
+                        }
+                    };
+                    throttle_streak += 1;
+                    tracing::warn!(
+                        method = %call.method,
+                        path = call.path,
+                        attempt = meta.attempts,
+                        wait_ms = wait.as_millis() as u64,
+                        "throttled (429); pausing the tenant"
+                    );
+                    // Every client of this tenant waits, not just this call.
+                    inner.limiter.pause(wait);
+                }
+                Outcome::Transient {
+                    error,
+                    not_sent,
+                    server_wait,
+                } => {
+                    let allowed = not_sent || call.retry != RetryClass::NonIdempotentWrite;
+                    if !allowed {
+                        return Err(error);
+                    }
+                    if retries >= policy.max_retries {
+                        return Err(exhausted(error, meta.attempts));
+                    }
+                    retries += 1;
+                    let wait = server_wait
+                        .map(|w| w.min(policy.max_delay))
+                        .unwrap_or_else(|| {
+                            backoff(policy.base_delay, policy.max_delay, transient_streak)
+                        });
+                    transient_streak += 1;
+                    tracing::warn!(
+                        method = %call.method,
+                        path = call.path,
+                        attempt = meta.attempts,
+                        kind = error.kind().name(),
+                        wait_ms = wait.as_millis() as u64,
+                        "transient failure; retrying"
+                    );
+                    cancel.sleep(wait).await?;
+                }
+            }
+        }
+    }
+
+    /// One attempt: send, read, map. `Err` only for cancellation.
+    async fn attempt<T>(
+        &self,
+        req: reqwest::RequestBuilder,
+        call: &ApiCall<'_>,
+        scheme: Scheme,
+        cancel: &CancelToken,
+        parse: &impl Fn(&[u8]) -> std::result::Result<T, String>,
+    ) -> Result<Outcome<T>> {
+        let what = format!("{} {}", call.method, call.path);
+        let started = Instant::now();
+        let resp = match cancel.run(req.send()).await? {
+            Ok(r) => r,
+            Err(e) => {
+                let error = transport_error(&what, &e);
+                tracing::debug!(method = %call.method, path = call.path, kind = error.kind().name(), "request failed");
+                return Ok(classify_transport(error, &e));
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = match cancel.run(resp.bytes()).await? {
+            Ok(b) => b,
+            Err(e) => {
+                let error = transport_error(&format!("{what} (reading the answer)"), &e)
+                    .with_http_status(status);
+                tracing::debug!(method = %call.method, path = call.path, status, "reading the body failed");
+                return Ok(Outcome::Transient {
+                    error,
+                    not_sent: false,
+                    server_wait: None,
+                });
+            }
+        };
+        tracing::debug!(
+            method = %call.method,
+            path = call.path,
+            status,
+            bytes = body.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+        if (200..300).contains(&status) {
+            return Ok(match parse(&body) {
+                Ok(v) => Outcome::Done(v, status),
+                Err(reason) => {
+                    let mut e = Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!("{what}: the server answered HTTP {status} with a body that is not the expected JSON ({reason})"),
+                    )
+                    .with_http_status(status)
+                    .with_hint("a truncated body is usually a network fault; an HTML page means the URL or a proxy answered instead of the API, so check the URL and proxy settings");
+                    if let Some(d) = summarise_body(&body) {
+                        e = e.with_detail(d);
+                    }
+                    Outcome::Transient {
+                        error: e,
+                        not_sent: false,
+                        server_wait: None,
+                    }
+                }
+            });
+        }
+        let error = status_error(
+            &what,
+            status,
+            &headers,
+            &body,
+            call,
+            scheme,
+            self.auth_mode(),
+        );
+        Ok(match status {
+            401 => Outcome::Unauthorized(error),
+            429 => Outcome::Throttled {
+                error,
+                server_wait: retry_after(&headers).or_else(|| body_wait_seconds(&body)),
+            },
+            500 | 502 | 503 | 504 => Outcome::Transient {
+                error,
+                not_sent: false,
+                server_wait: retry_after(&headers),
+            },
+            _ => Outcome::Fail(error),
+        })
+    }
+}
+
+fn auth_error_is_transient(e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::Timeout | ErrorKind::Connection => true,
+        ErrorKind::TokenRequestFailed => e.http_status().is_some_and(|s| s >= 500 || s == 429),
+        _ => false,
+    }
+}
+
+fn exhausted(error: Error, attempts: u32) -> Error {
+    let msg = format!(
+        "{} (gave up after {attempts} attempt{})",
+        error.message(),
+        if attempts == 1 { "" } else { "s" }
+    );
+    error.with_message(msg)
+}
+
+/// `base * 2^streak`, capped, with "equal jitter" (half fixed, half random) so concurrent clients
+/// spread out.
+fn backoff(base: Duration, cap: Duration, streak: u32) -> Duration {
+    let d = backoff_exact(base, cap, streak);
+    let half = d / 2;
+    let jitter = if half.is_zero() {
+        Duration::ZERO
+    } else {
+        Duration::from_micros(rand::rng().random_range(0..=half.as_micros() as u64))
+    };
+    half + jitter
+}
+
+fn backoff_exact(base: Duration, cap: Duration, streak: u32) -> Duration {
+    base.saturating_mul(1u32 << streak.min(20)).min(cap)
+}
+
+/// Seconds from a `Retry-After: <seconds>` header (HTTP dates are not used by this API).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let secs: f64 = v.parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The wait named in a 429 body: "... available in <N> seconds." (spec §12).
+fn body_wait_seconds(body: &[u8]) -> Option<Duration> {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(2).find_map(|w| {
+        let unit = w[1].trim_end_matches('.');
+        if unit == "seconds" || unit == "second" || unit == "sec" || unit == "secs" {
+            let n: f64 = w[0].trim_end_matches('.').parse().ok()?;
+            (n.is_finite() && n >= 0.0).then(|| Duration::from_secs_f64(n))
+        } else {
+            None
+        }
+    })
+}
+
+/// The `source()` chain of an error, deduplicated, for messages.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// Maps a reqwest failure (connect, TLS, timeout, reset, incomplete body) to an error that says what to do.
+pub(crate) fn transport_error(what: &str, e: &reqwest::Error) -> Error {
+    let chain = error_chain(e);
+    let lower = chain.to_ascii_lowercase();
+    if e.is_timeout() {
+        return Error::new(ErrorKind::Timeout, format!("{what} timed out: {chain}")).with_hint(
+            "the server or the network was too slow; retry, raise timeout_secs, or narrow the query",
+        );
+    }
+    if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("invalidcertificate")
+    {
+        return Error::new(ErrorKind::Tls, format!("{what} failed during the TLS handshake: {chain}"))
+            .with_hint("the server's certificate is not trusted by this machine; if a corporate proxy inspects TLS, install its root certificate in the operating system's trust store");
+    }
+    if e.is_connect() {
+        return Error::new(ErrorKind::Connection, format!("{what} could not connect: {chain}"))
+            .with_hint("check the portal URL, DNS, the network, and the proxy settings (HTTPS_PROXY or the proxy option)");
+    }
+    Error::new(
+        ErrorKind::Connection,
+        format!("{what} failed: the connection broke ({chain})"),
+    )
+    .with_hint("a network fault or a proxy cut the connection; retry, and check the proxy settings if it persists")
+}
+
+fn classify_transport<T>(error: Error, e: &reqwest::Error) -> Outcome<T> {
+    let lower = error.message().to_ascii_lowercase();
+    let deterministic = error.kind() == ErrorKind::Tls
+        || lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known");
+    if deterministic {
+        return Outcome::Fail(error);
+    }
+    Outcome::Transient {
+        not_sent: e.is_connect(),
+        error,
+        server_wait: None,
+    }
+}
+
+/// A short, safe description of an error body: the server's `detail`, a compact form of its JSON, or
+/// "HTML page (N bytes)" — never an HTML page itself.
+pub(crate) fn summarise_body(body: &[u8]) -> Option<String> {
+    const MAX: usize = 4000;
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
+        if let Some(d) = v.get("detail").and_then(|d| d.as_str()) {
+            return Some(d.to_string());
+        }
+        if let Some(m) = v
+            .get("error")
+            .and_then(|e| e.get("message"))
+            .and_then(|m| m.as_str())
+        {
+            return Some(m.to_string());
+        }
+        return Some(truncate(&v.to_string(), MAX));
+    }
+    let lower_start: String = trimmed
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if lower_start.starts_with("<!doctype html")
+        || lower_start.starts_with("<html")
+        || lower_start.contains("<html")
+    {
+        return Some(format!("HTML page ({} bytes)", body.len()));
+    }
+    Some(truncate(trimmed, 300))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
+}
+
+/// The error for a non-2xx answer: what happened, why, and what to do (spec §3.4, §3.5, §12).
+fn status_error(
+    what: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    call: &ApiCall<'_>,
+    scheme: Scheme,
+    mode: AuthMode,
+) -> Error {
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let correlation_id = json
+        .as_ref()
+        .and_then(|v| v.get("correlation_id"))
+        .and_then(|c| c.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            headers
+                .get("x-correlation-id")
+                .or_else(|| headers.get("x-ms-correlation-id"))
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        });
+    let detail = if status == 400 {
+        // Keep the whole validation body: it names the offending filter and value (spec §12).
+        match &json {
+            Some(v) => Some(truncate(&v.to_string(), 8000)),
+            None => summarise_body(body),
+        }
+    } else {
+        summarise_body(body)
+    };
+    let (kind, message, hint): (ErrorKind, String, String) = match status {
+        400 => (
+            ErrorKind::BadRequest,
+            format!("{what} was rejected as invalid by the server"),
+            "check the filter fields, operators and values against the API reference; the server's validation errors are in the detail".into(),
+        ),
+        401 => match (scheme, mode) {
+            (Scheme::Token, _) => (
+                ErrorKind::Unauthorized,
+                format!("{what} was refused: the server did not accept the legacy API token"),
+                "check that the token is complete, not revoked, that its creator is still an admin, and that it was generated in this tenant's portal (Settings > Cloud Apps > System > API tokens)".into(),
+            ),
+            (Scheme::Bearer, AuthMode::App) => (
+                ErrorKind::Unauthorized,
+                format!("{what} was refused: the server did not accept the app access token, even after fetching a new one"),
+                "check that the tenant id is the tenant of this portal and that the app has Microsoft Cloud App Security application permissions with admin consent".into(),
+            ),
+            (Scheme::Bearer, _) => (
+                ErrorKind::Unauthorized,
+                format!("{what} was refused: the server did not accept the bearer token; it may have expired, and a token given directly cannot be refreshed"),
+                "acquire a new access token, or connect with app credentials (tenant id, client id, client secret) so mdca refreshes tokens itself".into(),
+            ),
+        },
+        403 if call.is_files() && scheme == Scheme::Bearer => (
+            ErrorKind::FilesNeedLegacyToken,
+            format!("{what} was refused: the Files API does not accept application or user (Bearer) tokens, whatever permissions they carry (spec §3.5, §12)"),
+            "connect with a legacy API token (Settings > Cloud Apps > System > API tokens), alone or as legacy_token beside the app credentials; mdca then uses it for the Files API automatically".into(),
+        ),
+        403 => (
+            ErrorKind::Forbidden,
+            format!("{what} was refused: the credential lacks the role or permission for this action"),
+            match scheme {
+                Scheme::Bearer => "grant the app the Microsoft Cloud App Security permission this action needs (Investigation.Read to read activities, alerts and entities; Investigation.Manage to close alerts or change subnets; Settings.Manage for subnets) and grant admin consent again (spec §3.4)".into(),
+                Scheme::Token => "a legacy token acts with the role of the admin who created it; read-only roles (Security reader, Global reader) cannot change data, so use a token created by an admin whose role allows this action (spec §3.6)".into(),
+            },
+        ),
+        404 => (
+            ErrorKind::NotFound,
+            format!("{what}: not found"),
+            "check the id (the record may have been deleted) and that the URL is this tenant's portal URL".into(),
+        ),
+        429 => (
+            ErrorKind::Throttled,
+            format!("{what} was throttled: the tenant allows 30 API requests per minute"),
+            "another script or process is probably using the same tenant's budget; retry later, or lower rate_limit so all callers fit".into(),
+        ),
+        500..=599 => (
+            ErrorKind::ServerError,
+            format!("{what} failed on the server"),
+            "the service may be degraded; retry later, and quote the correlation id to Microsoft support if it persists".into(),
+        ),
+        300..=399 => (
+            ErrorKind::UnexpectedStatus,
+            format!("{what} was redirected, which the API never does"),
+            "check that the URL is the tenant's portal URL from the About page (a redirect usually leads to a sign-in page)".into(),
+        ),
+        _ => (
+            ErrorKind::UnexpectedStatus,
+            format!("{what} got an unexpected answer"),
+            "check the path and method; if it persists, quote the status and correlation id".into(),
+        ),
+    };
+    let mut e = Error::new(kind, message)
+        .with_http_status(status)
+        .with_hint(hint);
+    if let Some(d) = detail {
+        e = e.with_detail(d);
+    }
+    if let Some(c) = correlation_id {
+        e = e.with_correlation_id(c);
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_429_body_wait_is_parsed() {
+        let body =
+            br#"{"error": {"message": "Request was throttled. Expected available in 7 seconds."}}"#;
+        assert_eq!(body_wait_seconds(body), Some(Duration::from_secs(7)));
+        assert_eq!(
+            body_wait_seconds(b"throttled, retry in 1.5 seconds"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(body_wait_seconds(b"Request was throttled."), None);
+    }
+
+    #[test]
+    fn html_bodies_are_summarised() {
+        let page = b"<!DOCTYPE html><html><body>Sign in</body></html>";
+        assert_eq!(
+            summarise_body(page).unwrap(),
+            format!("HTML page ({} bytes)", page.len())
+        );
+        assert_eq!(
+            summarise_body(
+                br#"{"detail":"Insufficient role based permissions","correlation_id":"x"}"#
+            )
+            .unwrap(),
+            "Insufficient role based permissions"
+        );
+        assert_eq!(summarise_body(b"  "), None);
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_millis(1000);
+        assert_eq!(backoff_exact(base, cap, 0), base);
+        assert_eq!(backoff_exact(base, cap, 3), Duration::from_millis(800));
+        assert_eq!(backoff_exact(base, cap, 4), cap);
+        assert_eq!(backoff_exact(base, cap, 40), cap);
+        for streak in 0..6 {
+            let d = backoff(base, cap, streak);
+            let exact = backoff_exact(base, cap, streak);
+            assert!(d >= exact / 2 && d <= exact, "{d:?} vs {exact:?}");
+        }
+    }
+
+    #[test]
+    fn files_paths_are_recognised() {
+        let call = |path| ApiCall {
+            method: Method::GET,
+            path,
+            query: &[],
+            body: None,
+            retry: RetryClass::Read,
+            auth: AuthUse::Default,
+        };
+        for p in [
+            "v1/files/",
+            "/v1/files/abc/",
+            "api/v1/files/",
+            "cas/api/v1/files",
+        ] {
+            assert!(call(p).is_files(), "{p}");
+        }
+        assert!(!call("v1/alerts/").is_files());
+    }
+}

@@ -23,3 +23,18 @@ pub mod pager;
 pub mod params;
 pub mod runtime;
 pub mod secret;
+
+pub use actions::{
+    AlertSelection, CloseAlerts, CloseAs, CloseOutcome, EntityPk, RawRequest, SubnetSpec,
+};
+pub use cancel::CancelToken;
+pub use client::Client;
+pub use config::{
+    ApiBase, AppCredentials, AuthOptions, ClientBuilder, ClientOptions, RateLimit, RetryPolicy,
+    TokenEndpoint,
+};
+pub use entity::{EntityKind, EntitySpec, FieldType};
+pub use error::{Error, ErrorKind, Result};
+pub use filter::{FilterBuilder, Op};
+pub use pager::{CancelHandle, Page, Pager, Progress, ProgressHandle, QueryRequest, SortDirection};
+pub use secret::Secret;

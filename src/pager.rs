@@ -1,1 +1,906 @@
-//! (being written)
+//! Streaming list queries: [`QueryRequest`] says what to list, [`Pager`] fetches it page by page.
+//!
+//! The rules come from spec §4: advance `skip` by the number of records received (never by `limit`), stop
+//! when `hasNext` is false or `data` is empty, never trust `total` (approximate, §4.2, §14.16), and pull
+//! large activity sets in scan mode, following `nextQueryFilters` (§4.4). Records can shift between
+//! requests (new ones arrive at the head), so every record's `_id` is remembered as a 64-bit hash and a
+//! record seen before is dropped: memory grows by a few bytes per record, never by the record itself.
+//!
+//! Records stay as the server's JSON text ([`RawValue`]): they are never decoded into values and
+//! re-encoded, which keeps a page cheap to hand over to the C ABI and the PowerShell layer.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+use tokio::task::JoinHandle;
+
+use crate::cancel::CancelToken;
+use crate::client::Client;
+use crate::entity::{spec, EntityKind, EntitySpec};
+use crate::error::{Error, ErrorKind, Result};
+use crate::filter::check_raw;
+use crate::http::{ApiCall, AuthUse, CallMeta, RetryClass};
+
+/// The page size used when the caller gives none (the API's own default, spec §4.3).
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// `asc` or `desc` (spec §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+impl SortDirection {
+    pub fn name(self) -> &'static str {
+        match self {
+            SortDirection::Asc => "asc",
+            SortDirection::Desc => "desc",
+        }
+    }
+}
+
+/// What to list. Deserialises from the JSON the C ABI and the CLI pass: snake_case keys, with the API's
+/// camelCase spellings (`sortField`, `sortDirection`, `pageSize`) accepted too; unknown keys are refused so a
+/// typo does not silently return everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryRequest {
+    /// A raw MDCA filter object (spec §5), sent untouched. Build one with [`crate::FilterBuilder`] to have it
+    /// checked first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Value>,
+    #[serde(default, alias = "sortField", skip_serializing_if = "Option::is_none")]
+    pub sort_field: Option<String>,
+    #[serde(
+        default,
+        alias = "sortDirection",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sort_direction: Option<SortDirection>,
+    /// Records per request: 1–100, or 500–5000 in activity scan mode. Default 100 (scan: 5000).
+    #[serde(default, alias = "pageSize", skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    /// Return at most this many records (PowerShell `-First`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<u64>,
+    /// Skip this many records first (PowerShell `-Skip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<u64>,
+    /// Return every matching record. Without `all` or `first`, a query returns one page.
+    #[serde(default)]
+    pub all: bool,
+    /// Activities: force (`true`) or forbid (`false`) scan mode; unset lets the pager choose (spec §4.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<bool>,
+}
+
+impl QueryRequest {
+    /// A request for one page of 100 records, unfiltered.
+    pub fn new() -> QueryRequest {
+        QueryRequest::default()
+    }
+
+    /// Parses the JSON form; malformed JSON or unknown keys give [`ErrorKind::InvalidJson`].
+    pub fn from_json(text: &str) -> Result<QueryRequest> {
+        if text.trim().is_empty() {
+            return Ok(QueryRequest::default());
+        }
+        serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!("the query request is not valid: {e}"),
+            )
+            .with_hint(
+                "keys are filters, sort_field, sort_direction, page_size, first, skip, all, scan",
+            )
+        })
+    }
+
+    pub fn filters(mut self, filters: Value) -> QueryRequest {
+        self.filters = Some(filters);
+        self
+    }
+
+    pub fn sort(mut self, field: impl Into<String>, direction: SortDirection) -> QueryRequest {
+        self.sort_field = Some(field.into());
+        self.sort_direction = Some(direction);
+        self
+    }
+
+    pub fn page_size(mut self, size: u32) -> QueryRequest {
+        self.page_size = Some(size);
+        self
+    }
+
+    pub fn first(mut self, n: u64) -> QueryRequest {
+        self.first = Some(n);
+        self
+    }
+
+    pub fn skip(mut self, n: u64) -> QueryRequest {
+        self.skip = Some(n);
+        self
+    }
+
+    pub fn all(mut self) -> QueryRequest {
+        self.all = true;
+        self
+    }
+
+    pub fn scan(mut self, scan: bool) -> QueryRequest {
+        self.scan = Some(scan);
+        self
+    }
+}
+
+/// How a query pages, decided once from the request and the entity table.
+#[derive(Debug, Clone, PartialEq)]
+struct Plan {
+    spec: &'static EntitySpec,
+    scan: bool,
+    /// `limit` of each request (the most records one request asks for).
+    limit: u32,
+    filters: Option<Value>,
+    sort_field: Option<String>,
+    sort_direction: Option<SortDirection>,
+    skip: u64,
+    /// Records to return in all; `None` means until the end.
+    wanted: Option<u64>,
+}
+
+impl Plan {
+    fn new(kind: EntityKind, req: QueryRequest) -> Result<Plan> {
+        let spec = spec(kind);
+        if let Some(filters) = &req.filters {
+            check_raw(filters)?;
+        }
+        if let Some(field) = &req.sort_field {
+            if !spec.has_sort_field(field) {
+                return Err(Error::invalid_argument(format!(
+                    "{kind} cannot be sorted by {field:?}; sort fields are {}",
+                    spec.sort_fields.join(", ")
+                )));
+            }
+        }
+        if req.page_size == Some(0) {
+            return Err(Error::invalid_argument("page_size must be at least 1"));
+        }
+        let skip = req.skip.unwrap_or(0);
+        let cap = spec.page_cap;
+        // Records the caller wants when paging by skip/limit: `first`, else everything, else one page.
+        let wanted = match (req.first, req.all) {
+            (Some(n), _) => Some(n),
+            (None, true) => None,
+            (None, false) => Some(u64::from(req.page_size.unwrap_or(DEFAULT_PAGE_SIZE))),
+        };
+        let scan = match (req.scan, spec.scan) {
+            (Some(true), None) => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("scan mode exists for activities only, not for {kind} (spec §4.4)"),
+                ))
+            }
+            (Some(forced), _) => forced,
+            (None, None) => false,
+            // Activities: skip/limit only reaches `skip + limit <= 5000` (spec §4.3), so bulk pulls, pages
+            // above the skip/limit cap and anything beyond that window go through scan mode.
+            (None, Some(_)) => {
+                req.all
+                    || req.page_size.is_some_and(|n| n > cap)
+                    || exceeds_window(spec, skip, wanted)
+            }
+        };
+        let limit = if scan {
+            scan_limit(kind, spec, &req, skip, wanted)?
+        } else {
+            let size = req.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+            if size > cap {
+                return Err(Error::invalid_argument(format!(
+                    "page_size {size} is above the {cap} records a {kind} page may carry (spec §4.3)"
+                ))
+                .with_hint(if spec.scan.is_some() {
+                    "use scan mode (500-5000 records per request) for large activity pulls"
+                } else {
+                    "use page_size 1-100 and all or first to get more records"
+                }));
+            }
+            if let Some(window) = spec.skip_limit_window {
+                if wanted.is_none() || exceeds_window(spec, skip, wanted) {
+                    return Err(Error::invalid_argument(format!(
+                        "without scan mode {kind} can be paged only within the first {window} records \
+                         (skip + limit <= {window}, spec §4.3)"
+                    ))
+                    .with_hint("leave scan unset or set it to true for this pull"));
+                }
+            }
+            size
+        };
+        Ok(Plan {
+            spec,
+            scan,
+            limit,
+            filters: req.filters,
+            sort_field: req.sort_field,
+            sort_direction: req.sort_direction,
+            skip,
+            wanted,
+        })
+    }
+}
+
+fn exceeds_window(spec: &EntitySpec, skip: u64, wanted: Option<u64>) -> bool {
+    match (spec.skip_limit_window, wanted) {
+        (Some(window), Some(n)) => skip.saturating_add(n) > window,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// The `limit` of scan requests, and the checks that only apply to scan mode.
+fn scan_limit(
+    kind: EntityKind,
+    spec: &EntitySpec,
+    req: &QueryRequest,
+    skip: u64,
+    wanted: Option<u64>,
+) -> Result<u32> {
+    let scan = spec
+        .scan
+        .expect("scan plans exist only for entities with scan mode");
+    let sorted_otherwise = req
+        .sort_field
+        .as_deref()
+        .is_some_and(|f| f != scan.sort_field)
+        || req.sort_direction == Some(SortDirection::Asc);
+    if sorted_otherwise {
+        return Err(Error::invalid_argument(format!(
+            "scan mode returns {kind} newest first: sort must be {} desc (or unset)",
+            scan.sort_field
+        ))
+        .with_hint(
+            "set scan to false for another order (skip/limit paging, first 5000 records only)",
+        ));
+    }
+    let range = scan.min_limit..=scan.max_limit;
+    match req.page_size {
+        Some(size) if range.contains(&size) => Ok(size),
+        // A small page size only makes sense with skip/limit; an explicit scan needs a scan-sized one.
+        Some(size) if req.scan == Some(true) || size > spec.page_cap => {
+            Err(Error::invalid_argument(format!(
+            "page_size {size} is outside {}-{} records per request of {kind} scan mode (spec §4.3)",
+            scan.min_limit, scan.max_limit
+        )))
+        }
+        // Ask for what the caller needs when that is known and small, else the largest pages: a bulk pull is
+        // bounded by the 30 requests/minute throttle, not by page size.
+        _ => Ok(match wanted {
+            Some(n) => u32::try_from(skip.saturating_add(n))
+                .unwrap_or(u32::MAX)
+                .clamp(scan.min_limit, scan.max_limit),
+            None => scan.default_limit,
+        }),
+    }
+}
+
+/// Where the next request starts.
+#[derive(Debug, Clone)]
+enum Cursor {
+    Skip(u64),
+    Scan(Value),
+}
+
+/// One response of a list endpoint (spec §4.2), with the records kept as JSON text.
+#[derive(Debug, Deserialize)]
+struct RawPage {
+    data: Vec<Box<RawValue>>,
+    #[serde(rename = "hasNext", default)]
+    has_next: Option<bool>,
+    #[serde(default)]
+    total: Option<Value>,
+    #[serde(rename = "nextQueryFilters", default)]
+    next_query_filters: Option<Value>,
+}
+
+struct Fetched {
+    page: RawPage,
+    meta: CallMeta,
+    /// The `limit` the request asked for, to judge a page without `hasNext`.
+    limit: u32,
+}
+
+/// A snapshot of a pull's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Records returned to the caller so far.
+    pub records: u64,
+    /// Pages returned to the caller so far.
+    pub pages: u64,
+    /// The server's latest `total` (approximate; never used to decide when to stop).
+    pub total: Option<u64>,
+    /// List requests completed (a retried request counts once).
+    pub requests: u64,
+    /// Extra attempts spent on retries.
+    pub retries: u64,
+    /// Time spent waiting for the tenant's throttle.
+    pub throttle_wait: Duration,
+    /// Records dropped because an earlier page already returned them.
+    pub duplicates_dropped: u64,
+    /// The pull has reached its end.
+    pub done: bool,
+}
+
+const NO_TOTAL: u64 = u64::MAX;
+
+struct Counters {
+    records: AtomicU64,
+    pages: AtomicU64,
+    total: AtomicU64,
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttle_wait_ns: AtomicU64,
+    duplicates_dropped: AtomicU64,
+    done: AtomicBool,
+}
+
+impl Counters {
+    fn new() -> Counters {
+        Counters {
+            records: AtomicU64::new(0),
+            pages: AtomicU64::new(0),
+            total: AtomicU64::new(NO_TOTAL),
+            requests: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            throttle_wait_ns: AtomicU64::new(0),
+            duplicates_dropped: AtomicU64::new(0),
+            done: AtomicBool::new(false),
+        }
+    }
+
+    fn snapshot(&self) -> Progress {
+        let total = self.total.load(Ordering::Relaxed);
+        Progress {
+            records: self.records.load(Ordering::Relaxed),
+            pages: self.pages.load(Ordering::Relaxed),
+            total: (total != NO_TOTAL).then_some(total),
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttle_wait: Duration::from_nanos(self.throttle_wait_ns.load(Ordering::Relaxed)),
+            duplicates_dropped: self.duplicates_dropped.load(Ordering::Relaxed),
+            done: self.done.load(Ordering::Relaxed),
+        }
+    }
+
+    fn count_request(&self, meta: &CallMeta) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.retries.fetch_add(
+            u64::from(meta.attempts.saturating_sub(1)),
+            Ordering::Relaxed,
+        );
+        let wait = u64::try_from(meta.throttle_wait.as_nanos()).unwrap_or(u64::MAX);
+        self.throttle_wait_ns.fetch_add(wait, Ordering::Relaxed);
+    }
+}
+
+/// Reads a pager's progress from any thread, while another one drives the pull.
+#[derive(Clone)]
+pub struct ProgressHandle {
+    counters: Arc<Counters>,
+}
+
+impl ProgressHandle {
+    pub fn progress(&self) -> Progress {
+        self.counters.snapshot()
+    }
+}
+
+impl std::fmt::Debug for ProgressHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.progress().fmt(f)
+    }
+}
+
+/// Cancels a pull from any thread: the pager's current or next `next_page` returns
+/// [`ErrorKind::Cancelled`], and any request in flight is abandoned.
+#[derive(Debug, Clone)]
+pub struct CancelHandle {
+    token: CancelToken,
+}
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+}
+
+/// Hashes of the `_id`s already returned. The set holds hashes that are already well mixed, so it hashes
+/// them no further.
+type SeenIds = HashSet<u64, BuildHasherDefault<PassThrough>>;
+
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The 64-bit hash of a record's `_id`, read without decoding the rest of the record. At a million records
+/// the chance of any collision is about 3 in 100 million.
+fn id_hash(record: &RawValue) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(rename = "_id", borrow, default)]
+        id: Option<&'a RawValue>,
+    }
+    let probe: Probe<'_> = serde_json::from_str(record.get()).ok()?;
+    let id = probe.id?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.get().hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// A page of records, as the server's JSON text.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    records: Vec<Box<RawValue>>,
+    total: Option<u64>,
+}
+
+impl Page {
+    pub fn records(&self) -> &[Box<RawValue>] {
+        &self.records
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The server's `total` on the response this page came from (approximate, spec §4.2).
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// The records as one JSON array, joined from their original text.
+    pub fn to_json_array(&self) -> String {
+        let size = self
+            .records
+            .iter()
+            .map(|r| r.get().len() + 1)
+            .sum::<usize>()
+            + 2;
+        let mut out = String::with_capacity(size);
+        out.push('[');
+        for (i, record) in self.records.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(record.get());
+        }
+        out.push(']');
+        out
+    }
+
+    /// The records as JSON text, one per record.
+    pub fn into_records(self) -> Vec<Box<RawValue>> {
+        self.records
+    }
+
+    /// The records decoded into values.
+    pub fn into_values(self) -> Result<Vec<Value>> {
+        self.records
+            .iter()
+            .map(|r| {
+                serde_json::from_str(r.get()).map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!("a record could not be decoded: {e}"),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// A list query in progress. Created by [`Client::query`]; call [`Pager::next_page`] until it returns
+/// `Ok(None)`.
+///
+/// After returning a page the pager already requests the next one in the background (unless the client was
+/// built with `prefetch: false`), so the network wait overlaps the caller's work. A failed request leaves the
+/// pager where it was: calling `next_page` again retries it.
+pub struct Pager {
+    client: Client,
+    plan: Plan,
+    cursor: Cursor,
+    seen: SeenIds,
+    /// Records still to drop client-side (scan mode has no `skip`).
+    skip_left: u64,
+    /// Records still to return; `None` until the end.
+    remaining: Option<u64>,
+    finished: bool,
+    prefetch: bool,
+    pending: Option<JoinHandle<Result<Fetched>>>,
+    counters: Arc<Counters>,
+    cancel: CancelToken,
+}
+
+impl std::fmt::Debug for Pager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pager")
+            .field("entity", &self.plan.spec.kind)
+            .field("scan", &self.plan.scan)
+            .field("limit", &self.plan.limit)
+            .field("progress", &self.counters.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pager {
+    /// Validates the request against the entity table; sends nothing.
+    pub(crate) fn new(
+        client: Client,
+        kind: EntityKind,
+        req: QueryRequest,
+        prefetch: bool,
+    ) -> Result<Pager> {
+        let plan = Plan::new(kind, req)?;
+        let cursor = if plan.scan {
+            Cursor::Scan(
+                plan.filters
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+            )
+        } else {
+            Cursor::Skip(plan.skip)
+        };
+        let skip_left = if plan.scan { plan.skip } else { 0 };
+        let counters = Arc::new(Counters::new());
+        let finished = plan.wanted == Some(0);
+        counters.done.store(finished, Ordering::Relaxed);
+        Ok(Pager {
+            client,
+            remaining: plan.wanted,
+            plan,
+            cursor,
+            seen: SeenIds::default(),
+            skip_left,
+            finished,
+            prefetch,
+            pending: None,
+            counters,
+            cancel: CancelToken::new(),
+        })
+    }
+
+    /// The entity being listed.
+    pub fn kind(&self) -> EntityKind {
+        self.plan.spec.kind
+    }
+
+    /// Whether the pull uses activity scan mode.
+    pub fn is_scan(&self) -> bool {
+        self.plan.scan
+    }
+
+    /// The `limit` each request asks for.
+    pub fn request_limit(&self) -> u32 {
+        self.plan.limit
+    }
+
+    /// Progress so far.
+    pub fn progress(&self) -> Progress {
+        self.counters.snapshot()
+    }
+
+    /// A handle to read progress from another thread.
+    pub fn progress_handle(&self) -> ProgressHandle {
+        ProgressHandle {
+            counters: Arc::clone(&self.counters),
+        }
+    }
+
+    /// A handle to cancel the pull from another thread.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            token: self.cancel.clone(),
+        }
+    }
+
+    /// The next page of records, or `None` when the pull is complete. Pages are never empty.
+    pub async fn next_page(&mut self) -> Result<Option<Page>> {
+        loop {
+            self.cancel.check()?;
+            if self.finished {
+                return Ok(None);
+            }
+            let fetched = match self.pending.take() {
+                Some(mut task) => {
+                    let joined = tokio::select! {
+                        biased;
+                        _ = self.cancel.cancelled() => {
+                            task.abort();
+                            return Err(Error::cancelled());
+                        }
+                        joined = &mut task => joined,
+                    };
+                    joined
+                        .map_err(|e| Error::internal(format!("the prefetch task failed: {e}")))??
+                }
+                None => {
+                    let request = self.next_request();
+                    self.cancel
+                        .run(request.send(&self.client, &self.cancel))
+                        .await??
+                }
+            };
+            let page = self.absorb(fetched);
+            if !self.finished && self.prefetch {
+                self.start_prefetch();
+            }
+            if !page.is_empty() {
+                self.counters.pages.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .records
+                    .fetch_add(page.len() as u64, Ordering::Relaxed);
+                return Ok(Some(page));
+            }
+        }
+    }
+
+    /// Takes a response in: moves the cursor, drops duplicates and skipped records, applies `first`.
+    fn absorb(&mut self, fetched: Fetched) -> Page {
+        let Fetched { page, meta, limit } = fetched;
+        self.counters.count_request(&meta);
+        let total = page.total.as_ref().and_then(lenient_count);
+        if let Some(t) = total {
+            self.counters.total.store(t, Ordering::Relaxed);
+        }
+        let received = page.data.len();
+        let more = received > 0
+            && match &mut self.cursor {
+                Cursor::Skip(skip) => {
+                    *skip += received as u64;
+                    // Every list response should carry `hasNext` (spec §4.2); without it a full page is the
+                    // only sign that more may follow.
+                    let more = page.has_next.unwrap_or(received as u64 >= u64::from(limit));
+                    more && self.plan.spec.skip_limit_window.is_none_or(|w| *skip < w)
+                }
+                Cursor::Scan(filters) => match page.next_query_filters {
+                    Some(next) if page.has_next == Some(true) => {
+                        *filters = keep_caller_filters(next, self.plan.filters.as_ref());
+                        true
+                    }
+                    _ => false,
+                },
+            };
+
+        let mut records = Vec::with_capacity(received);
+        let mut duplicates = 0;
+        for record in page.data {
+            if self.remaining == Some(0) {
+                break;
+            }
+            if let Some(hash) = id_hash(&record) {
+                if !self.seen.insert(hash) {
+                    duplicates += 1;
+                    continue;
+                }
+            }
+            if self.skip_left > 0 {
+                self.skip_left -= 1;
+                continue;
+            }
+            records.push(record);
+            if let Some(n) = &mut self.remaining {
+                *n -= 1;
+            }
+        }
+        self.counters
+            .duplicates_dropped
+            .fetch_add(duplicates, Ordering::Relaxed);
+        if !more || self.remaining == Some(0) {
+            self.finished = true;
+            self.counters.done.store(true, Ordering::Relaxed);
+        }
+        Page { records, total }
+    }
+
+    fn next_request(&self) -> PageRequest {
+        let plan = &self.plan;
+        let mut body = Map::new();
+        let limit = match &self.cursor {
+            Cursor::Skip(skip) => {
+                if let Some(filters) = &plan.filters {
+                    body.insert("filters".into(), filters.clone());
+                }
+                let mut limit = u64::from(plan.limit);
+                if let Some(n) = self.remaining {
+                    limit = limit.min(n.max(1));
+                }
+                if let Some(window) = plan.spec.skip_limit_window {
+                    limit = limit.min(window.saturating_sub(*skip).max(1));
+                }
+                body.insert("skip".into(), json!(skip));
+                limit as u32
+            }
+            Cursor::Scan(filters) => {
+                body.insert("filters".into(), filters.clone());
+                body.insert("isScan".into(), Value::Bool(true));
+                plan.limit
+            }
+        };
+        body.insert("limit".into(), json!(limit));
+        if let Some(field) = &plan.sort_field {
+            body.insert("sortField".into(), json!(field));
+        }
+        if let Some(direction) = plan.sort_direction {
+            body.insert("sortDirection".into(), json!(direction.name()));
+        }
+        PageRequest {
+            path: plan.spec.path,
+            auth: if plan.spec.prefer_legacy_token {
+                AuthUse::PreferLegacyToken
+            } else {
+                AuthUse::Default
+            },
+            body: Value::Object(body),
+            limit,
+        }
+    }
+
+    fn start_prefetch(&mut self) {
+        // Prefetching needs a tokio runtime to run on; a caller polling from elsewhere just waits per page.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let request = self.next_request();
+        let client = self.client.clone();
+        let cancel = self.cancel.clone();
+        self.pending = Some(runtime.spawn(async move { request.send(&client, &cancel).await }));
+    }
+}
+
+impl Drop for Pager {
+    fn drop(&mut self) {
+        if let Some(task) = self.pending.take() {
+            task.abort();
+        }
+    }
+}
+
+/// One list request, owned so it can move into a prefetch task.
+struct PageRequest {
+    path: &'static str,
+    auth: AuthUse,
+    body: Value,
+    limit: u32,
+}
+
+impl PageRequest {
+    async fn send(self, client: &Client, cancel: &CancelToken) -> Result<Fetched> {
+        // Lists accept POST with a JSON body (spec §2); list reads are safe to retry.
+        let call = ApiCall {
+            method: reqwest::Method::POST,
+            path: self.path,
+            query: &[],
+            body: Some(&self.body),
+            retry: RetryClass::Read,
+            auth: self.auth,
+        };
+        let (page, meta) = client.http().call_json::<RawPage>(&call, cancel).await?;
+        Ok(Fetched {
+            page,
+            meta,
+            limit: self.limit,
+        })
+    }
+}
+
+/// The scan cursor the server sent, with any of the caller's filter fields it left out put back, so the
+/// caller's conditions hold on every page whatever the server's cursor format (spec §4.4).
+fn keep_caller_filters(next: Value, caller: Option<&Value>) -> Value {
+    match (next, caller) {
+        (Value::Object(mut next), Some(Value::Object(caller))) => {
+            for (field, condition) in caller {
+                next.entry(field.clone())
+                    .or_insert_with(|| condition.clone());
+            }
+            Value::Object(next)
+        }
+        (next, _) => next,
+    }
+}
+
+/// `total` as a count; the server may send it as a float (spec §2: lenient numbers).
+fn lenient_count(total: &Value) -> Option<u64> {
+    total
+        .as_u64()
+        .or_else(|| total.as_f64().filter(|t| *t >= 0.0).map(|t| t as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(kind: EntityKind, json: &str) -> Result<Plan> {
+        Plan::new(kind, QueryRequest::from_json(json).unwrap())
+    }
+
+    #[test]
+    fn camel_case_aliases_are_accepted_and_unknown_keys_refused() {
+        let req =
+            QueryRequest::from_json(r#"{"sortField":"date","sortDirection":"asc","pageSize":10}"#)
+                .unwrap();
+        assert_eq!(req.sort_field.as_deref(), Some("date"));
+        assert_eq!(req.sort_direction, Some(SortDirection::Asc));
+        assert_eq!(req.page_size, Some(10));
+        let err = QueryRequest::from_json(r#"{"limit": 10}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn activities_choose_scan_for_bulk_pulls_only() {
+        assert!(
+            !plan(EntityKind::Activities, r#"{"first": 200}"#)
+                .unwrap()
+                .scan
+        );
+        assert!(
+            plan(EntityKind::Activities, r#"{"all": true}"#)
+                .unwrap()
+                .scan
+        );
+        let beyond = plan(EntityKind::Activities, r#"{"skip": 4990, "first": 20}"#).unwrap();
+        assert!(beyond.scan);
+        assert_eq!(beyond.limit, 5000);
+        assert_eq!(
+            plan(EntityKind::Activities, r#"{"all": true}"#)
+                .unwrap()
+                .limit,
+            5000
+        );
+        assert!(!plan(EntityKind::Alerts, r#"{"all": true}"#).unwrap().scan);
+    }
+
+    #[test]
+    fn scan_false_cannot_reach_past_the_skip_limit_window() {
+        let err = plan(EntityKind::Activities, r#"{"all": true, "scan": false}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn id_hash_reads_the_id_of_any_json_type() {
+        let a: Box<RawValue> =
+            serde_json::from_str(r#"{"x":{"_id":"nested"},"_id":"a1"}"#).unwrap();
+        let b: Box<RawValue> = serde_json::from_str(r#"{"_id":"a1","other":[1,2]}"#).unwrap();
+        let n: Box<RawValue> = serde_json::from_str(r#"{"_id":17}"#).unwrap();
+        let none: Box<RawValue> = serde_json::from_str(r#"{"id":"a1"}"#).unwrap();
+        assert_eq!(id_hash(&a), id_hash(&b));
+        assert!(id_hash(&n).is_some());
+        assert_eq!(id_hash(&none), None);
+    }
+}

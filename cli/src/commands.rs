@@ -1,0 +1,260 @@
+//! One function per command: what it asks the library and what it prints.
+
+use std::io::{self, Write};
+
+use mdca::actions::{AlertSelection, CloseAlerts, CloseAs, RawRequest, SubnetSpec};
+use mdca::client::Client;
+use mdca::entity::EntityKind;
+use mdca::error::{Error, Result};
+use mdca::params::CLOSE_KINDS;
+use serde_json::{json, Value};
+
+use crate::args::*;
+use crate::input::{ids_from, json_arg};
+use crate::interrupt::or_ctrl_c;
+use crate::list::{self, output_error};
+use crate::output::write_compact;
+use crate::Ui;
+
+pub async fn run(client: &Client, command: &Command, ui: &Ui) -> Result<()> {
+    match command {
+        Command::Activities(cmd) => match &cmd.action {
+            None => activity_list(client, &cmd.list, ui).await,
+            Some(ActivitiesAction::List(args)) => activity_list(client, args, ui).await,
+            Some(ActivitiesAction::Get(args)) => get(client, EntityKind::Activities, args).await,
+            Some(ActivitiesAction::Feedback(args)) => feedback(client, args).await,
+        },
+        Command::Alerts(cmd) => match &cmd.action {
+            None => list::run(client, EntityKind::Alerts, &cmd.list, None, ui).await,
+            Some(AlertsAction::List(args)) => {
+                list::run(client, EntityKind::Alerts, args, None, ui).await
+            }
+            Some(AlertsAction::Get(args)) => get(client, EntityKind::Alerts, args).await,
+            Some(AlertsAction::Close(args)) => close(client, args).await,
+            Some(AlertsAction::Read(args)) => mark_read(client, args, true).await,
+            Some(AlertsAction::Unread(args)) => mark_read(client, args, false).await,
+        },
+        Command::Files(cmd) => match &cmd.action {
+            None => list::run(client, EntityKind::Files, &cmd.list, None, ui).await,
+            Some(FilesAction::List(args)) => {
+                list::run(client, EntityKind::Files, args, None, ui).await
+            }
+            Some(FilesAction::Get(args)) => get(client, EntityKind::Files, args).await,
+        },
+        Command::Entities(cmd) => match &cmd.action {
+            None => list::run(client, EntityKind::Entities, &cmd.list, None, ui).await,
+            Some(EntitiesAction::List(args)) => {
+                list::run(client, EntityKind::Entities, args, None, ui).await
+            }
+            Some(EntitiesAction::Get(args)) => get(client, EntityKind::Entities, args).await,
+            Some(EntitiesAction::Tree(args)) => {
+                print_json(&or_ctrl_c(client.entity_tree(&args.pk)).await?)
+            }
+        },
+        Command::Subnets(cmd) => match &cmd.action {
+            None => list::run(client, EntityKind::Subnets, &cmd.list, None, ui).await,
+            Some(SubnetsAction::List(args)) => {
+                list::run(client, EntityKind::Subnets, args, None, ui).await
+            }
+            Some(SubnetsAction::Get(args)) => get(client, EntityKind::Subnets, args).await,
+            Some(SubnetsAction::Create(args)) => {
+                let id = or_ctrl_c(client.create_subnet(&subnet_spec(args))).await?;
+                print_line(&id)
+            }
+            Some(SubnetsAction::Update(args)) => {
+                or_ctrl_c(client.update_subnet(&args.id, &subnet_spec(&args.spec))).await
+            }
+            Some(SubnetsAction::Delete(args)) => {
+                for id in collect_ids(args)? {
+                    or_ctrl_c(client.delete_subnet(&id)).await?;
+                }
+                Ok(())
+            }
+        },
+        Command::Request(args) => request(client, args).await,
+    }
+}
+
+async fn activity_list(client: &Client, args: &ActivityListArgs, ui: &Ui) -> Result<()> {
+    list::run(client, EntityKind::Activities, &args.list, args.scan(), ui).await
+}
+
+/// Fetches each id in turn, one JSON line each; the first failure stops the command.
+async fn get(client: &Client, kind: EntityKind, args: &GetArgs) -> Result<()> {
+    for id in &args.ids {
+        let record = or_ctrl_c(client.fetch(kind, id)).await?;
+        print_json(&record)?;
+    }
+    Ok(())
+}
+
+async fn close(client: &Client, args: &CloseArgs) -> Result<()> {
+    let selection = match &args.filter {
+        Some(filter) => AlertSelection::Filter(mdca::filter::raw(json_arg(filter, "--filter")?)?),
+        None => {
+            let mut ids = args.ids.clone();
+            if let Some(path) = &args.ids_from {
+                ids.extend(ids_from(path)?);
+            }
+            if ids.is_empty() {
+                return Err(Error::invalid_argument("no alerts selected")
+                    .with_hint("pass --id ID (repeatable), --ids-from FILE|- or --filter JSON"));
+            }
+            AlertSelection::Ids(ids)
+        }
+    };
+    let close_as = match args.verdict {
+        CloseVerdict::Benign => CloseAs::Benign,
+        CloseVerdict::FalsePositive => CloseAs::FalsePositive,
+        CloseVerdict::TruePositive => CloseAs::TruePositive,
+    };
+    let mut options = CloseAlerts::new(close_as);
+    options.comment = args.comment.clone();
+    options.reason_id = args
+        .reason
+        .as_deref()
+        .map(|r| reason_id(args.verdict, r))
+        .transpose()?;
+    options.send_feedback = args.send_feedback;
+    options.feedback_text = args.feedback_text.clone();
+    options.allow_contact = args.allow_contact;
+    options.contact_email = args.contact_email.clone();
+    let outcome = or_ctrl_c(client.close_alerts(selection, options)).await?;
+    print_json(&json!({"closed": outcome.closed, "not_found": outcome.not_found}))
+}
+
+/// A reason given by name (`too-many-similar-alerts`, any case or separator) or by number, checked
+/// against the library's table of documented reasons for the verdict (spec §7).
+fn reason_id(verdict: CloseVerdict, reason: &str) -> Result<u8> {
+    let wire = match verdict {
+        CloseVerdict::Benign => "benign",
+        CloseVerdict::FalsePositive => "false_positive",
+        CloseVerdict::TruePositive => "true_positive",
+    };
+    let kind = CLOSE_KINDS
+        .iter()
+        .find(|k| k.wire == wire)
+        .expect("every verdict is in the table");
+    let squash = |s: &str| s.replace(['-', '_', ' '], "").to_ascii_lowercase();
+    let wanted = squash(reason);
+    kind.reasons
+        .iter()
+        .find(|(name, code)| squash(name) == wanted || code.to_string() == wanted)
+        .and_then(|(_, code)| u8::try_from(*code).ok())
+        .ok_or_else(|| {
+            let known = kind
+                .reasons
+                .iter()
+                .map(|(n, c)| format!("{n} ({c})"))
+                .collect::<Vec<_>>();
+            if known.is_empty() {
+                Error::invalid_argument("closing as true positive takes no --reason (spec §7)")
+            } else {
+                Error::invalid_argument(format!(
+                    "--reason {reason:?} is not one of {}",
+                    known.join(", ")
+                ))
+            }
+        })
+}
+
+async fn mark_read(client: &Client, args: &IdsArgs, read: bool) -> Result<()> {
+    for id in collect_ids(args)? {
+        or_ctrl_c(client.set_alert_read(&id, read)).await?;
+    }
+    Ok(())
+}
+
+fn collect_ids(args: &IdsArgs) -> Result<Vec<String>> {
+    let mut ids = args.ids.clone();
+    if let Some(path) = &args.ids_from {
+        ids.extend(ids_from(path)?);
+    }
+    if ids.is_empty() {
+        return Err(Error::invalid_argument("no ids given"));
+    }
+    Ok(ids)
+}
+
+async fn feedback(client: &Client, args: &FeedbackArgs) -> Result<()> {
+    // Field names as in the documented sample (spec §6, §14 rule 24).
+    let mut body = json!({"feedbackValue": args.value, "allowContact": args.allow_contact});
+    if let Some(text) = &args.text {
+        body["feedbackText"] = json!(text);
+    }
+    if let Some(email) = &args.contact_email {
+        body["contactEmail"] = json!(email);
+    }
+    let answer = or_ctrl_c(client.activity_feedback(&args.id, body)).await?;
+    print_json(&answer)
+}
+
+fn subnet_spec(args: &SubnetArgs) -> SubnetSpec {
+    SubnetSpec {
+        name: args.name.clone(),
+        category: args.category,
+        subnets: args.subnets.clone(),
+        organization: args.organization.clone(),
+        tags: args.tags.clone(),
+    }
+}
+
+async fn request(client: &Client, args: &RequestArgs) -> Result<()> {
+    let mut request = RawRequest::new(args.method.as_str(), args.path.as_str());
+    request.query = args.query.clone();
+    request.body = args
+        .body
+        .as_deref()
+        .map(|b| json_arg(b, "--body"))
+        .transpose()?;
+    if args.idempotent {
+        request.idempotent = Some(true);
+    }
+    let answer = or_ctrl_c(client.raw(request)).await?;
+    print_json(&answer)
+}
+
+/// One JSON value on one line of stdout.
+fn print_json(value: &Value) -> Result<()> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| Error::internal(format!("cannot encode the answer: {e}")))?;
+    let mut out = io::stdout().lock();
+    write_compact(&mut out, &text)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .or_else(output_error)
+}
+
+fn print_line(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .or_else(output_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_accept_documented_names_and_numbers_per_verdict() {
+        assert_eq!(
+            reason_id(CloseVerdict::Benign, "triggered-by-test").unwrap(),
+            6
+        );
+        assert_eq!(
+            reason_id(CloseVerdict::Benign, "ActualSeverityIsLower").unwrap(),
+            2
+        );
+        assert_eq!(
+            reason_id(CloseVerdict::FalsePositive, "too_many_similar_alerts").unwrap(),
+            1
+        );
+        assert_eq!(reason_id(CloseVerdict::FalsePositive, "0").unwrap(), 0);
+        assert!(
+            reason_id(CloseVerdict::Benign, "0").is_err(),
+            "0 is a false-positive reason only"
+        );
+        assert!(reason_id(CloseVerdict::TruePositive, "other").is_err());
+    }
+}

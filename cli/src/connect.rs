@@ -1,0 +1,195 @@
+//! Building the client from the connection flags, or from an in-process simulator with `--simulate`.
+
+use std::time::Duration;
+
+use mdca::client::Client;
+use mdca::config::{AppCredentials, ClientBuilder, RateLimit, RetryPolicy, TokenEndpoint};
+use mdca::error::{Error, Result};
+use mdca_sim::{SimConfig, Simulator, ThrottleConfig};
+
+use crate::args::{ConnectionArgs, SimArgs, TokenEndpoint as TokenEndpointArg};
+
+/// The simulated tenant's throttle with `--simulate`: the real limit's count in a compressed window,
+/// so a demo pull shows pacing without taking minutes.
+const SIM_THROTTLE: ThrottleConfig = ThrottleConfig {
+    requests: 30,
+    window: Duration::from_secs(1),
+    retry_after_header: true,
+};
+
+/// The client and, with `--simulate`, the simulator it talks to (kept alive as long as the client).
+pub struct Connection {
+    pub client: Client,
+    pub simulator: Option<Simulator>,
+}
+
+pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection> {
+    if sim.simulate {
+        return simulate(conn, sim).await;
+    }
+    let url = conn.url.as_deref().ok_or_else(|| {
+        Error::invalid_config("no tenant URL").with_hint(
+            "pass --url or set MDCA_URL to the portal URL shown in Settings → About (or try --simulate)",
+        )
+    })?;
+    let mut builder = Client::builder(url);
+    if let Some(token) = &conn.token {
+        builder = builder.legacy_token(token.as_str());
+    }
+    if let Some(token) = &conn.access_token {
+        builder = builder.bearer_token(token.as_str());
+    }
+    if let Some(credentials) = app_credentials(conn)? {
+        builder = builder.app_credentials(credentials);
+    }
+    if conn.token.is_none() && conn.access_token.is_none() && !has_any_app_credential(conn) {
+        return Err(Error::invalid_config("no credentials").with_hint(
+            "pass --token (MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and --client-secret \
+             (an app registration), or --access-token",
+        ));
+    }
+    let client = tune(builder, conn, None)?.build()?;
+    Ok(Connection {
+        client,
+        simulator: None,
+    })
+}
+
+fn has_any_app_credential(conn: &ConnectionArgs) -> bool {
+    conn.tenant_id.is_some() || conn.client_id.is_some() || conn.client_secret.is_some()
+}
+
+/// App credentials need all three parts; naming the missing ones beats a 401 from the identity endpoint.
+fn app_credentials(conn: &ConnectionArgs) -> Result<Option<AppCredentials>> {
+    if !has_any_app_credential(conn) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = [
+        ("--tenant-id (MDCA_TENANT_ID)", conn.tenant_id.is_none()),
+        ("--client-id (MDCA_CLIENT_ID)", conn.client_id.is_none()),
+        (
+            "--client-secret (MDCA_CLIENT_SECRET)",
+            conn.client_secret.is_none(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, absent)| absent.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid_config(format!(
+            "incomplete app credentials: missing {}",
+            missing.join(", ")
+        )));
+    }
+    let (Some(tenant), Some(client), Some(secret)) =
+        (&conn.tenant_id, &conn.client_id, &conn.client_secret)
+    else {
+        unreachable!("checked above");
+    };
+    let mut credentials = AppCredentials::new(tenant.as_str(), client.as_str(), secret.as_str());
+    if let Some(host) = &conn.authority_host {
+        credentials = credentials.authority_host(host.as_str());
+    }
+    if let Some(endpoint) = conn.token_endpoint {
+        credentials = credentials.token_endpoint(match endpoint {
+            TokenEndpointArg::V2 => TokenEndpoint::V2,
+            TokenEndpointArg::V1 => TokenEndpoint::V1,
+        });
+    }
+    Ok(Some(credentials))
+}
+
+/// Timeouts, proxy, pacing, retries and prefetch from the flags; `default_rate` is the pacing to use
+/// when `--rate-limit` is not given (the simulator's compressed window).
+fn tune(
+    mut builder: ClientBuilder,
+    conn: &ConnectionArgs,
+    default_rate: Option<RateLimit>,
+) -> Result<ClientBuilder> {
+    if let Some(secs) = conn.timeout {
+        if secs == 0 {
+            return Err(Error::invalid_argument(
+                "--timeout must be at least 1 second",
+            ));
+        }
+        builder = builder.timeout(Duration::from_secs(secs));
+    }
+    if let Some(proxy) = &conn.proxy {
+        builder = builder.proxy(proxy.as_str());
+    }
+    let rate = conn
+        .rate_limit
+        .map(|r| {
+            if r.requests == 0 {
+                RateLimit::disabled()
+            } else {
+                RateLimit {
+                    requests: r.requests,
+                    per: Duration::from_secs(r.per_secs),
+                }
+            }
+        })
+        .or(default_rate);
+    if let Some(rate) = rate {
+        builder = builder.rate_limit(rate);
+    }
+    if let Some(max_retries) = conn.max_retries {
+        builder = builder.retry(RetryPolicy {
+            max_retries,
+            ..RetryPolicy::default()
+        });
+    }
+    if conn.no_prefetch {
+        builder = builder.prefetch(false);
+    }
+    Ok(builder)
+}
+
+async fn simulate(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection> {
+    let mut config = SimConfig::default();
+    config.bind = "127.0.0.1:0".parse().expect("a loopback socket address");
+    config.throttle = SIM_THROTTLE;
+    if let Some(n) = sim.sim_activities {
+        config.data.activities = n;
+    }
+    if let Some(n) = sim.sim_files {
+        config.data.files = n;
+    }
+    if let Some(seed) = sim.sim_seed {
+        config.data.seed = seed;
+    }
+    let simulator = mdca_sim::start(config)
+        .await
+        .map_err(|e| Error::internal(format!("the simulator did not start: {e}")))?;
+    let mut builder = Client::builder(simulator.url().to_string())
+        .legacy_token(simulator.admin_token().to_string());
+    let mode = if sim.simulate_app {
+        let creds = simulator.app_credentials();
+        builder = builder.app_credentials(
+            AppCredentials::new(
+                simulator.entra_tenant_id().to_string(),
+                creds.client_id.clone(),
+                creds.client_secret.clone(),
+            )
+            .authority_host(simulator.authority_host().to_string()),
+        );
+        "app credentials, legacy token for files"
+    } else {
+        "admin legacy token"
+    };
+    let pacing = RateLimit {
+        requests: SIM_THROTTLE.requests,
+        per: SIM_THROTTLE.window,
+    };
+    let client = tune(builder, conn, Some(pacing))?.build()?;
+    eprintln!(
+        "mdca: SIMULATED tenant at {} ({mode}; throttle {} requests per {} s); no real tenant is contacted",
+        simulator.url(),
+        SIM_THROTTLE.requests,
+        SIM_THROTTLE.window.as_secs()
+    );
+    Ok(Connection {
+        client,
+        simulator: Some(simulator),
+    })
+}

@@ -1,0 +1,108 @@
+//! The progress bar of long pulls (stderr, terminals only) and the `-v` summary line.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mdca::pager::{Progress, ProgressHandle};
+
+/// Pulls shorter than this never show a bar, so quick commands leave no flicker behind.
+const SHOW_AFTER: Duration = Duration::from_millis(800);
+const REFRESH: Duration = Duration::from_millis(200);
+
+/// A bar that appears once a pull has run for a moment and refreshes itself from the pager's
+/// progress handle, so it keeps moving while a page is awaited or the throttle is waited on.
+pub struct Bar {
+    bar: ProgressBar,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Bar {
+    /// A bar when `wanted` (a multi-page pull, no `--no-progress`, no `-v` logging) and stderr is a
+    /// terminal; otherwise a no-op.
+    pub fn start(wanted: bool, handle: ProgressHandle) -> Bar {
+        if !wanted || !std::io::stderr().is_terminal() {
+            return Bar {
+                bar: ProgressBar::hidden(),
+                ticker: None,
+            };
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {wide_bar} {msg}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        let ticker = {
+            let bar = bar.clone();
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let mut shown = false;
+                loop {
+                    tokio::time::sleep(REFRESH).await;
+                    if !shown && started.elapsed() >= SHOW_AFTER {
+                        bar.set_draw_target(ProgressDrawTarget::stderr());
+                        shown = true;
+                    }
+                    update(&bar, &handle.progress());
+                }
+            })
+        };
+        Bar {
+            bar,
+            ticker: Some(ticker),
+        }
+    }
+
+    /// Removes the bar (before the summary line or an error is printed).
+    pub fn finish(self) {
+        if let Some(ticker) = self.ticker {
+            ticker.abort();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+fn update(bar: &ProgressBar, p: &Progress) {
+    if let Some(total) = p.total {
+        bar.set_length(total.max(p.records));
+    }
+    bar.set_position(p.records);
+    let total = p
+        .total
+        .map(|t| format!(" of ~{}", HumanCount(t)))
+        .unwrap_or_default();
+    let throttle = if p.throttle_wait >= Duration::from_millis(100) {
+        format!(", throttle wait {}", seconds(p.throttle_wait))
+    } else {
+        String::new()
+    };
+    bar.set_message(format!(
+        "{} records{total}, {} pages{throttle}",
+        HumanCount(p.records),
+        p.pages
+    ));
+    bar.tick();
+}
+
+/// The one-line summary printed with `-v` at the end of a pull.
+pub fn summary(p: &Progress, elapsed: Duration) -> String {
+    let total = p
+        .total
+        .map(|t| format!(" (server total ~{t})"))
+        .unwrap_or_default();
+    format!(
+        "mdca: {} records{total} in {} pages, {} requests, {} retries, throttle wait {}, {} duplicates dropped, {}",
+        p.records,
+        p.pages,
+        p.requests,
+        p.retries,
+        seconds(p.throttle_wait),
+        p.duplicates_dropped,
+        seconds(elapsed)
+    )
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}

@@ -1,1 +1,412 @@
-//! List semantics (spec §4, §14 rules 10-16).
+//! List semantics (spec §4, §14 rules 10–16): page size, `max`, `hasNext`, sort order, the activity
+//! scan cursor and the 5000 rule.
+//!
+//! Decisions not fixed by the spec (documented for the simulator README):
+//! - `skip` and `limit` must be ≥ 0 (else the rule-19 body); `limit: 0` answers no records but a true
+//!   `total`/`hasNext`.
+//! - Every envelope carries `data`, `total`, `hasNext`, `max` (the applied page size) and `moreThanTotal`
+//!   (true only when an approximate total was reported below the true count); `nextQueryFilters` appears
+//!   only on a non-final activity scan page.
+//! - Sorting is stable: ties are broken by record order (newest first) in both directions. An unknown
+//!   `sortField` or a `sortDirection` other than `asc`/`desc` (any case) → the rule-19 body.
+//! - Scan mode ignores `skip`, always reads `date` descending (another `sortField` or `asc` → 400) and
+//!   answers `nextQueryFilters` = the caller's filters with `date.lte` set to the cursor: the timestamp of
+//!   the last record kept. The page's trailing records sharing that timestamp are dropped, so the next
+//!   page starts with them; records inserted at the head meanwhile are newer than the cursor and never
+//!   reach a running scan. If a whole page shared one millisecond (impossible with the generated data)
+//!   the page is extended over that millisecond instead and the cursor is one ms earlier.
+//! - Outside scan mode activities reject `skip + limit > 5000` (after the 100 cap), value `skip + limit`.
+//! - The approximate-total switch applies to activities only: `total` is moved by 1–3 either way,
+//!   deterministically per (total, skip); `hasNext` stays exact.
+
+use serde_json::{json, Map, Value};
+
+use crate::data::rng::mix;
+use crate::data::{DataError, Dataset, Entity, ListQuery, ListResult};
+use crate::filter::{compile, invalid, Arg, Cond, Eval, FieldDef, Op};
+
+/// Page size when `limit` is omitted, and the cap outside activity scan (spec §4.3).
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const SCAN_MIN: i64 = 500;
+pub const SCAN_MAX: i64 = 5000;
+/// Activities outside scan mode: `skip + limit` must stay within this (spec §14 rule 15).
+pub const SKIP_WINDOW: i64 = 5000;
+
+/// A sort key value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Key {
+    Int(i64),
+    Str(String),
+}
+
+/// How a `sortField` orders records.
+pub enum SortKey {
+    /// Record order: index ascending is newest first, i.e. the entity's date descending.
+    Index,
+    Fast(fn(&Dataset, i64) -> Key),
+    Json(fn(&Value) -> Key),
+}
+
+pub struct SortDef {
+    pub name: &'static str,
+    pub key: SortKey,
+}
+
+/// A timestamp that never increases with the index (the entity's `date`), which lets date filters
+/// narrow the index range by binary search instead of testing every record.
+#[derive(Clone, Copy)]
+pub struct Axis {
+    pub field: &'static str,
+    pub ts: fn(&Dataset, i64) -> i64,
+}
+
+/// One entity's records as the list machinery sees them: indices `lo..hi`, newest first.
+pub struct Source<'a> {
+    pub entity: Entity,
+    pub ds: &'a Dataset,
+    pub lo: i64,
+    pub hi: i64,
+    pub fields: &'static [FieldDef<Dataset>],
+    pub record: &'a dyn Fn(i64) -> Value,
+    pub axis: Option<Axis>,
+    /// Accepted sort fields; the first is the default.
+    pub sorts: &'static [SortDef],
+    /// Conditions the entity always applies (files: hide deleted unless `allowDeleted`, spec §14 rule 20).
+    pub implicit: Vec<Cond<Dataset>>,
+}
+
+impl Source<'_> {
+    fn eval(&self) -> Eval<'_, Dataset> {
+        Eval {
+            ctx: self.ds,
+            now_ms: self.ds.now_ms(),
+            record: self.record,
+        }
+    }
+
+    /// The indices matching `conds`, in record order (newest first) within `lo..hi`.
+    pub fn matching(&self, conds: &[Cond<Dataset>]) -> Vec<i64> {
+        let eval = self.eval();
+        (self.lo..self.hi)
+            .filter(|i| eval.matches(conds, *i))
+            .collect()
+    }
+
+    /// Compiles `filters` plus the entity's implicit conditions.
+    pub fn compile(&self, filters: &Map<String, Value>) -> Result<Vec<Cond<Dataset>>, DataError> {
+        let mut conds = compile(filters, self.fields).map_err(DataError::Validation)?;
+        conds.extend(self.implicit.iter().map(|c| Cond {
+            field: c.field,
+            op: c.op,
+            arg: c.arg.clone(),
+        }));
+        Ok(conds)
+    }
+}
+
+fn bad(v: impl ToString) -> DataError {
+    DataError::Validation(invalid(&v.to_string()))
+}
+
+/// Answers one list request (spec §4).
+pub fn run(src: &Source, q: &ListQuery, approximate: bool) -> Result<ListResult, DataError> {
+    let skip = q.skip.unwrap_or(0);
+    if skip < 0 {
+        return Err(bad(skip));
+    }
+    if let Some(limit) = q.limit.filter(|l| *l < 0) {
+        return Err(bad(limit));
+    }
+    let conds = src.compile(&q.filters)?;
+    let (lo, hi, conds) = narrow(src, conds);
+    if q.is_scan && src.entity == Entity::Activities {
+        return scan(src, q, lo, hi, &conds, approximate);
+    }
+    let size = q.limit.unwrap_or(DEFAULT_LIMIT).min(DEFAULT_LIMIT);
+    if src.entity == Entity::Activities && skip + size > SKIP_WINDOW {
+        return Err(bad(skip + size));
+    }
+    let sort_name = q.sort_field.as_deref().unwrap_or(src.sorts[0].name);
+    let sort = src
+        .sorts
+        .iter()
+        .find(|s| s.name == sort_name)
+        .ok_or_else(|| bad(sort_name))?;
+    let descending = descending(q.sort_direction.as_deref())?;
+
+    let (total, page) = match &sort.key {
+        SortKey::Index => ordered_page(src, lo, hi, &conds, skip, size, descending),
+        key => {
+            let mut keyed: Vec<(Key, i64)> = src_range(src, lo, hi, &conds)
+                .into_iter()
+                .map(|i| (sort_key(src, key, i), i))
+                .collect();
+            keyed.sort_by(|a, b| {
+                let by_key = if descending {
+                    b.0.cmp(&a.0)
+                } else {
+                    a.0.cmp(&b.0)
+                };
+                by_key.then(a.1.cmp(&b.1))
+            });
+            let page = keyed
+                .iter()
+                .skip(skip as usize)
+                .take(size as usize)
+                .map(|(_, i)| *i)
+                .collect();
+            (keyed.len() as u64, page)
+        }
+    };
+    Ok(finish(
+        src,
+        page,
+        total,
+        skip as u64,
+        size as u64,
+        approximate,
+        None,
+    ))
+}
+
+fn descending(dir: Option<&str>) -> Result<bool, DataError> {
+    match dir {
+        None => Ok(true),
+        Some(d) if d.eq_ignore_ascii_case("desc") => Ok(true),
+        Some(d) if d.eq_ignore_ascii_case("asc") => Ok(false),
+        Some(d) => Err(bad(d)),
+    }
+}
+
+fn sort_key(src: &Source, key: &SortKey, i: i64) -> Key {
+    match key {
+        SortKey::Index => Key::Int(i),
+        SortKey::Fast(f) => f(src.ds, i),
+        SortKey::Json(f) => f(&(src.record)(i)),
+    }
+}
+
+fn src_range(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Vec<i64> {
+    let eval = src.eval();
+    (lo..hi).filter(|i| eval.matches(conds, *i)).collect()
+}
+
+/// Total and page in record order (or its reverse) in one pass, without sorting.
+fn ordered_page(
+    src: &Source,
+    lo: i64,
+    hi: i64,
+    conds: &[Cond<Dataset>],
+    skip: i64,
+    size: i64,
+    descending: bool,
+) -> (u64, Vec<i64>) {
+    if conds.is_empty() {
+        let total = (hi - lo).max(0);
+        let from = skip.min(total);
+        let to = (skip + size).min(total);
+        let page = (from..to)
+            .map(|k| if descending { lo + k } else { hi - 1 - k })
+            .collect();
+        return (total as u64, page);
+    }
+    let eval = src.eval();
+    let mut total = 0i64;
+    let mut page = Vec::new();
+    let mut visit = |i: i64| {
+        if eval.matches(conds, i) {
+            if total >= skip && total < skip + size {
+                page.push(i);
+            }
+            total += 1;
+        }
+    };
+    if descending {
+        (lo..hi).for_each(&mut visit);
+    } else {
+        (lo..hi).rev().for_each(&mut visit);
+    }
+    (total as u64, page)
+}
+
+/// Activity scan mode (spec §4.4, §14 rule 13).
+fn scan(
+    src: &Source,
+    q: &ListQuery,
+    lo: i64,
+    hi: i64,
+    conds: &[Cond<Dataset>],
+    approximate: bool,
+) -> Result<ListResult, DataError> {
+    if let Some(f) = q.sort_field.as_deref().filter(|f| *f != "date") {
+        return Err(bad(f));
+    }
+    if !descending(q.sort_direction.as_deref())? {
+        return Err(bad(q.sort_direction.as_deref().unwrap_or("asc")));
+    }
+    let axis = src.axis.expect("activities have a date axis");
+    let size = q.limit.unwrap_or(SCAN_MIN).clamp(SCAN_MIN, SCAN_MAX) as usize;
+    let eval = src.eval();
+    let mut page = Vec::with_capacity(size);
+    let total = if conds.is_empty() {
+        page.extend(lo..(lo + size as i64).min(hi));
+        (hi - lo).max(0) as u64
+    } else {
+        let mut n = 0u64;
+        for i in lo..hi {
+            if eval.matches(conds, i) {
+                if page.len() < size {
+                    page.push(i);
+                }
+                n += 1;
+            }
+        }
+        n
+    };
+    let mut next = None;
+    if (page.len() as u64) < total {
+        let last = *page.last().expect("a non-empty page when more remain");
+        let t = (axis.ts)(src.ds, last);
+        let keep = page
+            .iter()
+            .rposition(|i| (axis.ts)(src.ds, *i) != t)
+            .map_or(0, |p| p + 1);
+        let cursor = if keep > 0 {
+            page.truncate(keep);
+            t
+        } else {
+            for i in last + 1..hi {
+                if (axis.ts)(src.ds, i) != t {
+                    break;
+                }
+                if eval.matches(conds, i) {
+                    page.push(i);
+                }
+            }
+            t - 1
+        };
+        if (page.len() as u64) < total {
+            let mut filters = q.filters.clone();
+            let date = filters
+                .entry(axis.field)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(ops) = date {
+                ops.insert(Op::Lte.name().to_string(), json!(cursor));
+            }
+            next = Some(Value::Object(filters));
+        }
+    }
+    Ok(finish(src, page, total, 0, size as u64, approximate, next))
+}
+
+fn finish(
+    src: &Source,
+    page: Vec<i64>,
+    total: u64,
+    skip: u64,
+    max: u64,
+    approximate: bool,
+    next: Option<Value>,
+) -> ListResult {
+    let has_next = match next {
+        Some(_) => true,
+        None => skip + (page.len() as u64) < total,
+    };
+    let reported = if approximate && src.entity == Entity::Activities {
+        jitter(total, skip)
+    } else {
+        total
+    };
+    ListResult {
+        data: page.into_iter().map(|i| (src.record)(i)).collect(),
+        total: reported,
+        has_next,
+        max,
+        more_than_total: reported < total,
+        next_query_filters: next,
+    }
+}
+
+/// "Off by a few" (spec §14 rule 16): ±1..3, stable for the same total and skip.
+fn jitter(total: u64, skip: u64) -> u64 {
+    let off = [-3i64, -2, -1, 1, 2, 3][(mix(total ^ skip.rotate_left(32)) % 6) as usize];
+    (total as i64 + off).max(0) as u64
+}
+
+/// Moves date conditions on the index-monotonic axis into the index range (binary search); the
+/// conditions the range fully expresses are dropped, the rest are returned for per-record testing.
+fn narrow(src: &Source, conds: Vec<Cond<Dataset>>) -> (i64, i64, Vec<Cond<Dataset>>) {
+    let (mut lo, mut hi) = (src.lo, src.hi);
+    let Some(axis) = src.axis else {
+        return (lo, hi, conds);
+    };
+    let now = src.ds.now_ms() as f64;
+    let day = 86_400_000.0;
+    let mut rest = Vec::new();
+    for c in conds {
+        if c.field.name() != axis.field {
+            rest.push(c);
+            continue;
+        }
+        let one = match &c.arg {
+            Arg::One(s) => s.number(),
+            _ => None,
+        };
+        // (lowest allowed ts, highest allowed ts)
+        let bounds: Option<(Option<i64>, Option<i64>)> = match (c.op, &c.arg) {
+            (Op::Gte, _) => one.map(|x| (Some(x.ceil() as i64), None)),
+            (Op::Gt, _) => one.map(|x| (Some(x.floor() as i64 + 1), None)),
+            (Op::Lte, _) => one.map(|x| (None, Some(x.floor() as i64))),
+            (Op::Lt, _) => one.map(|x| (None, Some(x.ceil() as i64 - 1))),
+            (Op::GteNdays, Arg::Days(n)) => Some((Some((now - n * day).ceil() as i64), None)),
+            (Op::LteNdays, Arg::Days(n)) => Some((None, Some((now - n * day).floor() as i64))),
+            (Op::Range, Arg::Ranges(r)) if r.len() == 1 => {
+                Some((Some(r[0].0.ceil() as i64), Some(r[0].1.floor() as i64)))
+            }
+            _ => None,
+        };
+        match bounds {
+            Some((low, high)) => {
+                if let Some(h) = high {
+                    lo = lo.max(partition(src.ds, axis, lo, hi, |t| t <= h));
+                }
+                if let Some(l) = low {
+                    hi = hi.min(partition(src.ds, axis, lo, hi, |t| t < l));
+                }
+                hi = hi.max(lo);
+            }
+            None => rest.push(c),
+        }
+    }
+    (lo, hi, rest)
+}
+
+/// First index in `lo..hi` whose timestamp satisfies `pred` (monotone: false…false true…true).
+fn partition(ds: &Dataset, axis: Axis, lo: i64, hi: i64, pred: impl Fn(i64) -> bool) -> i64 {
+    let (mut a, mut b) = (lo, hi);
+    while a < b {
+        let m = a + (b - a) / 2;
+        if pred((axis.ts)(ds, m)) {
+            b = m;
+        } else {
+            a = m + 1;
+        }
+    }
+    a
+}
+
+impl ListResult {
+    /// The response envelope (spec §4.2).
+    pub fn to_json(&self, e: Entity) -> Value {
+        let mut out = Map::new();
+        out.insert("data".into(), Value::Array(self.data.clone()));
+        out.insert("total".into(), json!(self.total));
+        out.insert("hasNext".into(), json!(self.has_next));
+        out.insert("max".into(), json!(self.max));
+        out.insert("moreThanTotal".into(), json!(self.more_than_total));
+        if let (Entity::Activities, Some(next)) = (e, &self.next_query_filters) {
+            out.insert("nextQueryFilters".into(), next.clone());
+        }
+        Value::Object(out)
+    }
+}

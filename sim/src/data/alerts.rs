@@ -1,0 +1,470 @@
+//! Alerts (spec §7) and the alert actions (spec §14 rules 21–23). `timestamp` is the date axis (~90 min
+//! apart). About a third of the generated alerts are already closed (legacy DISMISSED/RESOLVED included)
+//! and carry an ISO `resolveTime`. Actions overlay a small per-index state map on the generated records.
+
+use serde_json::{json, Map, Value};
+
+use super::people::{self, person, PLACES};
+use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
+use super::{entities, read, wall_ms, write, CloseKind, CloseResult, DataError, Dataset, Entity};
+use crate::filter::{invalid, FieldDef, FieldType as T, Getter, Op, Scalar};
+use crate::list::{Axis, Key, SortDef, SortKey};
+
+const SALT: u64 = 0xA1E7;
+
+fn timeline(ds: &Dataset) -> Timeline {
+    Timeline {
+        seed: ds.seed(),
+        salt: SALT,
+        base: ds.now_ms() - 3_600_000,
+        gap: 90 * 60_000,
+        head_gap: 60_000,
+    }
+}
+
+pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    timeline(ds).at(i)
+}
+
+/// Mutable part of an alert, set by close/read/unread.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub resolution: Option<i64>,
+    pub status: Option<i64>,
+    pub comment: Option<String>,
+    pub reason_id: Option<i64>,
+    pub resolve_ms: Option<i64>,
+}
+
+/// (title, policyType, alertType code, stories, intent, is built-in)
+type Policy = (
+    &'static str,
+    &'static str,
+    i64,
+    &'static [i64],
+    &'static [i64],
+    bool,
+);
+
+const POLICIES: [Policy; 6] = [
+    (
+        "Impossible travel activity",
+        "ANOMALY_DETECTION",
+        15_728_642,
+        &[0],
+        &[2],
+        true,
+    ),
+    (
+        "Activity from infrequent country",
+        "ANOMALY_DETECTION",
+        15_728_643,
+        &[0],
+        &[2],
+        true,
+    ),
+    (
+        "Mass download by a single user",
+        "ANOMALY_DETECTION",
+        15_728_644,
+        &[0],
+        &[11],
+        true,
+    ),
+    (
+        "Suspicious inbox forwarding",
+        "ANOMALY_DETECTION",
+        15_728_645,
+        &[0],
+        &[3, 11],
+        true,
+    ),
+    (
+        "Fichier public contenant des numéros de carte",
+        "FILE",
+        15_859_712,
+        &[3, 5],
+        &[11],
+        false,
+    ),
+    (
+        "Multiple failed login attempts 🔐",
+        "ACTIVITY",
+        15_859_713,
+        &[0],
+        &[6],
+        false,
+    ),
+];
+
+pub struct Attrs {
+    pub severity: i64,
+    pub resolution: i64,
+    pub status: i64,
+    pub policy: usize,
+    pub user: i64,
+    pub app: i64,
+    pub score: i64,
+    pub place: usize,
+    pub ip: String,
+}
+
+pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
+    let mut r = Rng::at(ds.seed(), SALT, i);
+    let severity = *r.pick(&[0, 0, 1, 1, 1, 2, 2, 3]);
+    let resolution = match r.below(30) {
+        0..=19 => 0,
+        20..=22 => 3,
+        23..=25 => 4,
+        26..=27 => 5,
+        28 => 1,
+        _ => 2,
+    };
+    let status = if resolution != 0 || r.chance(2, 5) {
+        1
+    } else {
+        0
+    };
+    let policy = r.below(POLICIES.len() as u64) as usize;
+    let user = r.below(ds.user_blocks() as u64) as i64;
+    let apps = entities::user_apps(ds, user);
+    let app = *r.pick(&apps);
+    Attrs {
+        severity,
+        resolution,
+        status,
+        policy,
+        user,
+        app,
+        score: r.below(100) as i64,
+        place: r.below(PLACES.len() as u64) as usize,
+        ip: format!("198.51.100.{}", 1 + r.below(254)),
+    }
+}
+
+fn state(ds: &Dataset, i: i64) -> Option<State> {
+    let map = read(&ds.alert_state);
+    if map.is_empty() {
+        None
+    } else {
+        map.get(&i).cloned()
+    }
+}
+
+fn resolution(ds: &Dataset, i: i64) -> i64 {
+    state(ds, i)
+        .and_then(|s| s.resolution)
+        .unwrap_or_else(|| attrs(ds, i).resolution)
+}
+
+fn status(ds: &Dataset, i: i64) -> i64 {
+    state(ds, i)
+        .and_then(|s| s.status)
+        .unwrap_or_else(|| attrs(ds, i).status)
+}
+
+fn record_id(ds: &Dataset, i: i64) -> String {
+    object_id(ds.seed(), SALT, i, ts(ds, i))
+}
+
+pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
+    let i = object_id_index(pk)?;
+    let (lo, hi) = ds.range(Entity::Alerts);
+    ((lo..hi).contains(&i) && record_id(ds, i) == pk.to_ascii_lowercase()).then_some(i)
+}
+
+fn policy_id(ds: &Dataset, p: usize) -> String {
+    object_id(ds.seed(), SALT ^ 0x9011, p as i64, 1_550_000_000_000)
+}
+
+pub fn record(ds: &Dataset, i: i64) -> Value {
+    let seed = ds.seed();
+    let a = attrs(ds, i);
+    let st = state(ds, i).unwrap_or_default();
+    let ts = ts(ds, i);
+    let id = record_id(ds, i);
+    let p = person(seed, a.user);
+    let pol = POLICIES[a.policy];
+    let place = PLACES[a.place];
+    let resolution = st.resolution.unwrap_or(a.resolution);
+    let status = st.status.unwrap_or(a.status);
+    let mut r = Rng::at(seed, SALT ^ 0xD7A, i);
+    let generated_resolve = ts + 600_000 + r.below(3 * 86_400_000) as i64;
+    let resolve_ms = st
+        .resolve_ms
+        .or((a.resolution != 0).then_some(generated_resolve));
+    let comment = st.comment.clone().or_else(|| {
+        (a.resolution != 0).then(|| "Reviewed with the user — expected behaviour".to_string())
+    });
+    let mut refs = vec![
+        json!({"type": "account", "entityRole": "Source", "entityType": 2, "id": p.upn, "inst": 0,
+               "saas": a.app, "label": p.display, "pa": p.upn, "em": p.upn}),
+        json!({"type": "user", "entityRole": "Related", "entityType": 1, "id": entities::user_guid(ds, a.user),
+               "inst": 0, "saas": people::O365, "label": p.display, "pa": p.upn, "em": p.upn}),
+        json!({"type": "service", "id": a.app, "label": people::app_name(a.app)}),
+        json!({"type": "policyRule", "id": policy_id(ds, a.policy), "label": pol.0, "policyType": pol.1}),
+        json!({"type": "ip", "id": a.ip, "label": a.ip}),
+        json!({"type": "country", "id": place.0, "label": place.1}),
+    ];
+    if pol.1 == "FILE" {
+        let files = ds.base_count(Entity::Files).max(1);
+        let f = hash(seed, SALT, i, 3) % files as u64;
+        refs.push(
+            json!({"type": "file", "id": super::files::item_id(ds, f as i64),
+                         "label": super::files::name(ds, f as i64)}),
+        );
+    }
+    let mut rec = json!({
+        "_id": id,
+        "timestamp": ts,
+        "entities": refs,
+        "title": pol.0,
+        "description": format!("<p>{} ({}) from {}, {}.</p>", pol.0, p.display, place.2, place.1),
+        "isMarkdown": true,
+        "statusValue": status,
+        "severityValue": a.severity,
+        "resolutionStatusValue": resolution,
+        "stories": pol.3,
+        "evidence": [{"title": {"template": "EVIDENCE_LOCATION", "parameters": {"city": place.2, "country": place.1}}}],
+        "intent": pol.4,
+        "isPreview": false,
+        "threatScore": a.score,
+        "threatScoreReasoning": [{"template": "THREAT_SCORE_REASON_SEVERITY", "parameters": {"severity": a.severity}}],
+        "contextId": people::aad_tenant(seed),
+        "idValue": 15_000_000 + i,
+        "isSystemAlert": pol.5,
+        "comment": comment,
+        "handledByUser": if resolution != 0 { json!(format!("admin@{}", people::DOMAIN)) } else { Value::Null },
+        "resolveTime": resolve_ms.map(iso),
+        "URL": format!("{}/#/alerts/{id}", people::PORTAL),
+        "policy": {"id": policy_id(ds, a.policy), "label": pol.0, "policyType": pol.1, "type": pol.2},
+        "is_open": resolution == 0,
+        "audits": [],
+    });
+    if let Some(reason) = st.reason_id {
+        rec["reasonId"] = json!(reason);
+    }
+    rec
+}
+
+/// Alert ids named in close filters (`id` or `ID`, `eq`), for `alertsNotFound`.
+fn named_ids(filters: &Map<String, Value>) -> Vec<String> {
+    ["id", "ID"]
+        .iter()
+        .filter_map(|k| filters.get(*k)?.get("eq"))
+        .flat_map(|v| match v {
+            Value::Array(items) => items.clone(),
+            one => vec![one.clone()],
+        })
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// close_benign / close_false_positive / close_true_positive (spec §7, §14 rules 21–22). Empty filters
+/// are refused (rule-19 body, value `{}`) so that a forgotten selection cannot close every alert.
+pub fn close(
+    ds: &Dataset,
+    filters: &Map<String, Value>,
+    kind: CloseKind,
+    comment: Option<&str>,
+    reason_id: Option<i64>,
+) -> Result<CloseResult, DataError> {
+    if filters.is_empty() {
+        return Err(DataError::Validation(invalid("{}")));
+    }
+    let (code, reasons): (i64, &[i64]) = match kind {
+        CloseKind::Benign => (4, &[2, 4, 5, 6]),
+        CloseKind::FalsePositive => (3, &[0, 1, 3, 4]),
+        CloseKind::TruePositive => (5, &[]),
+    };
+    let reason = match (kind, reason_id) {
+        (CloseKind::TruePositive, _) | (_, None) => None,
+        (_, Some(r)) if reasons.contains(&r) => Some(r),
+        (_, Some(r)) => return Err(DataError::Validation(invalid(&r.to_string()))),
+    };
+    let (lo, hi) = ds.range(Entity::Alerts);
+    let record = |i: i64| record(ds, i);
+    let src = crate::list::Source {
+        entity: Entity::Alerts,
+        ds,
+        lo,
+        hi,
+        fields: &FIELDS,
+        record: &record,
+        axis: Some(AXIS),
+        sorts: &SORTS,
+        implicit: Vec::new(),
+    };
+    let conds = src.compile(filters)?;
+    let hits = src.matching(&conds);
+    let not_found = named_ids(filters)
+        .into_iter()
+        .filter(|id| index_of(ds, id).is_none())
+        .collect();
+    let when = wall_ms().max(ds.now_ms());
+    let mut map = write(&ds.alert_state);
+    for i in &hits {
+        let s = map.entry(*i).or_default();
+        s.resolution = Some(code);
+        s.comment = comment.map(str::to_string);
+        s.reason_id = reason;
+        s.resolve_ms = Some(when);
+    }
+    Ok(CloseResult {
+        closed: hits.len() as u64,
+        not_found,
+    })
+}
+
+/// read/unread (spec §14 rule 23): `statusValue` 1/0; `None` → 404.
+pub fn set_read(ds: &Dataset, pk: &str, read_flag: bool) -> Option<Value> {
+    let i = index_of(ds, pk)?;
+    write(&ds.alert_state).entry(i).or_default().status = Some(i64::from(read_flag));
+    Some(record(ds, i))
+}
+
+fn refs_of<'a>(r: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    r["entities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(move |e| e["type"] == kind)
+}
+
+fn d_entity(r: &Value) -> Vec<Scalar> {
+    ["account", "user"]
+        .iter()
+        .flat_map(|k| refs_of(r, k))
+        .filter_map(|e| {
+            Some(Scalar::pk(
+                e["id"].as_str()?,
+                e["saas"].as_i64().unwrap_or(-1),
+                e["inst"].as_i64().unwrap_or(0),
+            ))
+        })
+        .collect()
+}
+fn d_ip(r: &Value) -> Vec<Scalar> {
+    refs_of(r, "ip")
+        .filter_map(|e| Some(Scalar::Str(e["id"].as_str()?.to_string())))
+        .collect()
+}
+fn d_service(r: &Value) -> Vec<Scalar> {
+    refs_of(r, "service")
+        .filter_map(|e| Some(Scalar::Int(e["id"].as_i64()?)))
+        .collect()
+}
+fn d_instance(r: &Value) -> Vec<Scalar> {
+    refs_of(r, "account")
+        .filter_map(|e| Some(Scalar::Int(e["inst"].as_i64()?)))
+        .collect()
+}
+fn d_policy(r: &Value) -> Vec<Scalar> {
+    refs_of(r, "policyRule")
+        .filter_map(|e| Some(Scalar::Str(e["id"].as_str()?.to_string())))
+        .collect()
+}
+fn d_file(r: &Value) -> Vec<Scalar> {
+    refs_of(r, "file")
+        .filter_map(|e| Some(Scalar::Str(e["id"].as_str()?.to_string())))
+        .collect()
+}
+fn d_source(r: &Value) -> Vec<Scalar> {
+    let builtin = r["isSystemAlert"].as_bool().unwrap_or(false);
+    vec![Scalar::Str(
+        if builtin { "builtin" } else { "policy" }.into(),
+    )]
+}
+fn d_resolution_date(r: &Value) -> Vec<Scalar> {
+    r["resolveTime"]
+        .as_str()
+        .and_then(super::rng::parse_iso)
+        .map(Scalar::Int)
+        .into_iter()
+        .collect()
+}
+fn f_open(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Bool(resolution(ds, i) == 0)]
+}
+fn f_severity(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(attrs(ds, i).severity)]
+}
+fn f_resolution(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(resolution(ds, i))]
+}
+fn f_read(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Bool(status(ds, i) != 0)]
+}
+fn f_date(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(ts(ds, i))]
+}
+fn f_risk(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(attrs(ds, i).score)]
+}
+fn f_alert_type(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(POLICIES[attrs(ds, i).policy].2)]
+}
+fn f_id(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Str(record_id(ds, i))]
+}
+
+const EQ: &[Op] = &[Op::Eq, Op::Neq];
+
+/// Filter fields (spec §7). `ID` and `id` are the same field and validate 24-hex ids (rule 19);
+/// `risk` is `threatScore`, `alertType` the policy's type code, `source` is `builtin` or `policy`.
+pub static FIELDS: [FieldDef<Dataset>; 16] = [
+    FieldDef::new(&["entity.entity"], T::Pk, EQ, Getter::Derived(d_entity)),
+    FieldDef::new(&["entity.ip"], T::Str, EQ, Getter::Derived(d_ip)),
+    FieldDef::new(&["entity.service"], T::Int, EQ, Getter::Derived(d_service)),
+    FieldDef::new(
+        &["entity.instance"],
+        T::Int,
+        EQ,
+        Getter::Derived(d_instance),
+    ),
+    FieldDef::new(&["entity.policy"], T::Str, EQ, Getter::Derived(d_policy)),
+    FieldDef::new(&["entity.file"], T::Str, EQ, Getter::Derived(d_file)),
+    FieldDef::new(&["alertOpen"], T::Bool, &[Op::Eq], Getter::Fast(f_open)),
+    FieldDef::new(&["severity"], T::Int, EQ, Getter::Fast(f_severity)),
+    FieldDef::new(
+        &["resolutionStatus"],
+        T::Int,
+        EQ,
+        Getter::Fast(f_resolution),
+    ),
+    FieldDef::new(&["read"], T::Bool, &[Op::Eq], Getter::Fast(f_read)),
+    FieldDef::new(
+        &["date"],
+        T::Time,
+        &[Op::Lte, Op::Gte, Op::Range, Op::LteNdays, Op::GteNdays],
+        Getter::Fast(f_date),
+    ),
+    FieldDef::new(
+        &["resolutionDate"],
+        T::Time,
+        &[Op::Lte, Op::Gte, Op::Range],
+        Getter::Derived(d_resolution_date),
+    ),
+    FieldDef::new(&["risk"], T::Int, EQ, Getter::Fast(f_risk)),
+    FieldDef::new(&["alertType"], T::Int, EQ, Getter::Fast(f_alert_type)),
+    FieldDef::new(&["ID", "id"], T::ObjectId, EQ, Getter::Fast(f_id)),
+    FieldDef::new(&["source"], T::Str, &[Op::Eq], Getter::Derived(d_source)),
+];
+
+pub const AXIS: Axis = Axis { field: "date", ts };
+
+fn k_severity(ds: &Dataset, i: i64) -> Key {
+    Key::Int(attrs(ds, i).severity)
+}
+
+/// Sort fields (spec §4.1): `date` (record order) and `severity` (`severityValue`).
+pub static SORTS: [SortDef; 2] = [
+    SortDef {
+        name: "date",
+        key: SortKey::Index,
+    },
+    SortDef {
+        name: "severity",
+        key: SortKey::Fast(k_severity),
+    },
+];

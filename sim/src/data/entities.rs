@@ -1,0 +1,395 @@
+//! Entities: users and their accounts (spec §9).
+//!
+//! Records come in blocks of four: index `4b` is user `b` (type 2, an Entra user, pk saas 11161), `4b+1`
+//! its Exchange Online account, `4b+2` its OneDrive or SharePoint account, `4b+3` either its Google
+//! Workspace account or — for one block in four — a standalone external guest account with no parent.
+//! Accounts use the user's UPN as `id`, so `(id, saas)` is unique. `lastSeen` (ISO string) is the date axis.
+
+use serde_json::{json, Value};
+
+use super::people::{self, person, Person, EXCHANGE, GOOGLE, O365, ONEDRIVE, SHAREPOINT};
+use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
+use super::{decode_pk, pk_json, read, Dataset};
+use crate::filter::{FieldDef, FieldType as T, Getter, Op, Scalar};
+use crate::list::{Axis, Key, SortDef, SortKey};
+
+const SALT: u64 = 0xE171;
+
+fn timeline(ds: &Dataset) -> Timeline {
+    Timeline {
+        seed: ds.seed(),
+        salt: SALT,
+        base: ds.now_ms() - 3_600_000,
+        gap: 30 * 60_000,
+        head_gap: 60_000,
+    }
+}
+
+pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    timeline(ds).at(i)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    /// An app account; `parent` is the owning user block, `None` for standalone guests.
+    Account {
+        parent: Option<i64>,
+        saas: i64,
+    },
+}
+
+fn is_guest_block(ds: &Dataset, b: i64) -> bool {
+    hash(ds.seed(), SALT, b, 3) % 4 == 0
+}
+
+fn second_app(ds: &Dataset, b: i64) -> i64 {
+    if hash(ds.seed(), SALT, b, 2) % 2 == 0 {
+        ONEDRIVE
+    } else {
+        SHAREPOINT
+    }
+}
+
+pub fn kind(ds: &Dataset, i: i64) -> Kind {
+    let b = i.div_euclid(4);
+    match i.rem_euclid(4) {
+        0 => Kind::User,
+        1 => Kind::Account {
+            parent: Some(b),
+            saas: EXCHANGE,
+        },
+        2 => Kind::Account {
+            parent: Some(b),
+            saas: second_app(ds, b),
+        },
+        _ if is_guest_block(ds, b) => Kind::Account {
+            parent: None,
+            saas: O365,
+        },
+        _ => Kind::Account {
+            parent: Some(b),
+            saas: GOOGLE,
+        },
+    }
+}
+
+/// The apps user `b` has accounts in (activities and files of that user use them).
+pub fn user_apps(ds: &Dataset, b: i64) -> Vec<i64> {
+    let mut apps = vec![O365, EXCHANGE, second_app(ds, b)];
+    if !is_guest_block(ds, b) {
+        apps.push(GOOGLE);
+    }
+    apps
+}
+
+/// The Entra object id of user block `b`.
+pub fn user_guid(ds: &Dataset, b: i64) -> String {
+    Rng::at(ds.seed(), SALT ^ 0x6D1D, b).guid()
+}
+
+/// The entity-pk scalars of user `b`: its account in `app` and the user itself (activity/file owners).
+pub fn user_pks(ds: &Dataset, b: i64, app: i64) -> Vec<Scalar> {
+    vec![
+        Scalar::pk(person(ds.seed(), b).upn, app, 0),
+        Scalar::pk(user_guid(ds, b), O365, 0),
+    ]
+}
+
+fn who(ds: &Dataset, i: i64) -> Person {
+    let b = i.div_euclid(4);
+    match kind(ds, i) {
+        Kind::Account { parent: None, .. } => people::guest(ds.seed(), b),
+        _ => person(ds.seed(), b),
+    }
+}
+
+/// `(lower-cased id, saas)` of record `i`.
+pub fn key(ds: &Dataset, i: i64) -> (String, i64) {
+    let (id, saas) = id_saas(ds, i);
+    (id.to_lowercase(), saas)
+}
+
+fn id_saas(ds: &Dataset, i: i64) -> (String, i64) {
+    match kind(ds, i) {
+        Kind::User => (user_guid(ds, i.div_euclid(4)), O365),
+        Kind::Account { saas, .. } => (who(ds, i).upn, saas),
+    }
+}
+
+/// Record index for a base64 pk or an `_id` (spec §14 rule 25); `None` → 404.
+pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
+    let (lo, hi) = ds.range(super::Entity::Entities);
+    if let Some(i) = object_id_index(pk).filter(|i| (lo..hi).contains(i)) {
+        return (record_id(ds, i) == pk.to_ascii_lowercase()).then_some(i);
+    }
+    let obj = decode_pk(pk)?;
+    let id = match obj.get("id")? {
+        Value::String(s) => s.to_lowercase(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let saas = obj.get("saas").and_then(|v| match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    });
+    let keys = read(&ds.entity_keys);
+    let found = match saas {
+        Some(s) => keys.get(&(id, s)).copied(),
+        None => [O365, EXCHANGE, ONEDRIVE, SHAREPOINT, GOOGLE]
+            .iter()
+            .find_map(|s| keys.get(&(id.clone(), *s)).copied()),
+    };
+    found.filter(|i| (lo..hi).contains(i))
+}
+
+fn record_id(ds: &Dataset, i: i64) -> String {
+    object_id(ds.seed(), SALT, i, ts(ds, i))
+}
+
+const GROUPS: [(&str, &str); 4] = [
+    (
+        "Office 365 administrator",
+        "Users with an administrative role in Office 365",
+    ),
+    ("External users", "Users outside the organization"),
+    ("Finance team", "Members of the finance department"),
+    ("Équipe Paris 🇫🇷", "Bureau de Paris"),
+];
+
+fn group(ds: &Dataset, g: usize) -> Value {
+    let id = object_id(ds.seed(), SALT ^ 0x6A0, g as i64, 1_500_000_000_000);
+    json!({
+        "_id": id, "id": id, "name": GROUPS[g].0, "description": GROUPS[g].1,
+        "usersCount": 3 + (hash(ds.seed(), SALT, g as i64, 9) % 400),
+    })
+}
+
+pub fn record(ds: &Dataset, i: i64) -> Value {
+    let seed = ds.seed();
+    let k = kind(ds, i);
+    let b = i.div_euclid(4);
+    let p = who(ds, i);
+    let (id, saas) = id_saas(ds, i);
+    let last_seen = ts(ds, i);
+    let mut r = Rng::at(seed, SALT, i);
+    let admin =
+        hash(seed, SALT, b, 4) % 10 == 0 && !matches!(k, Kind::Account { parent: None, .. });
+    let status = match r.below(100) {
+        0..=84 => 2,
+        85..=89 => 3,
+        90..=94 => 4,
+        95..=97 => 1,
+        _ => 0,
+    };
+    let external: Value = match k {
+        Kind::Account { parent: None, .. } => json!(true),
+        Kind::Account { saas: GOOGLE, .. } => Value::Null,
+        _ => json!(false),
+    };
+    let groups: Vec<Value> = match k {
+        Kind::Account { parent: None, .. } => vec![group(ds, 1)],
+        _ => {
+            let mut g = Vec::new();
+            if admin {
+                g.push(group(ds, 0));
+            }
+            if hash(seed, SALT, b, 5) % 3 == 0 {
+                g.push(group(ds, 2 + (b.rem_euclid(2)) as usize));
+            }
+            g
+        }
+    };
+    let score = if r.chance(1, 10) {
+        Value::Null
+    } else {
+        json!(r.below(100))
+    };
+    json!({
+        "_id": record_id(ds, i),
+        "id": id,
+        "type": if k == Kind::User { 2 } else { 1 },
+        "idType": if k == Kind::User { 1 } else { 2 },
+        "status": status,
+        "displayName": p.display,
+        "username": pk_json(&id, saas, 0),
+        "ii": format!("{saas}|0|{id}"),
+        "appData": {"appId": saas, "saas": saas, "instance": 0, "name": people::app_name(saas)},
+        "isAdmin": admin,
+        "isExternal": external,
+        "isFake": false,
+        "email": p.upn,
+        "domain": people::domain_of(&p.upn),
+        "organization": p.org_unit,
+        "role": if admin { "Global Administrator" } else { "User" },
+        "sid": if k == Kind::User { json!(format!("S-1-5-21-{}-{}", 1_000_000 + hash(seed, SALT, b, 6) % 8_999_999, 1000 + b.rem_euclid(100_000))) } else { Value::Null },
+        "lastSeen": iso(last_seen),
+        "threatScore": score,
+        "scoreTrends": {},
+        "sctime": last_seen,
+        "userGroups": groups,
+        "identifiers": [{"id": id, "saas": saas, "inst": 0, "type": "ACCOUNT"}],
+        "subApps": [],
+        "actions": [],
+    })
+}
+
+/// Children of user block `b` that exist in the current range.
+fn accounts_of(ds: &Dataset, b: i64) -> Vec<i64> {
+    let (lo, hi) = ds.range(super::Entity::Entities);
+    (4 * b + 1..4 * b + 4)
+        .filter(|i| (lo..hi).contains(i))
+        .filter(|i| {
+            matches!(
+                kind(ds, *i),
+                Kind::Account {
+                    parent: Some(_),
+                    ..
+                }
+            )
+        })
+        .collect()
+}
+
+pub fn tree(ds: &Dataset, i: i64) -> Option<Value> {
+    let (lo, hi) = ds.range(super::Entity::Entities);
+    let (user, accounts) = match kind(ds, i) {
+        Kind::User => (Some(i), accounts_of(ds, i.div_euclid(4))),
+        Kind::Account {
+            parent: Some(b), ..
+        } => {
+            let u = 4 * b;
+            ((lo..hi).contains(&u).then_some(u), accounts_of(ds, b))
+        }
+        Kind::Account { parent: None, .. } => (None, vec![i]),
+    };
+    Some(json!({
+        "user": user.map(|u| record(ds, u)),
+        "accounts": accounts.into_iter().map(|a| record(ds, a)).collect::<Vec<_>>(),
+    }))
+}
+
+fn f_type(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(if kind(ds, i) == Kind::User { 2 } else { 1 })]
+}
+
+fn f_app(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(id_saas(ds, i).1)]
+}
+
+/// An entity matches its own pk and, for accounts, its parent user's ("a user also matches its
+/// accounts", spec §9).
+fn f_entity(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    let (id, saas) = id_saas(ds, i);
+    let mut v = vec![Scalar::pk(id, saas, 0)];
+    if let Kind::Account {
+        parent: Some(b), ..
+    } = kind(ds, i)
+    {
+        v.push(Scalar::pk(user_guid(ds, b), O365, 0));
+    }
+    v
+}
+
+fn f_last_seen(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(ts(ds, i))]
+}
+
+fn d_affiliation(r: &Value) -> Vec<Scalar> {
+    match r["isExternal"] {
+        Value::Bool(true) => vec![Scalar::Str("external".into())],
+        Value::Bool(false) => vec![Scalar::Str("internal".into())],
+        _ => vec![],
+    }
+}
+
+const EQ: &[Op] = &[Op::Eq, Op::Neq];
+const SET: &[Op] = &[Op::Eq, Op::Neq, Op::Isset, Op::Isnotset];
+
+/// Filter fields (spec §9); `service` and `affiliation` are the MCAS module's extras *(3p)*.
+pub static FIELDS: [FieldDef<Dataset>; 14] = [
+    FieldDef::new(&["type"], T::Int, EQ, Getter::Fast(f_type)),
+    FieldDef::new(&["isAdmin"], T::Bool, &[Op::Eq], Getter::Json(&["isAdmin"])),
+    FieldDef::new(&["entity"], T::Pk, EQ, Getter::Fast(f_entity)),
+    FieldDef::new(
+        &["userGroups"],
+        T::Str,
+        EQ,
+        Getter::Json(&["userGroups.id", "userGroups.name"]),
+    ),
+    FieldDef::new(&["app", "service"], T::Int, EQ, Getter::Fast(f_app)),
+    FieldDef::new(
+        &["instance"],
+        T::Int,
+        EQ,
+        Getter::Json(&["appData.instance"]),
+    ),
+    FieldDef::new(
+        &["isExternal"],
+        T::Bool,
+        &[Op::Eq],
+        Getter::Json(&["isExternal"]),
+    ),
+    FieldDef::new(&["domain"], T::Str, SET, Getter::Json(&["domain"])),
+    FieldDef::new(
+        &["organization"],
+        T::Str,
+        SET,
+        Getter::Json(&["organization"]),
+    ),
+    FieldDef::new(
+        &["lastSeen"],
+        T::Time,
+        &[Op::Lte, Op::Gte, Op::Range, Op::Lt, Op::Gt],
+        Getter::Fast(f_last_seen),
+    ),
+    FieldDef::new(&["status"], T::Str, EQ, Getter::Json(&["status"])),
+    FieldDef::new(
+        &["score"],
+        T::Int,
+        &[Op::Lt, Op::Gt, Op::Isset, Op::Isnotset],
+        Getter::Json(&["threatScore"]),
+    ),
+    FieldDef::new(&["affiliation"], T::Str, EQ, Getter::Derived(d_affiliation)),
+    FieldDef::new(
+        &["displayName"],
+        T::Str,
+        &[Op::Eq, Op::Neq, Op::Contains, Op::Startswith, Op::Text],
+        Getter::Json(&["displayName"]),
+    ),
+];
+
+pub const AXIS: Axis = Axis {
+    field: "lastSeen",
+    ts,
+};
+
+fn k_score(r: &Value) -> Key {
+    Key::Int(r["threatScore"].as_i64().unwrap_or(-1))
+}
+
+fn k_name(r: &Value) -> Key {
+    Key::Str(r["displayName"].as_str().unwrap_or("").to_lowercase())
+}
+
+/// Sort fields (spec §4.1): `date` and `lastSeen` are record order; `severity` is `threatScore` (no score
+/// sorts lowest); `username` is the display name, case-insensitive.
+pub static SORTS: [SortDef; 4] = [
+    SortDef {
+        name: "date",
+        key: SortKey::Index,
+    },
+    SortDef {
+        name: "lastSeen",
+        key: SortKey::Index,
+    },
+    SortDef {
+        name: "severity",
+        key: SortKey::Json(k_score),
+    },
+    SortDef {
+        name: "username",
+        key: SortKey::Json(k_name),
+    },
+];

@@ -1,0 +1,594 @@
+//! Files (spec §8). `modifiedDate` is the date axis (~20 min apart). `fileType`, `fileAccessLevel` and
+//! `fileStatus` are `[code, "NAME"]` pairs beside their `ftype`/`facl`/`fstat` codes; one record in five
+//! also carries the case-twin keys `Created`/`created` and `ftags`/`fTags` (spec §2).
+//!
+//! Status filtering (spec §14 rule 20): deleted files (`fstat` 2) are hidden unless `allowDeleted` is
+//! `eq true`, which adds them to the others; trashed files (`fstat` 1) are always kept unless `trashed`
+//! says otherwise (`trashed: eq true` → only trashed, `eq false` → no trashed); `folder: eq true/false`
+//! → only folders / only files.
+
+use serde_json::{json, Map, Value};
+
+use super::people::{self, person, GOOGLE, ONEDRIVE, SHAREPOINT};
+use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
+use super::{entities, DataError, Dataset};
+use crate::filter::{self, Arg, Cond, FieldDef, FieldType as T, Getter, Op, Scalar};
+use crate::list::{Axis, Key, SortDef, SortKey};
+
+const SALT: u64 = 0xF11E;
+
+fn timeline(ds: &Dataset) -> Timeline {
+    Timeline {
+        seed: ds.seed(),
+        salt: SALT,
+        base: ds.now_ms() - 3_600_000,
+        gap: 20 * 60_000,
+        head_gap: 1_000,
+    }
+}
+
+pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    timeline(ds).at(i)
+}
+
+const TYPE_NAMES: [&str; 7] = [
+    "OTHER",
+    "DOCUMENT",
+    "SPREADSHEET",
+    "PRESENTATION",
+    "TEXT",
+    "IMAGE",
+    "FOLDER",
+];
+const ACL_NAMES: [&str; 5] = [
+    "PRIVATE",
+    "INTERNAL",
+    "EXTERNAL",
+    "PUBLIC",
+    "PUBLIC_INTERNET",
+];
+const STATUS_NAMES: [&str; 3] = ["EXISTS", "TRASHED", "DELETED"];
+
+/// Stems per file type, unicode on purpose (spec §14).
+const STEMS: [&[&str]; 7] = [
+    &["archive", "backup", "installer"],
+    &[
+        "Contrat de prestation",
+        "会议记录",
+        "Quarterly report",
+        "Angebot Müller",
+        "提案書",
+    ],
+    &["budget 💰 2024", "Forecast", "Inventário", "売上"],
+    &["Présentation Q3", "Roadmap", "Kick-off ✨", "Обзор"],
+    &["notes", "README", "journal ñandú"],
+    &["Team photo", "Schéma réseau", "ロゴ"],
+    &["Shared", "Projets 2024", "資料", "Archive"],
+];
+const EXTENSIONS: [&[(&str, &str)]; 7] = [
+    &[
+        ("zip", "application/zip"),
+        ("bin", "application/octet-stream"),
+    ],
+    &[
+        (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("pdf", "application/pdf"),
+    ],
+    &[(
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )],
+    &[(
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )],
+    &[("txt", "text/plain"), ("md", "text/markdown")],
+    &[("png", "image/png"), ("jpg", "image/jpeg")],
+    &[("", "application/vnd.google-apps.folder")],
+];
+
+/// The attributes filters need, from one short hash stream (no JSON).
+pub struct Attrs {
+    pub owner: i64,
+    pub app: i64,
+    pub ftype: usize,
+    pub facl: i64,
+    pub fstat: i64,
+    pub stem: usize,
+    pub ext: usize,
+    pub numbered: u64,
+    pub age: i64,
+    pub folder_k: i64,
+}
+
+pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
+    let mut r = Rng::at(ds.seed(), SALT, i);
+    let owner = r.below(ds.user_blocks() as u64) as i64;
+    let app = *r.pick(&[ONEDRIVE, ONEDRIVE, SHAREPOINT, GOOGLE]);
+    let ftype = match r.below(20) {
+        0 => 0,
+        1..=6 => 1,
+        7..=9 => 2,
+        10..=11 => 3,
+        12..=13 => 4,
+        14..=16 => 5,
+        _ => 6,
+    };
+    let facl = match r.below(20) {
+        0..=9 => 0,
+        10..=14 => 1,
+        15..=17 => 2,
+        18 => 3,
+        _ => 4,
+    };
+    let fstat = match r.below(50) {
+        0..=3 => 1,
+        4..=6 => 2,
+        _ => 0,
+    };
+    let stem = r.below(STEMS[ftype].len() as u64) as usize;
+    let ext = r.below(EXTENSIONS[ftype].len() as u64) as usize;
+    Attrs {
+        owner,
+        app,
+        ftype,
+        facl,
+        fstat,
+        stem,
+        ext,
+        numbered: r.below(40),
+        age: r.below(400) as i64 * 86_400_000 + r.below(86_400_000) as i64,
+        folder_k: r.below(4) as i64,
+    }
+}
+
+fn name_of(a: &Attrs, i: i64) -> String {
+    let stem = STEMS[a.ftype][a.stem];
+    let ext = EXTENSIONS[a.ftype][a.ext].0;
+    let stem = if a.numbered < 10 {
+        stem.to_string()
+    } else {
+        format!("{stem} ({})", i.rem_euclid(1000))
+    };
+    if ext.is_empty() {
+        stem
+    } else {
+        format!("{stem}.{ext}")
+    }
+}
+
+pub fn name(ds: &Dataset, i: i64) -> String {
+    name_of(&attrs(ds, i), i)
+}
+
+fn site(ds: &Dataset, owner: i64) -> String {
+    Rng::at(ds.seed(), SALT ^ 0x517E, owner).guid()
+}
+
+/// The file's `id`: `"<siteGuid>|<itemGuid>"` (spec §8).
+pub fn item_id(ds: &Dataset, i: i64) -> String {
+    let a = attrs(ds, i);
+    format!(
+        "{}|{}",
+        site(ds, a.owner),
+        Rng::at(ds.seed(), SALT ^ 0x17E, i).guid()
+    )
+}
+
+fn folder_id(ds: &Dataset, owner: i64, k: i64) -> String {
+    format!(
+        "{}|{}",
+        site(ds, owner),
+        Rng::at(ds.seed(), SALT ^ 0xF01D, owner * 8 + k).guid()
+    )
+}
+
+fn created_ms(ds: &Dataset, i: i64, a: &Attrs) -> i64 {
+    ts(ds, i) - a.age
+}
+
+fn record_id(ds: &Dataset, i: i64) -> String {
+    object_id(ds.seed(), SALT, i, created_ms(ds, i, &attrs(ds, i)))
+}
+
+pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
+    let i = object_id_index(pk)?;
+    let (lo, hi) = ds.range(super::Entity::Files);
+    ((lo..hi).contains(&i) && record_id(ds, i) == pk.to_ascii_lowercase()).then_some(i)
+}
+
+const LABELS: [(&str, &str); 3] = [
+    ("5f0e1a2b3c4d5e6f7a8b9c01", "Confidential"),
+    ("5f0e1a2b3c4d5e6f7a8b9c02", "Personal data (RGPD)"),
+    ("5f0e1a2b3c4d5e6f7a8b9c03", "Public"),
+];
+const POLICIES: [&str; 3] = [
+    "5e8a0f1d2c3b4a5968778601",
+    "5e8a0f1d2c3b4a5968778602",
+    "5e8a0f1d2c3b4a5968778603",
+];
+
+pub fn record(ds: &Dataset, i: i64) -> Value {
+    let seed = ds.seed();
+    let a = attrs(ds, i);
+    let modified = ts(ds, i);
+    let created = created_ms(ds, i, &a);
+    let owner = person(seed, a.owner);
+    let name = name_of(&a, i);
+    let (ext, mime) = EXTENSIONS[a.ftype][a.ext];
+    let mut r = Rng::at(seed, SALT ^ 0xD7A, i);
+    let site = site(ds, a.owner);
+    let parent = folder_id(ds, a.owner, a.folder_k);
+    let root = format!("{site}|root");
+    let is_folder = a.ftype == 6;
+    let blocks = ds.user_blocks();
+    let shared_with: Vec<i64> = if a.facl >= 1 {
+        (0..1 + r.below(3))
+            .map(|_| r.below(blocks as u64) as i64)
+            .collect()
+    } else {
+        vec![]
+    };
+    let mut collaborators: Vec<Value> = shared_with
+        .iter()
+        .map(|b| {
+            let p = person(seed, *b);
+            json!({"id": p.upn, "saas": a.app, "inst": 0, "name": p.display, "email": p.upn,
+                   "type": 1, "role": "writer", "accessLevel": 1})
+        })
+        .collect();
+    let mut emails: Vec<String> = shared_with.iter().map(|b| person(seed, *b).upn).collect();
+    let mut domains = vec![people::DOMAIN.to_string()];
+    if a.facl >= 2 {
+        let g = people::guest(seed, a.owner);
+        collaborators.push(
+            json!({"id": g.upn, "saas": a.app, "inst": 0, "name": g.display,
+                                  "email": g.upn, "type": 1, "role": "reader", "accessLevel": 2}),
+        );
+        emails.push(g.upn);
+        domains.push("fabrikam.com".into());
+    }
+    let group_ids: Vec<String> = if a.facl == 1 && r.chance(1, 2) {
+        vec![object_id(seed, 0xE171 ^ 0x6A0, 2, 1_500_000_000_000)]
+    } else {
+        vec![]
+    };
+    let tags: Vec<&str> = if r.chance(1, 3) {
+        vec![LABELS[r.below(3) as usize].0]
+    } else {
+        vec![]
+    };
+    let policies: Vec<&str> = if a.facl >= 3 {
+        vec![POLICIES[(i.rem_euclid(3)) as usize]]
+    } else {
+        vec![]
+    };
+    let scans: Vec<Value> = if r.chance(1, 6) {
+        vec![json!({"tag": LABELS[0].0, "name": LABELS[0].1, "policyId": POLICIES[0]})]
+    } else {
+        vec![]
+    };
+    let size = if is_folder {
+        0
+    } else {
+        512 + r.below(50_000_000)
+    };
+    let quarantined = a.fstat == 0 && r.chance(1, 40);
+    let path = format!(
+        "/personal/{}/Documents/{}",
+        owner.upn.replace(['@', '.'], "_"),
+        name
+    );
+    let mut rec = json!({
+        "_id": record_id(ds, i),
+        "_tid": people::tenant_id(seed),
+        "id": item_id(ds, i),
+        "appId": a.app,
+        "saasId": a.app,
+        "instId": 0,
+        "fileSize": size,
+        "createdDate": created,
+        "modifiedDate": modified,
+        "name": name,
+        "name_l": name.to_lowercase(),
+        "fileExtension": if ext.is_empty() { Value::Null } else { json!(ext) },
+        "mimeType": mime,
+        "isFolder": is_folder,
+        "fileType": [a.ftype, TYPE_NAMES[a.ftype]],
+        "ftype": a.ftype,
+        "fileAccessLevel": [a.facl, ACL_NAMES[a.facl as usize]],
+        "facl": a.facl,
+        "fileStatus": [a.fstat, STATUS_NAMES[a.fstat as usize]],
+        "fstat": a.fstat,
+        "ownerName": owner.display,
+        "ownerAddress": owner.upn,
+        "ownerOrgUnit": owner.org_unit,
+        "ownerExternal": false,
+    });
+    let more = json!({
+        "emails": emails,
+        "domains": domains,
+        "groupIds": group_ids,
+        "groups": [],
+        "collaborators": collaborators,
+        "display_collaborators": collaborators,
+        "externalShares": if a.facl >= 2 { json!(["fabrikam.com"]) } else { json!([]) },
+        "parentId": parent,
+        "parentIds": [parent, root],
+        "effectiveParents": [parent, root],
+        "driveId": format!("b!{}", &site[..8]),
+        "alternateLink": format!("https://contoso-my.sharepoint.com{path}"),
+        "filePath": path,
+        "sitePath": format!("/personal/{}", owner.upn.replace(['@', '.'], "_")),
+        "siteCollection": "https://contoso-my.sharepoint.com",
+        "siteCollectionId": site,
+        "spDomain": "https://contoso-my.sharepoint.com",
+        "isForeign": false,
+        "noGovernance": false,
+        "scanVersion": 3,
+        "unseenScans": 0,
+        "lastNrtTimestamp": modified,
+        "snapshotLastModifiedDate": iso(modified + 90_000),
+        "originalId": item_id(ds, i),
+        "dlpScanResults": scans,
+        "fTags": tags,
+        "policies": policies,
+        "quarantined": quarantined,
+        "enriched": true,
+        "appName": people::app_name(a.app),
+        "fileTypeDisplay": TYPE_NAMES[a.ftype].to_lowercase(),
+        "actions": if a.fstat == 0 {
+            json!([{"task_name": "QuarantineTask", "display_title": "Put in admin quarantine", "type": "file"},
+                   {"task_name": "RescanFileTask", "display_title": "Rescan", "type": "file"},
+                   {"task_name": "TrashFileTask", "display_title": "Trash", "type": "file"}])
+        } else {
+            json!([])
+        },
+        "sharepointItem": {"Author": {"name": owner.display, "email": owner.upn},
+                           "Name": name, "Length": size, "TimeCreated": iso(created)},
+    });
+    if let (Value::Object(into), Value::Object(from)) = (&mut rec, more) {
+        into.extend(from);
+    }
+    if hash(seed, SALT, i, 5) % 5 == 0 {
+        // Keys differing only by case, as some tenants return them (spec §2, §8).
+        rec["created"] = json!(created);
+        rec["Created"] = json!(iso(created));
+        rec["ftags"] = json!([]);
+    }
+    rec
+}
+
+/// Removes `allowDeleted` from the filters (it is a switch, not a field) and returns the implicit
+/// status condition it implies (spec §14 rule 20).
+pub fn split_filters(
+    filters: &Map<String, Value>,
+) -> Result<(Map<String, Value>, Vec<Cond<Dataset>>), DataError> {
+    let mut rest = filters.clone();
+    let mut allow_deleted = false;
+    if let Some(spec) = rest.remove("allowDeleted") {
+        let ops = spec
+            .as_object()
+            .ok_or_else(|| DataError::Validation(filter::invalid_value(&spec)))?;
+        for (op, v) in ops {
+            if op != "eq" {
+                return Err(DataError::Validation(filter::invalid(op)));
+            }
+            let v = match v {
+                Value::Array(items) if items.len() == 1 => &items[0],
+                other => other,
+            };
+            match filter::parse_value(T::Bool, v) {
+                Ok(Scalar::Bool(b)) => allow_deleted = b,
+                _ => return Err(DataError::Validation(filter::invalid_value(v))),
+            }
+        }
+    }
+    let implicit = if allow_deleted {
+        vec![]
+    } else {
+        vec![Cond {
+            field: &STATUS,
+            op: Op::Neq,
+            arg: Arg::List(vec![Scalar::Int(2)]),
+        }]
+    };
+    Ok((rest, implicit))
+}
+
+fn f_service(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(attrs(ds, i).app)]
+}
+fn f_type(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(attrs(ds, i).ftype as i64)]
+}
+fn f_name(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Str(name(ds, i))]
+}
+fn f_modified(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(ts(ds, i))]
+}
+fn f_created(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(created_ms(ds, i, &attrs(ds, i)))]
+}
+fn f_owner(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    let a = attrs(ds, i);
+    entities::user_pks(ds, a.owner, a.app)
+}
+fn f_owner_name(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Str(person(ds.seed(), attrs(ds, i).owner).upn)]
+}
+fn f_owner_ou(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    person(ds.seed(), attrs(ds, i).owner)
+        .org_unit
+        .map(|o| Scalar::Str(o.into()))
+        .into_iter()
+        .collect()
+}
+fn f_sharing(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(attrs(ds, i).facl)]
+}
+fn f_status(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Int(attrs(ds, i).fstat)]
+}
+fn f_trashed(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Bool(attrs(ds, i).fstat == 1)]
+}
+fn f_folder(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    vec![Scalar::Bool(attrs(ds, i).ftype == 6)]
+}
+fn f_parent(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    let a = attrs(ds, i);
+    vec![Scalar::Str(folder_id(ds, a.owner, a.folder_k))]
+}
+fn f_ancestors(ds: &Dataset, i: i64) -> Vec<Scalar> {
+    let a = attrs(ds, i);
+    vec![
+        Scalar::Str(folder_id(ds, a.owner, a.folder_k)),
+        Scalar::Str(format!("{}|root", site(ds, a.owner))),
+    ]
+}
+
+/// The status code, for the implicit "hide deleted" condition only (not a public filter).
+static STATUS: FieldDef<Dataset> =
+    FieldDef::new(&["fileStatus"], T::Int, &[Op::Neq], Getter::Fast(f_status));
+
+const EQ: &[Op] = &[Op::Eq, Op::Neq];
+const SET: &[Op] = &[Op::Eq, Op::Neq, Op::Isset, Op::Isnotset];
+
+/// Filter fields (spec §8); `allowDeleted` is handled by `split_filters`. Fast (no JSON): service,
+/// fileType, filename, dates, owner, sharing, trashed, folder, parentFolder.
+pub static FIELDS: [FieldDef<Dataset>; 26] = [
+    FieldDef::new(&["service"], T::Int, EQ, Getter::Fast(f_service)),
+    FieldDef::new(&["instance"], T::Int, EQ, Getter::Json(&["instId"])),
+    FieldDef::new(&["fileType"], T::Int, EQ, Getter::Fast(f_type)),
+    FieldDef::new(
+        &["policy"],
+        T::Str,
+        &[
+            Op::Cabinetmatchedrulesequals,
+            Op::Neq,
+            Op::Isset,
+            Op::Isnotset,
+        ],
+        Getter::Json(&["policies"]),
+    ),
+    FieldDef::new(
+        &["filename"],
+        T::Str,
+        &[
+            Op::Eq,
+            Op::Neq,
+            Op::Text,
+            Op::Contains,
+            Op::Startswith,
+            Op::Endswith,
+        ],
+        Getter::Fast(f_name),
+    ),
+    FieldDef::new(
+        &["modifiedDate"],
+        T::Time,
+        &[Op::Lte, Op::Gte, Op::Range, Op::LteNdays, Op::GteNdays],
+        Getter::Fast(f_modified),
+    ),
+    FieldDef::new(
+        &["createdDate"],
+        T::Time,
+        &[Op::Lte, Op::Gte, Op::Range],
+        Getter::Fast(f_created),
+    ),
+    FieldDef::new(
+        &["collaborators.entity"],
+        T::Pk,
+        EQ,
+        Getter::Json(&["collaborators"]),
+    ),
+    FieldDef::new(
+        &["collaborators.domains"],
+        T::Str,
+        EQ,
+        Getter::Json(&["domains"]),
+    ),
+    FieldDef::new(
+        &["collaborators.groups"],
+        T::Str,
+        EQ,
+        Getter::Json(&["groupIds"]),
+    ),
+    FieldDef::new(
+        &["collaborators.withDomain"],
+        T::Str,
+        &[Op::Eq, Op::Neq, Op::Deq],
+        Getter::Json(&["domains"]),
+    ),
+    FieldDef::new(
+        &["collaborators.users"],
+        T::Str,
+        EQ,
+        Getter::Json(&["emails"]),
+    ),
+    FieldDef::new(&["owner.entity"], T::Pk, EQ, Getter::Fast(f_owner)),
+    FieldDef::new(&["owner.orgUnit"], T::Str, EQ, Getter::Fast(f_owner_ou)),
+    FieldDef::new(&["owner.username"], T::Str, EQ, Getter::Fast(f_owner_name)),
+    FieldDef::new(&["sharing"], T::Int, EQ, Getter::Fast(f_sharing)),
+    FieldDef::new(&["fileId"], T::Str, EQ, Getter::Json(&["id"])),
+    FieldDef::new(&["fileLabels"], T::Str, SET, Getter::Json(&["fTags"])),
+    FieldDef::new(
+        &["fileScanLabels"],
+        T::Str,
+        SET,
+        Getter::Json(&["dlpScanResults.tag"]),
+    ),
+    FieldDef::new(&["extension"], T::Str, EQ, Getter::Json(&["fileExtension"])),
+    FieldDef::new(&["mimeType"], T::Str, EQ, Getter::Json(&["mimeType"])),
+    FieldDef::new(&["trashed"], T::Bool, &[Op::Eq], Getter::Fast(f_trashed)),
+    FieldDef {
+        names: &["parentFolder"],
+        ty: T::Str,
+        ops: &[Op::Eq, Op::Neq, Op::Descendantof, Op::Ndescendantof],
+        get: Getter::Fast(f_parent),
+        tree: Some(Getter::Fast(f_ancestors)),
+    },
+    FieldDef::new(&["folder"], T::Bool, &[Op::Eq], Getter::Fast(f_folder)),
+    FieldDef::new(
+        &["quarantined"],
+        T::Bool,
+        &[Op::Eq],
+        Getter::Json(&["quarantined"]),
+    ),
+    FieldDef::new(
+        &["snapshotLastModifiedDate"],
+        T::Time,
+        &[Op::Lte, Op::Gte, Op::Range],
+        Getter::Json(&["snapshotLastModifiedDate"]),
+    ),
+];
+
+pub const AXIS: Axis = Axis {
+    field: "modifiedDate",
+    ts,
+};
+
+fn k_created(ds: &Dataset, i: i64) -> Key {
+    Key::Int(created_ms(ds, i, &attrs(ds, i)))
+}
+
+/// Sort fields: `modifiedDate` (default, record order; `date` is an alias) and `createdDate`.
+pub static SORTS: [SortDef; 3] = [
+    SortDef {
+        name: "modifiedDate",
+        key: SortKey::Index,
+    },
+    SortDef {
+        name: "date",
+        key: SortKey::Index,
+    },
+    SortDef {
+        name: "createdDate",
+        key: SortKey::Fast(k_created),
+    },
+];

@@ -1,0 +1,1 @@
+//! Dataset-level tests: determinism, paging, scan, actions, scale.

@@ -72,6 +72,14 @@ impl ConnIo {
     }
 }
 
+impl Drop for ConnIo {
+    fn drop(&mut self) {
+        // hyper may drop the connection without another read or write (e.g. when the response
+        // body fails): the reset must still turn the close into an RST.
+        let _ = self.killed();
+    }
+}
+
 impl AsyncRead for ConnIo {
     fn poll_read(
         self: Pin<&mut Self>,

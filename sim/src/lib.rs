@@ -22,6 +22,7 @@ mod auth;
 mod body;
 mod conn;
 pub mod control;
+mod discovery;
 mod faults;
 mod idp;
 mod server;

@@ -6,6 +6,10 @@
 //! throttle (429), armed faults, authentication (401), the action matrix (403), method (405),
 //! parameters (400), and finally the data layer.
 
+// Handlers return ready HTTP responses as their error type; they are built once per request,
+// so boxing them would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -17,10 +21,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{self, Action, Keyring, Principal};
+use crate::auth::{self, Action, Keyring};
 use crate::body;
 use crate::conn::ConnHandle;
 use crate::data::{CloseKind, DataError, Dataset, Entity};
+use crate::discovery::{self, Discovery};
 use crate::faults::{FaultBoard, FaultKind};
 use crate::idp::{self, Endpoint};
 use crate::stats::Recorder;
@@ -40,6 +45,7 @@ pub(crate) struct Shared {
     pub keyring: Keyring,
     pub faults: FaultBoard,
     pub stats: Recorder,
+    pub discovery: Discovery,
     pub base_url: String,
     throttle: RwLock<ThrottleConfig>,
     token_lifetime: RwLock<Duration>,
@@ -60,6 +66,7 @@ impl Shared {
             keyring,
             faults: FaultBoard::default(),
             stats: Recorder::default(),
+            discovery: Discovery::default(),
             base_url,
             throttle: RwLock::new(throttle),
             token_lifetime: RwLock::new(token_lifetime),
@@ -133,6 +140,11 @@ pub(crate) enum Op {
     SubnetCreate,
     SubnetUpdate(String),
     SubnetDelete(String),
+    DiscoveryUploadUrl,
+    DiscoveryDoneUpload,
+    DiscoveryStreams,
+    DiscoveryCategories,
+    DiscoveryBlockScript,
 }
 
 impl Op {
@@ -162,6 +174,11 @@ impl Op {
             Op::SubnetCreate => "subnets.create",
             Op::SubnetUpdate(_) => "subnets.update",
             Op::SubnetDelete(_) => "subnets.delete",
+            Op::DiscoveryUploadUrl => "discovery.upload_url",
+            Op::DiscoveryDoneUpload => "discovery.done_upload",
+            Op::DiscoveryStreams => "discovery.streams",
+            Op::DiscoveryCategories => "discovery.categories",
+            Op::DiscoveryBlockScript => "discovery.block_script",
         }
     }
 
@@ -179,6 +196,10 @@ impl Op {
             Op::Close(..) | Op::DismissOne(_) => Action::AlertsManage,
             Op::Read(..) => Action::AlertsRead,
             Op::SubnetCreate | Op::SubnetUpdate(_) | Op::SubnetDelete(_) => Action::SubnetManage,
+            Op::DiscoveryStreams | Op::DiscoveryCategories => Action::DiscoveryRead,
+            Op::DiscoveryUploadUrl | Op::DiscoveryDoneUpload | Op::DiscoveryBlockScript => {
+                Action::DiscoveryManage
+            }
         }
     }
 
@@ -190,8 +211,10 @@ impl Op {
         const DELETE: &[Method] = &[Method::DELETE];
         match self {
             Op::List(_) | Op::Fetch(..) | Op::Tree(_) => GET_POST,
+            Op::DiscoveryUploadUrl | Op::DiscoveryStreams | Op::DiscoveryCategories => GET_POST,
+            Op::DiscoveryBlockScript => GET_POST,
             Op::Feedback(_) | Op::Close(..) | Op::DismissOne(_) | Op::Read(..) => POST,
-            Op::SubnetCreate => POST,
+            Op::SubnetCreate | Op::DiscoveryDoneUpload => POST,
             Op::SubnetUpdate(_) => POST_PUT,
             Op::SubnetDelete(_) => DELETE,
         }
@@ -211,6 +234,8 @@ pub(crate) enum Target {
         tenant: String,
         endpoint: Endpoint,
     },
+    /// The storage side of a discovery upload: `/_blob/<id>/<file>`.
+    Blob(String),
     Control(Vec<String>),
     Unknown,
 }
@@ -220,6 +245,7 @@ impl Target {
         match self {
             Target::Api { op, .. } => op.name(),
             Target::Token { .. } => "oauth2.token",
+            Target::Blob(_) => "discovery.upload",
             Target::ApiUnknown | Target::Unknown => "not_found",
             Target::Control(_) => "sim.control",
         }
@@ -265,8 +291,12 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
         segs.pop();
     }
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    if segs.first() == Some(&"_sim") {
-        return Target::Control(segs[1..].iter().map(|s| s.to_string()).collect());
+    match segs.as_slice() {
+        ["_sim", rest @ ..] => {
+            return Target::Control(rest.iter().map(|s| s.to_string()).collect())
+        }
+        ["_blob", id, _file, ..] => return Target::Blob(id.to_string()),
+        _ => {}
     }
     let (tenant, rest) = match segs.as_slice() {
         ["t", name, rest @ ..] => match name
@@ -280,6 +310,29 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
         _ => (0, segs.as_slice()),
     };
     let api = match rest {
+        // Discovery streams and block scripts have no `v1` segment (spec §1, §11).
+        ["api", "discovery", "streams"] | ["cas", "api", "discovery", "streams"] => {
+            return Target::Api {
+                tenant,
+                op: Op::DiscoveryStreams,
+            }
+        }
+        ["api", "discovery_block_scripts"] | ["cas", "api", "discovery_block_scripts"] => {
+            return Target::Api {
+                tenant,
+                op: Op::DiscoveryBlockScript,
+            }
+        }
+        ["api", "v1", "discovery", d @ ..] | ["cas", "api", "v1", "discovery", d @ ..] => {
+            let op = match d {
+                ["upload_url"] => Op::DiscoveryUploadUrl,
+                ["done_upload"] => Op::DiscoveryDoneUpload,
+                ["streams"] => Op::DiscoveryStreams,
+                ["discovered_apps", "categories"] => Op::DiscoveryCategories,
+                _ => return Target::ApiUnknown,
+            };
+            return Target::Api { tenant, op };
+        }
         ["api", "v1", api @ ..] | ["cas", "api", "v1", api @ ..] => api,
         [tid, "oauth2", "token"] if segs.len() == 3 => {
             return Target::Token {
@@ -431,7 +484,9 @@ async fn serve(shared: &Arc<Shared>, target: Target, req: Request) -> Response {
         }
     }
     let fault = match target {
-        Target::Api { .. } | Target::Token { .. } => shared.faults.take(target.name(), is_api),
+        Target::Api { .. } | Target::Token { .. } | Target::Blob(_) => {
+            shared.faults.take(target.name(), is_api)
+        }
         _ => None,
     };
     match fault {
@@ -464,6 +519,10 @@ async fn serve(shared: &Arc<Shared>, target: Target, req: Request) -> Response {
                     &json!({"error": "invalid_request"}),
                 ),
             }
+        }
+        Target::Blob(id) => {
+            let (parts, body) = req.into_parts();
+            discovery::blob_put(shared, &id, &parts.method, &parts.headers, body).await
         }
         Target::ApiUnknown | Target::Unknown | Target::Control(_) => not_found(),
     };
@@ -564,8 +623,7 @@ async fn api(shared: &Arc<Shared>, tenant: u32, op: Op, req: Request) -> Respons
         Ok(p) => p,
         Err(resp) => return resp,
     };
-    let ds = &shared.tenants[tenant as usize].dataset;
-    execute(ds, op, params, &principal).unwrap_or_else(|resp| resp)
+    execute(shared, tenant, op, params).unwrap_or_else(|resp| resp)
 }
 
 fn ok(v: &Value) -> Response {
@@ -585,11 +643,12 @@ fn close_key(kind: CloseKind) -> &'static str {
 }
 
 fn execute(
-    ds: &Dataset,
+    shared: &Shared,
+    tenant: u32,
     op: Op,
     params: Map<String, Value>,
-    _principal: &Principal,
 ) -> Result<Response, Response> {
+    let ds: &Dataset = &shared.tenants[tenant as usize].dataset;
     match op {
         Op::List(e) => {
             let q = body::list_query(&params)?;
@@ -641,6 +700,11 @@ fn execute(
             ds.delete_subnet(&id).map_err(data_error)?;
             Ok(ok(&json!({"_id": id, "deleted": true})))
         }
+        Op::DiscoveryUploadUrl => Ok(discovery::upload_url(shared, tenant, &params)),
+        Op::DiscoveryDoneUpload => Ok(discovery::done_upload(shared, tenant, &params)),
+        Op::DiscoveryStreams => Ok(discovery::streams(shared, tenant)),
+        Op::DiscoveryCategories => Ok(discovery::categories(shared, tenant, &params)),
+        Op::DiscoveryBlockScript => Ok(discovery::block_script(&params)),
     }
 }
 

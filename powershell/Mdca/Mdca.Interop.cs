@@ -1096,6 +1096,26 @@ namespace Mdca
             return Native.CheckString(status, json, len);
         }
 
+        /// <summary>
+        /// The query request JSON for a cmdlet with SupportsPaging: -First/-Skip come from PowerShell's
+        /// PagingParameters (First = UInt64.MaxValue and Skip = 0 when not given) rather than the bound set.
+        /// </summary>
+        public static string PagedQueryRequest(string entity, IDictionary parameters, ulong first, ulong skip, string[] exclude)
+        {
+            var forwarded = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            if (parameters != null)
+                foreach (DictionaryEntry entry in parameters)
+                {
+                    string name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture);
+                    if (string.Equals(name, "First", StringComparison.OrdinalIgnoreCase) ||
+                        string.Equals(name, "Skip", StringComparison.OrdinalIgnoreCase)) continue;
+                    forwarded[name] = entry.Value;
+                }
+            if (first != ulong.MaxValue) forwarded["First"] = first;
+            if (skip != 0) forwarded["Skip"] = skip;
+            return QueryRequest(entity, forwarded, exclude);
+        }
+
         /// <summary>The close request JSON for Close-MdcaAlert's parameters.</summary>
         public static string CloseAlertsRequest(IDictionary parameters, params string[] exclude)
         {

@@ -395,6 +395,15 @@ public static class MdcaTests
             Assert(!request.Contains("Verbose") && !request.Contains("verbose"), "common parameters are not forwarded");
         });
 
+        Test("powershell_paging_parameters_are_forwarded_only_when_given", delegate
+        {
+            var unset = (IDictionary)MdcaJson.Parse(MdcaParams.PagedQueryRequest("alerts", Params("All", true, "Identity", null), ulong.MaxValue, 0, new string[] { "Identity" }));
+            Assert(!unset.Contains("first") && !unset.Contains("skip"), "no first/skip: " + MdcaJson.Serialize(unset));
+            var set = (IDictionary)MdcaJson.Parse(MdcaParams.PagedQueryRequest("alerts", Params("First", 99L), 25, 10, new string[0]));
+            Equal(25L, set["first"], "first from PagingParameters wins over the bound value");
+            Equal(10L, set["skip"], "skip");
+        });
+
         Test("an_unknown_parameter_is_an_invalid_argument_error", delegate
         {
             var e = Throws<MdcaException>(delegate { MdcaParams.QueryRequest("alerts", Params("Colour", "red")); }, "unknown parameter");

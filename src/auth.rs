@@ -62,7 +62,7 @@ pub(crate) struct Auth {
 
 enum Primary {
     Legacy(Secret),
-    App(AppTokenSource),
+    App(Box<AppTokenSource>),
     Bearer(Secret),
 }
 
@@ -119,7 +119,7 @@ impl Auth {
                     Error::invalid_config(format!("cannot build the token endpoint URL: {e}"))
                 })?;
                 (
-                    Primary::App(AppTokenSource {
+                    Primary::App(Box::new(AppTokenSource {
                         http,
                         token_url,
                         tenant_id: tenant.to_string(),
@@ -129,7 +129,7 @@ impl Auth {
                         cache: tokio::sync::Mutex::new(None),
                         next_generation: AtomicU64::new(1),
                         token_requests: AtomicU64::new(0),
-                    }),
+                    })),
                     legacy_token.clone(),
                 )
             }

@@ -86,6 +86,12 @@ impl ApiBase {
     /// The URL of an API path relative to the base (`v1/files/`). A leading `/`, `/api/` or `/cas/api/`
     /// is dropped so paths copied from the docs work too.
     pub fn join(&self, path: &str) -> Result<Url> {
+        if path.starts_with("//") {
+            return Err(Error::invalid_argument(format!(
+                "the API path {path:?} names another host"
+            ))
+            .with_hint("give a path such as \"v1/alerts/\" (relative to /api/)"));
+        }
         let mut rel = path.trim_start_matches('/');
         for prefix in ["cas/api/", "api/"] {
             if rel.len() >= prefix.len() && rel[..prefix.len()].eq_ignore_ascii_case(prefix) {

@@ -376,7 +376,12 @@ impl HttpCore {
                 } => {
                     let allowed = not_sent || call.retry != RetryClass::NonIdempotentWrite;
                     if !allowed {
-                        return Err(error);
+                        // Repeating a create could apply it twice; let the caller decide.
+                        let hint = format!(
+                            "{}; this change is not repeated automatically because the server may already have applied it, so check its state before trying again",
+                            error.hint().unwrap_or("the request failed").trim_end_matches('.')
+                        );
+                        return Err(error.with_hint(hint));
                     }
                     if retries >= policy.max_retries {
                         return Err(exhausted(error, meta.attempts));

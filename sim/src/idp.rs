@@ -282,7 +282,8 @@ pub(crate) fn token(
         Endpoint::V2 => json!({
             "token_type": "Bearer",
             "expires_in": secs,
-            "ext_expires_in": secs,
+            // The doc-2023 sample answers 0 here (spec §3.2, §14 rule 9).
+            "ext_expires_in": 0,
             "access_token": access_token,
         }),
         Endpoint::V1 => {

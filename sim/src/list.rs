@@ -398,14 +398,19 @@ fn partition(ds: &Dataset, axis: Axis, lo: i64, hi: i64, pred: impl Fn(i64) -> b
 impl ListResult {
     /// The response envelope (spec §4.2).
     pub fn to_json(&self, e: Entity) -> Value {
+        self.clone().into_json(e)
+    }
+
+    /// `to_json` without copying the records.
+    pub fn into_json(self, e: Entity) -> Value {
         let mut out = Map::new();
-        out.insert("data".into(), Value::Array(self.data.clone()));
+        out.insert("data".into(), Value::Array(self.data));
         out.insert("total".into(), json!(self.total));
         out.insert("hasNext".into(), json!(self.has_next));
         out.insert("max".into(), json!(self.max));
         out.insert("moreThanTotal".into(), json!(self.more_than_total));
-        if let (Entity::Activities, Some(next)) = (e, &self.next_query_filters) {
-            out.insert("nextQueryFilters".into(), next.clone());
+        if let (Entity::Activities, Some(next)) = (e, self.next_query_filters) {
+            out.insert("nextQueryFilters".into(), next);
         }
         Value::Object(out)
     }

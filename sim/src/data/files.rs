@@ -362,11 +362,12 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     rec
 }
 
+/// The filters left for the field table, and the implicit conditions the switches imply.
+pub type Split = (Map<String, Value>, Vec<Cond<Dataset>>);
+
 /// Removes `allowDeleted` from the filters (it is a switch, not a field) and returns the implicit
 /// status condition it implies (spec §14 rule 20).
-pub fn split_filters(
-    filters: &Map<String, Value>,
-) -> Result<(Map<String, Value>, Vec<Cond<Dataset>>), DataError> {
+pub fn split_filters(filters: &Map<String, Value>) -> Result<Split, DataError> {
     let mut rest = filters.clone();
     let mut allow_deleted = false;
     if let Some(spec) = rest.remove("allowDeleted") {

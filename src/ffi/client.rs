@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::config::ClientOptions;
 use crate::error::Result;
 use crate::ffi::boundary;
-use crate::ffi::handle::{self, Entry, HandleType, CLIENT_TAG};
+use crate::ffi::handle::{self, HandleType, CLIENT_TAG};
 use crate::ffi::status::mdca_status;
 use crate::ffi::strings::{check_json, check_out, read_str};
 
@@ -27,17 +27,6 @@ pub(crate) struct ClientObject {
 impl HandleType for ClientObject {
     const TAG: usize = CLIENT_TAG;
     const C_NAME: &'static str = "mdca_client";
-
-    fn into_entry(object: Arc<Self>) -> Entry {
-        Entry::Client(object)
-    }
-
-    fn from_entry(entry: &Entry) -> Option<Arc<Self>> {
-        match entry {
-            Entry::Client(c) => Some(Arc::clone(c)),
-            _ => None,
-        }
-    }
 }
 
 /// The live client behind a handle argument.

@@ -14,18 +14,20 @@ use once_cell::sync::Lazy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::strings::null_argument;
 
-/// A live object behind a handle.
-pub(crate) enum Entry {
-    Client(Arc<crate::ffi::client::ClientObject>),
-    Query(Arc<crate::ffi::query::QueryObject>),
+/// A live object behind a handle: its type tag and its `Arc` pointer (from `Arc::into_raw`) stored
+/// bit-inverted. The inversion keeps leak checkers (valgrind, LeakSanitizer) from seeing the registry as
+/// a reference to the object, so a handle the caller never frees is reported as a leak of the caller's,
+/// exactly as if the object were a plain `malloc` block.
+struct Entry {
+    tag: usize,
+    hidden: usize,
 }
 
-impl Entry {
-    fn type_name(&self) -> &'static str {
-        match self {
-            Entry::Client(_) => "mdca_client",
-            Entry::Query(_) => "mdca_query",
-        }
+fn type_name(tag: usize) -> &'static str {
+    match tag {
+        CLIENT_TAG => "mdca_client",
+        QUERY_TAG => "mdca_query",
+        _ => "unknown",
     }
 }
 
@@ -35,8 +37,6 @@ pub(crate) trait HandleType: Sized {
     const TAG: usize;
     /// The C type name, for messages.
     const C_NAME: &'static str;
-    fn into_entry(object: Arc<Self>) -> Entry;
-    fn from_entry(entry: &Entry) -> Option<Arc<Self>>;
 }
 
 const TAG_BITS: u32 = 4;
@@ -49,6 +49,20 @@ const TAG_MASK: usize = (1 << TAG_BITS) - 1;
 static NEXT_SERIAL: AtomicUsize = AtomicUsize::new(1);
 static REGISTRY: Lazy<Mutex<HashMap<usize, Entry>>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
+fn hide<T>(object: Arc<T>) -> usize {
+    !(Arc::into_raw(object).expose_provenance())
+}
+
+/// A new strong reference to the object of a registered entry.
+///
+/// # Safety
+/// `hidden` must come from `hide::<T>` and the entry must still be registered (it holds one count).
+unsafe fn reveal_clone<T>(hidden: usize) -> Arc<T> {
+    let ptr = std::ptr::with_exposed_provenance::<T>(!hidden);
+    Arc::increment_strong_count(ptr);
+    Arc::from_raw(ptr)
+}
+
 fn registry() -> std::sync::MutexGuard<'static, HashMap<usize, Entry>> {
     // Only whole inserts and removes happen under the lock, so a poisoned map is still consistent.
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
@@ -58,7 +72,13 @@ fn registry() -> std::sync::MutexGuard<'static, HashMap<usize, Entry>> {
 pub(crate) fn insert<T: HandleType>(object: Arc<T>) -> usize {
     let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
     let id = (serial << TAG_BITS) | T::TAG;
-    registry().insert(id, T::into_entry(object));
+    registry().insert(
+        id,
+        Entry {
+            tag: T::TAG,
+            hidden: hide(object),
+        },
+    );
     id
 }
 
@@ -69,7 +89,10 @@ pub(crate) fn get<T: HandleType>(handle: usize, arg: &str) -> Result<Arc<T>> {
     }
     let map = registry();
     match map.get(&handle) {
-        Some(entry) => T::from_entry(entry).ok_or_else(|| wrong_type::<T>(handle, arg, entry)),
+        // SAFETY: the entry is registered under the lock we hold, so its count keeps the object alive
+        // while we take another.
+        Some(entry) if entry.tag == T::TAG => Ok(unsafe { reveal_clone::<T>(entry.hidden) }),
+        Some(entry) => Err(wrong_type::<T>(handle, arg, entry)),
         None => Err(not_live::<T>(handle, arg)),
     }
 }
@@ -80,12 +103,15 @@ pub(crate) fn remove<T: HandleType>(handle: usize, arg: &str) -> Result<Arc<T>> 
         return Err(null_argument(arg));
     }
     let mut map = registry();
-    let object = match map.get(&handle) {
-        Some(entry) => T::from_entry(entry).ok_or_else(|| wrong_type::<T>(handle, arg, entry))?,
+    match map.get(&handle) {
+        Some(entry) if entry.tag == T::TAG => {}
+        Some(entry) => return Err(wrong_type::<T>(handle, arg, entry)),
         None => return Err(not_live::<T>(handle, arg)),
-    };
-    map.remove(&handle);
-    Ok(object)
+    }
+    let entry = map.remove(&handle).expect("the entry was just found under the same lock");
+    // SAFETY: the entry came from `hide::<T>` (its tag says T) and is now unregistered, so the count it
+    // held is taken over exactly once, here.
+    Ok(unsafe { Arc::from_raw(std::ptr::with_exposed_provenance::<T>(!entry.hidden)) })
 }
 
 fn wrong_type<T: HandleType>(handle: usize, arg: &str, entry: &Entry) -> Error {
@@ -93,7 +119,7 @@ fn wrong_type<T: HandleType>(handle: usize, arg: &str, entry: &Entry) -> Error {
         ErrorKind::InvalidHandle,
         format!(
             "argument `{arg}` ({handle:#x}) is a live {} handle, but a {} is required",
-            entry.type_name(),
+            type_name(entry.tag),
             T::C_NAME
         ),
     )
@@ -110,7 +136,10 @@ fn not_live<T: HandleType>(handle: usize, arg: &str) -> Error {
     };
     Error::new(
         ErrorKind::InvalidHandle,
-        format!("argument `{arg}` ({handle:#x}) is not a live {}: it {why}", T::C_NAME),
+        format!(
+            "argument `{arg}` ({handle:#x}) is not a live {}: it {why}",
+            T::C_NAME
+        ),
     )
     .with_hint("use a handle only between its *_new and its *_free, and free it once")
 }

@@ -7,7 +7,7 @@ use crate::entity::EntityKind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::boundary;
 use crate::ffi::client::{client_arg, mdca_client};
-use crate::ffi::handle::{self, Entry, HandleType, QUERY_TAG};
+use crate::ffi::handle::{self, HandleType, QUERY_TAG};
 use crate::ffi::status::mdca_status;
 use crate::ffi::strings::{check_out, give_string, parse_json, read_opt_str, read_str};
 use crate::pager::{CancelHandle, Pager, Progress, ProgressHandle, QueryRequest};
@@ -73,17 +73,6 @@ pub(crate) struct QueryObject {
 impl HandleType for QueryObject {
     const TAG: usize = QUERY_TAG;
     const C_NAME: &'static str = "mdca_query";
-
-    fn into_entry(object: Arc<Self>) -> Entry {
-        Entry::Query(object)
-    }
-
-    fn from_entry(entry: &Entry) -> Option<Arc<Self>> {
-        match entry {
-            Entry::Query(q) => Some(Arc::clone(q)),
-            _ => None,
-        }
-    }
 }
 
 fn query_arg(query: *const mdca_query) -> Result<Arc<QueryObject>> {
@@ -173,25 +162,24 @@ pub unsafe extern "C" fn mdca_query_next_page(
         let object = query_arg(query)?;
         check_out(out_json, "out_json")?;
         check_out(out_len, "out_len")?;
-        let mut pager = match object.pager.try_lock() {
-            Ok(pager) => pager,
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::invalid_argument(
+        let mut pager =
+            match object.pager.try_lock() {
+                Ok(pager) => pager,
+                Err(TryLockError::WouldBlock) => return Err(Error::invalid_argument(
                     "mdca_query_next_page: another thread is already fetching a page of this query",
                 )
                 .with_hint(
                     "use a query from one thread at a time (only mdca_query_cancel, \
                      mdca_query_progress and mdca_query_free may be called concurrently)",
-                ))
-            }
-            Err(TryLockError::Poisoned(_)) => {
-                return Err(Error::new(
-                    ErrorKind::Internal,
-                    "this query is unusable after an earlier panic inside mdca",
-                )
-                .with_hint("free the query and create a new one; please report the panic"))
-            }
-        };
+                )),
+                Err(TryLockError::Poisoned(_)) => {
+                    return Err(Error::new(
+                        ErrorKind::Internal,
+                        "this query is unusable after an earlier panic inside mdca",
+                    )
+                    .with_hint("free the query and create a new one; please report the panic"))
+                }
+            };
         match crate::runtime::try_runtime()?.block_on(pager.next_page())? {
             Some(page) => {
                 give_string(page.to_json_array(), out_json, out_len)?;

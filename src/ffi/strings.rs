@@ -16,7 +16,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::boundary;
 use crate::ffi::status::mdca_status;
 
-/// Live returned strings: address → allocation length including the NUL.
+/// Live returned strings: bit-inverted address → allocation length including the NUL. The inversion keeps
+/// leak checkers (valgrind, LeakSanitizer) from counting the table as a reference, so a string the caller
+/// never frees is reported as the caller's leak rather than hidden as "still reachable".
 static LIVE: Lazy<Mutex<HashMap<usize, usize>>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
 fn live() -> std::sync::MutexGuard<'static, HashMap<usize, usize>> {
@@ -99,13 +101,17 @@ pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, name: &str, expected: 
 ///
 /// # Safety
 /// `out` and `out_len` must be valid for writes (checked non-NULL by the caller).
-pub(crate) unsafe fn give_string(text: String, out: *mut *mut c_char, out_len: *mut usize) -> Result<()> {
+pub(crate) unsafe fn give_string(
+    text: String,
+    out: *mut *mut c_char,
+    out_len: *mut usize,
+) -> Result<()> {
     let len = text.len();
     let mut bytes = text.into_bytes();
     bytes.push(0);
     let alloc_len = bytes.len();
     let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8;
-    live().insert(ptr as usize, alloc_len);
+    live().insert(!ptr.expose_provenance(), alloc_len);
     *out = ptr as *mut c_char;
     *out_len = len;
     Ok(())
@@ -135,7 +141,7 @@ pub unsafe extern "C" fn mdca_string_free(s: *mut c_char) -> mdca_status {
         return mdca_status::Ok;
     }
     boundary::run("mdca_string_free", || {
-        let Some(alloc_len) = live().remove(&(s as usize)) else {
+        let Some(alloc_len) = live().remove(&!(s as usize)) else {
             return Err(Error::new(
                 ErrorKind::InvalidHandle,
                 format!(
@@ -147,7 +153,10 @@ pub unsafe extern "C" fn mdca_string_free(s: *mut c_char) -> mdca_status {
         };
         // SAFETY: the table holds exactly the (address, length) pairs produced by Box::into_raw in
         // give_string, and the entry was just removed, so this is the one and only reconstruction.
-        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(s as *mut u8, alloc_len)));
+        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+            s as *mut u8,
+            alloc_len,
+        )));
         Ok(mdca_status::Ok)
     })
 }

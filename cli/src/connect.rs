@@ -146,9 +146,11 @@ fn tune(
 }
 
 async fn simulate(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection> {
-    let mut config = SimConfig::default();
-    config.bind = "127.0.0.1:0".parse().expect("a loopback socket address");
-    config.throttle = SIM_THROTTLE;
+    // The default binds an ephemeral loopback port.
+    let mut config = SimConfig {
+        throttle: SIM_THROTTLE,
+        ..SimConfig::default()
+    };
     if let Some(n) = sim.sim_activities {
         config.data.activities = n;
     }
@@ -161,17 +163,12 @@ async fn simulate(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection> {
     let simulator = mdca_sim::start(config)
         .await
         .map_err(|e| Error::internal(format!("the simulator did not start: {e}")))?;
-    let mut builder = Client::builder(simulator.url().to_string())
-        .legacy_token(simulator.admin_token().to_string());
+    let mut builder = Client::builder(simulator.url()).legacy_token(simulator.admin_token());
     let mode = if sim.simulate_app {
-        let creds = simulator.app_credentials();
+        let (client_id, client_secret) = simulator.app_credentials();
         builder = builder.app_credentials(
-            AppCredentials::new(
-                simulator.entra_tenant_id().to_string(),
-                creds.client_id.clone(),
-                creds.client_secret.clone(),
-            )
-            .authority_host(simulator.authority_host().to_string()),
+            AppCredentials::new(simulator.entra_tenant_id(), client_id, client_secret)
+                .authority_host(simulator.authority_host()),
         );
         "app credentials, legacy token for files"
     } else {

@@ -1,0 +1,157 @@
+//! Credentials: legacy token, app registration, access token; the Files API's refusal of bearer
+//! tokens (spec §3.5, §12) and the automatic use of a legacy token beside app credentials; secrets
+//! never printed.
+
+mod common;
+
+use common::{bare, ok, records, run, stderr, Tenant};
+
+#[test]
+fn app_credentials_list_alerts() {
+    let t = Tenant::start();
+    assert_eq!(
+        records(&ok(t.mdca_app().args(["alerts", "--first", "5"]))).len(),
+        5
+    );
+}
+
+#[test]
+fn files_with_app_credentials_only_fail_with_the_legacy_token_hint_and_exit_3() {
+    let t = Tenant::start();
+    let out = run(t.mdca_app().args(["files", "--first", "5"]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(err.starts_with("mdca: error: "), "{err}");
+    assert!(err.contains("HTTP 403"), "the status is shown: {err}");
+    assert!(
+        err.contains("correlation id"),
+        "the server's correlation id is shown: {err}"
+    );
+    assert!(
+        err.to_lowercase().contains("legacy"),
+        "the hint names the legacy API token: {err}"
+    );
+}
+
+#[test]
+fn files_with_app_credentials_and_a_legacy_token_use_the_token() {
+    let t = Tenant::start();
+    let out = ok(t
+        .mdca_app()
+        .args(["--token", &t.sim.admin_token(), "files", "--first", "5"]));
+    assert_eq!(records(&out).len(), 5);
+}
+
+#[test]
+fn a_pre_acquired_access_token_lists_alerts() {
+    let t = Tenant::start();
+    let token = t.sim.bearer_token(0, &["Investigation.read"]);
+    let out = ok(bare().args([
+        "--url",
+        &t.sim.url(),
+        "--access-token",
+        &token,
+        "alerts",
+        "--first",
+        "3",
+    ]));
+    assert_eq!(records(&out).len(), 3);
+}
+
+#[test]
+fn credentials_from_environment_variables_work() {
+    let t = Tenant::start();
+    let out = ok(bare()
+        .env("MDCA_URL", t.sim.url())
+        .env("MDCA_TOKEN", t.sim.admin_token())
+        .args(["subnets", "--first", "2"]));
+    assert_eq!(records(&out).len(), 2);
+}
+
+#[test]
+fn an_unknown_token_exits_3() {
+    let t = Tenant::start();
+    let out = run(bare().args([
+        "--url",
+        &t.sim.url(),
+        "--token",
+        "0123456789abcdef0123456789abcdef",
+        "alerts",
+    ]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("HTTP 401"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_wrong_client_secret_exits_3() {
+    let t = Tenant::start();
+    let (client_id, _) = t.sim.app_credentials();
+    let out = run(bare().args([
+        "--url",
+        &t.sim.url(),
+        "--tenant-id",
+        &t.sim.entra_tenant_id(),
+        "--client-id",
+        &client_id,
+        "--client-secret",
+        "not-the-secret-xyz",
+        "--authority-host",
+        &t.sim.authority_host(),
+        "alerts",
+    ]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not-the-secret-xyz"));
+}
+
+#[test]
+fn secrets_never_appear_on_stdout_or_stderr_even_with_trace_logging() {
+    let t = Tenant::start();
+    let token = t.sim.admin_token();
+    let (_, client_secret) = t.sim.app_credentials();
+    let access = t.sim.bearer_token(0, &["Investigation.read"]);
+    let secrets = [token.as_str(), client_secret.as_str(), access.as_str()];
+    let mut outputs = vec![
+        run(t
+            .mdca_app()
+            .args(["-vvv", "--token", &token, "files", "--first", "3"])),
+        run(t.mdca_app().args(["-vvv", "files", "--first", "3"])),
+        run(t
+            .mdca_app()
+            .args(["-vvv", "--error-format", "json", "files", "--first", "3"])),
+        run(bare().args([
+            "-vvv",
+            "--url",
+            &t.sim.url(),
+            "--access-token",
+            &access,
+            "files",
+        ])),
+        run(t
+            .mdca()
+            .args(["-vvv", "alerts", "get", "0000000000000000000000ff"])),
+        // clap's own output: help with the secrets in the environment, and a usage error.
+        run(bare()
+            .env("MDCA_TOKEN", &token)
+            .env("MDCA_CLIENT_SECRET", &client_secret)
+            .arg("--help")),
+        run(bare()
+            .env("MDCA_TOKEN", &token)
+            .args(["files", "--timeout", "soon"])),
+        run(bare()
+            .env("MDCA_ACCESS_TOKEN", &access)
+            .args(["alerts", "--help"])),
+    ];
+    outputs.push(run(t.mdca_app().args(["-vv", "alerts", "--first", "3"])));
+    for (i, out) in outputs.iter().enumerate() {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for secret in secrets {
+            assert!(!text.contains(secret), "run {i} printed a secret:\n{text}");
+        }
+    }
+    assert!(!outputs[0].stderr.is_empty(), "-vvv logs something");
+}

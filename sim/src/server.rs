@@ -623,7 +623,20 @@ async fn api(shared: &Arc<Shared>, tenant: u32, op: Op, req: Request) -> Respons
         Ok(p) => p,
         Err(resp) => return resp,
     };
-    execute(shared, tenant, op, params).unwrap_or_else(|resp| resp)
+    // Building and serializing a page (up to 5000 records in scan mode) is CPU work: keep it off
+    // the async workers so that concurrent requests and an in-process client keep moving.
+    let shared = Arc::clone(shared);
+    let name = op.name();
+    match tokio::task::spawn_blocking(move || execute(&shared, tenant, op, params)).await {
+        Ok(Ok(resp) | Err(resp)) => resp,
+        Err(e) => {
+            tracing::error!("handler for {name} failed: {e}");
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"detail": "A server error occurred."}),
+            )
+        }
+    }
 }
 
 fn ok(v: &Value) -> Response {

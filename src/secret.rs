@@ -51,6 +51,12 @@ impl From<&str> for Secret {
     }
 }
 
+impl From<&String> for Secret {
+    fn from(value: &String) -> Secret {
+        Secret::new(value.as_str())
+    }
+}
+
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
         // Deserialize straight into a Zeroizing buffer so no clear copy outlives this call.

@@ -43,7 +43,10 @@ async fn app_context_works_with_the_v1_token_endpoint() {
         .app_credentials(app_credentials(&sim, TokenEndpoint::V1))
         .build()
         .unwrap();
-    assert_eq!(one_page(&client, EntityKind::Activities, 7).await.unwrap(), 7);
+    assert_eq!(
+        one_page(&client, EntityKind::Activities, 7).await.unwrap(),
+        7
+    );
     let stats = sim.stats();
     assert_eq!(stats.route_status("oauth2.token", 200), 1);
     assert_eq!(stats.route_status("activities.list", 200), 1);
@@ -130,10 +133,7 @@ async fn a_bearer_token_given_directly_cannot_refresh() {
 #[tokio::test]
 async fn a_refused_legacy_token_is_unauthorized_with_a_hint() {
     let sim = sim().await;
-    let client = builder(&sim)
-        .legacy_token("0".repeat(64))
-        .build()
-        .unwrap();
+    let client = builder(&sim).legacy_token("0".repeat(64)).build().unwrap();
     let e = one_page(&client, EntityKind::Alerts, 1).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
     assert_eq!(e.http_status(), Some(401));
@@ -145,7 +145,11 @@ async fn token_error(sim: &mdca_sim::Simulator, creds: AppCredentials) -> mdca::
     let client = builder(sim).app_credentials(creds).build().unwrap();
     let e = one_page(&client, EntityKind::Alerts, 1).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TokenRequestFailed, "{e}");
-    assert_eq!(sim.stats().route("alerts.list"), 0, "no API request without a token");
+    assert_eq!(
+        sim.stats().route("alerts.list"),
+        0,
+        "no API request without a token"
+    );
     e
 }
 
@@ -161,7 +165,12 @@ async fn identity_endpoint_errors_name_the_cause_without_the_secret() {
     )
     .await;
     assert_eq!(e.http_status(), Some(401));
-    assert!(e.detail().unwrap().starts_with("invalid_client: AADSTS7000215"), "{e}");
+    assert!(
+        e.detail()
+            .unwrap()
+            .starts_with("invalid_client: AADSTS7000215"),
+        "{e}"
+    );
     assert!(e.hint().unwrap().contains("client secret"), "{e}");
     assert!(e.correlation_id().is_some());
     for text in [e.to_string(), format!("{e:?}"), e.to_json().to_string()] {
@@ -171,8 +180,12 @@ async fn identity_endpoint_errors_name_the_cause_without_the_secret() {
     let (_, secret) = sim.app_credentials();
     let e = token_error(
         &sim,
-        AppCredentials::new(sim.entra_tenant_id(), "11111111-2222-3333-4444-555555555555", &secret)
-            .authority_host(sim.authority_host()),
+        AppCredentials::new(
+            sim.entra_tenant_id(),
+            "11111111-2222-3333-4444-555555555555",
+            &secret,
+        )
+        .authority_host(sim.authority_host()),
     )
     .await;
     assert!(e.hint().unwrap().contains("client id"), "{e}");

@@ -88,7 +88,10 @@ async fn secrets_never_appear_in_errors_debug_output_or_debug_logs() {
     let errors = vec![
         one_page(&bearer, EntityKind::Files, 2).await.unwrap_err(),
         one_page(
-            &builder(&sim).legacy_token(wrong_token.clone()).build().unwrap(),
+            &builder(&sim)
+                .legacy_token(wrong_token.clone())
+                .build()
+                .unwrap(),
             EntityKind::Alerts,
             2,
         )
@@ -127,7 +130,11 @@ async fn secrets_never_appear_in_errors_debug_output_or_debug_logs() {
         .into_options()
         .unwrap();
     assert_absent(&secrets, "ClientOptions Debug", &format!("{bearer_opts:?}"));
-    assert_absent(&secrets, "Client Debug", &format!("{app:?} {bearer:?} {token:?}"));
+    assert_absent(
+        &secrets,
+        "Client Debug",
+        &format!("{app:?} {bearer:?} {token:?}"),
+    );
     assert_absent(
         &secrets,
         "ClientBuilder Debug",
@@ -144,5 +151,8 @@ async fn secrets_never_appear_in_errors_debug_output_or_debug_logs() {
     assert!(logs.contains("sending"), "no debug logs captured");
     assert!(logs.contains("v1/alerts/"), "{logs}");
     assert_absent(&secrets, "the debug log", &logs);
-    assert!(!logs.to_ascii_lowercase().contains("authorization: "), "{logs}");
+    assert!(
+        !logs.to_ascii_lowercase().contains("authorization: "),
+        "{logs}"
+    );
 }

@@ -35,7 +35,11 @@ async fn pacing_keeps_a_long_burst_inside_the_sliding_window_at_the_ceiling() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..4 {
-        let client = if worker % 2 == 0 { a.clone() } else { b.clone() };
+        let client = if worker % 2 == 0 {
+            a.clone()
+        } else {
+            b.clone()
+        };
         tasks.push(tokio::spawn(async move {
             for _ in 0..23 {
                 one_page(&client, EntityKind::Alerts, 1).await?;
@@ -114,6 +118,10 @@ async fn cancelling_during_a_throttle_wait_returns_promptly() {
     let started = Instant::now();
     let e = pager.next_page().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Cancelled);
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(sim.stats().total, 1, "the paced request was never sent");
 }

@@ -1029,7 +1029,8 @@ function Close-MdcaAlert {
         if ($PSCmdlet.ParameterSetName -eq 'Identity') { foreach ($id in $Identity) { $ids.Add($id) } }
     }
     end {
-        $parameters = @{} + $PSBoundParameters
+        $parameters = @{}
+        foreach ($key in $PSBoundParameters.Keys) { $parameters[$key] = $PSBoundParameters[$key] }
         if ($PSCmdlet.ParameterSetName -eq 'Identity') {
             if ($ids.Count -eq 0) { return }
             $parameters['Identity'] = $ids.ToArray()

@@ -404,6 +404,18 @@ public static class MdcaTests
             Equal(10L, set["skip"], "skip");
         });
 
+        Test("powershell_switches_and_wrapped_values_are_unwrapped_before_mapping", delegate
+        {
+            var request = (IDictionary)MdcaJson.Parse(MdcaParams.QueryRequest("files", Params(
+                "Folder", new System.Management.Automation.SwitchParameter(true),
+                "Trashed", new System.Management.Automation.SwitchParameter(false),
+                "Extension", new System.Management.Automation.PSObject(new string[] { "pdf", "docx" }))));
+            var filters = (IDictionary)request["filters"];
+            Equal(true, ((IDictionary)filters["folder"])["eq"], "switch present");
+            Equal(false, ((IDictionary)filters["trashed"])["eq"], "switch given as $false");
+            Equal("[\"pdf\",\"docx\"]", MdcaJson.Serialize(((IDictionary)filters["extension"])["eq"]), "PSObject-wrapped array");
+        });
+
         Test("an_unknown_parameter_is_an_invalid_argument_error", delegate
         {
             var e = Throws<MdcaException>(delegate { MdcaParams.QueryRequest("alerts", Params("Colour", "red")); }, "unknown parameter");
@@ -489,9 +501,12 @@ public static class MdcaTests
                 var ids = new string[] { (string)open[0]["_id"], (string)open[1]["_id"], (string)open[2]["_id"] };
                 string request = MdcaParams.CloseAlertsRequest(Params("Identity", ids, "As", "Benign", "Comment", "triaged", "ReasonCode", "TriggeredByTest"));
                 IDictionary outcome = client.CloseAlerts(request);
-                Assert(MdcaJson.Serialize(outcome).Contains("3"), "three closed: " + MdcaJson.Serialize(outcome));
+                Equal(3L, outcome["closed"], "closed count");
+                Equal(0, ((IList)outcome["not_found"]).Count, "none missing");
                 var closed = client.Fetch("alerts", ids[0]);
                 Equal(4L, closed["resolutionStatusValue"], "closed as benign");
+                var again = client.CloseAlerts(MdcaParams.CloseAlertsRequest(Params("Identity", new string[] { ids[2], "ffffffffffffffffffffffff" }, "As", "TruePositive")));
+                Equal("[\"ffffffffffffffffffffffff\"]", MdcaJson.Serialize(again["not_found"]), "unknown ids are reported");
                 client.SetAlertRead(ids[1], true);
                 Equal(1L, client.Fetch("alerts", ids[1])["statusValue"], "read");
                 client.SetAlertRead(ids[1], false);
@@ -550,5 +565,24 @@ public static class MdcaTests
             Equal("ConnectionError", MdcaException.CategoryFor(399), "unknown transport code");
             Equal("NotSpecified", MdcaException.CategoryFor(950), "unknown internal code");
         });
+    }
+}
+
+// Stand-ins with the names and members of PowerShell's types: the interop reads them by reflection (it
+// cannot reference System.Management.Automation and stay usable from plain C#).
+namespace System.Management.Automation
+{
+    public struct SwitchParameter
+    {
+        private readonly bool present;
+        public SwitchParameter(bool present) { this.present = present; }
+        public bool IsPresent { get { return present; } }
+    }
+
+    public class PSObject
+    {
+        private readonly object baseObject;
+        public PSObject(object baseObject) { this.baseObject = baseObject; }
+        public object BaseObject { get { return baseObject; } }
     }
 }

@@ -12,6 +12,10 @@ Checks, each reported by name; the exit status is the number of failed checks:
                the same number of parameters
   parameters   the filter parameters each cmdlet declares are exactly those the Rust mapping accepts
                (mdca_params_describe, read from the built library), with the same ValidateSet names
+  conventions  approved verbs; list cmdlets SupportsPaging with -Filter/-All/-PageSize and an -Identity
+               bound from the pipeline's _id, forwarding to the right entity; state-changing cmdlets
+               SupportsShouldProcess; secrets typed SecureString/PSCredential; no global scope,
+               Write-Host, or plain-text SecureString conversion
 
 Usage: scripts/check-powershell.py --library target/debug/libmdca.so
 Needs: pip install tree-sitter tree-sitter-powershell (scripts/install-csharp-tools.sh does it).
@@ -82,9 +86,10 @@ def check_parse():
 
 
 class Function:
-    def __init__(self, name, help_text, params):
+    def __init__(self, name, help_text, params, body=""):
         self.name = name
         self.help = help_text
+        self.body = body
         # name → {"attributes": [text…], "sets": {set names}, "validate_set": [values] or None}
         self.params = params
 
@@ -133,7 +138,7 @@ def functions(path):
                         pname, info = parameter_info(source, p)
                         params[pname] = info
                 break
-        found[name] = Function(name, help_text, params)
+        found[name] = Function(name, help_text, params, text(source, node))
     return found
 
 
@@ -328,6 +333,56 @@ def check_parameters(public, description):
         print("ok   [parameters] every declared filter parameter and ValidateSet matches the Rust mapping")
 
 
+APPROVED_VERBS = {"Connect", "Disconnect", "Get", "Set", "New", "Remove", "Close", "Invoke", "Add", "Clear",
+                  "Export", "Import", "Test", "Update", "Start", "Stop", "Open", "Find", "Search"}
+STATE_CHANGING = ("New-", "Set-", "Remove-", "Close-", "Invoke-")
+
+
+def check_conventions(public, exported):
+    for name in sorted(exported):
+        function = public.get(name)
+        if function is None:
+            continue
+        verb = name.split("-", 1)[0]
+        if verb not in APPROVED_VERBS:
+            fail("conventions", f"{name}: {verb} is not an approved verb")
+        binding = re.search(r"\[CmdletBinding\(([^\]]*)\)\]", function.body)
+        binding = binding.group(1) if binding else ""
+        if name.startswith(STATE_CHANGING) and "SupportsShouldProcess" not in binding:
+            fail("conventions", f"{name} changes state but does not declare SupportsShouldProcess")
+        for pname, info in function.params.items():
+            secret = re.search(r"(Token|Secret|Password|Credential)$", pname)
+            typed = " ".join(info["attributes"])
+            if secret and not re.search(r"SecureString|PSCredential", typed):
+                fail("conventions", f"{name} -{pname} holds a secret but is not a SecureString/PSCredential")
+    for name, entity in LIST_CMDLETS.items():
+        function = public.get(name)
+        if function is None:
+            continue
+        binding = re.search(r"\[CmdletBinding\(([^\]]*)\)\]", function.body)
+        if not binding or "SupportsPaging" not in binding.group(1):
+            fail("conventions", f"{name} does not declare SupportsPaging")
+        for required in ("Filter", "All", "PageSize", "Identity"):
+            if required not in function.params:
+                fail("conventions", f"{name} has no -{required}")
+        identity = " ".join(function.params.get("Identity", {}).get("attributes", []))
+        if "Alias('_id')" not in identity or "ValueFromPipelineByPropertyName" not in identity:
+            fail("conventions", f"{name} -Identity must bind from the pipeline's _id (Alias('_id'), ValueFromPipelineByPropertyName)")
+        forwarded = set(re.findall(r"-Entity\s+(\w+)", function.body))
+        if forwarded != {entity}:
+            fail("conventions", f"{name} forwards to entity {sorted(forwarded)}, expected {entity}")
+    module_text = (MODULE / "Mdca.psm1").read_text(encoding="utf-8")
+    for pattern, why in ((r"\$global:", "module state must stay in $script: scope"),
+                         (r"\bWrite-Host\b", "use Write-Verbose/Write-Information"),
+                         (r"ConvertTo-SecureString[^\n]*-AsPlainText", "secrets must not pass through plain text"),
+                         (r"ConvertFrom-SecureString", "secrets must not be converted to text")):
+        for match in re.finditer(pattern, module_text):
+            line = module_text.count("\n", 0, match.start()) + 1
+            fail("conventions", f"Mdca.psm1:{line}: {match.group(0)!r}: {why}")
+    if not [f for f in failures if f[0] == "conventions"]:
+        print("ok   [conventions] verbs, paging, pipeline identity, ShouldProcess, secret types, scope")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--library", required=True, type=Path,
@@ -342,6 +397,7 @@ def main():
     check_help(public, exported)
     check_dllimport()
     check_parameters(public, describe(args.library))
+    check_conventions(public, exported)
     print(f"{len(failures)} problem(s)" if failures else "all PowerShell checks passed")
     return min(len(failures), 100)
 

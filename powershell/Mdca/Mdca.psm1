@@ -64,6 +64,10 @@ function ConvertTo-RecordObject {
     # A converted record (OrderedDictionary) as a PSCustomObject with the entity's type name.
     param([Parameter(Mandatory)] [System.Collections.IDictionary] $Record, [Parameter(Mandatory)] [string] $TypeName)
     $object = [pscustomobject] $Record
+    if ($object.PSObject.BaseObject -is [System.Collections.IDictionary]) {
+        # A host whose cast only wraps the dictionary: build the properties explicitly.
+        $object = New-Object -TypeName psobject -Property $Record
+    }
     $object.PSObject.TypeNames.Insert(0, $TypeName)
     $object
 }

@@ -132,3 +132,75 @@ pub unsafe extern "C" fn mdca_params_describe(
         Ok(mdca_status::Ok)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+    use std::ptr;
+
+    use super::*;
+    use crate::ffi::strings::mdca_string_free;
+
+    fn call(entity: Option<&CStr>, params: &CStr) -> (mdca_status, Option<String>) {
+        let mut out: *mut c_char = ptr::null_mut();
+        let mut len = 0usize;
+        let status = unsafe {
+            mdca_params_query_request(
+                entity.map_or(ptr::null(), CStr::as_ptr),
+                params.as_ptr(),
+                &mut out,
+                &mut len,
+            )
+        };
+        if out.is_null() {
+            return (status, None);
+        }
+        let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
+        assert_eq!(text.len(), len);
+        assert_eq!(unsafe { mdca_string_free(out) }, mdca_status::Ok);
+        (status, Some(text))
+    }
+
+    #[test]
+    fn a_mapped_request_is_returned_as_an_owned_string() {
+        let (status, text) = call(Some(c"files"), cr#"{"FileType":"Image","All":true}"#);
+        assert_eq!(status, mdca_status::Ok);
+        let request: Value = serde_json::from_str(&text.unwrap()).unwrap();
+        assert_eq!(
+            request,
+            serde_json::json!({"filters": {"fileType": {"eq": [5]}}, "all": true})
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_statuses_and_leave_the_output_untouched() {
+        assert_eq!(call(None, c"{}"), (mdca_status::NullPointer, None));
+        assert_eq!(call(Some(c"files"), c"{"), (mdca_status::InvalidJson, None));
+        assert_eq!(
+            call(Some(c"users"), c"{}"),
+            (mdca_status::UnknownEntity, None)
+        );
+        assert_eq!(
+            call(Some(c"files"), cr#"{"Colour":1}"#),
+            (mdca_status::InvalidArgument, None)
+        );
+    }
+
+    #[test]
+    fn describe_returns_the_parameter_table_as_json() {
+        let mut out: *mut c_char = ptr::null_mut();
+        let mut len = 0usize;
+        assert_eq!(
+            unsafe { mdca_params_describe(&mut out, &mut len) },
+            mdca_status::Ok
+        );
+        let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
+        assert_eq!(unsafe { mdca_string_free(out) }, mdca_status::Ok);
+        let description: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(description, params::describe());
+        assert_eq!(
+            unsafe { mdca_params_describe(ptr::null_mut(), &mut len) },
+            mdca_status::NullPointer
+        );
+    }
+}

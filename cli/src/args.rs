@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    internal error (a bug in mdca)
+  1    internal error (a bug in mdca), or stdout could not be written
   2    usage, configuration or filter error detected locally (no request sent)
   3    authentication or authorisation refused (401, 403, Files API with an app token, token request failed)
   4    not found (404)
@@ -28,7 +28,7 @@ Examples:
 /// `mdca <entity>` lists records (one JSON object per line on stdout); `mdca <entity> get <id>` fetches
 /// one. Paging, the 30 requests/minute throttle, retries and the Files API's token quirk are handled.
 #[derive(Debug, Parser)]
-#[command(name = "mdca", version, after_long_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "mdca", version, after_help = EXIT_CODES, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub conn: ConnectionArgs,
@@ -162,7 +162,8 @@ pub struct SimArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Diagnostics")]
 pub struct DiagArgs {
-    /// Log to stderr (-v info, -vv debug, -vvv trace) and print a summary after a list. Secrets are never logged.
+    /// Log to stderr (-v warnings and a summary after each list, -vv every request, -vvv trace).
+    /// Secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

@@ -39,7 +39,7 @@ pub async fn run(
         || args
             .first
             .is_some_and(|n| n > u64::from(pager.request_limit()));
-    let bar = Bar::start(long && ui.progress_bar, pager.progress_handle());
+    let bar = Bar::start(long && ui.progress_bar, pager.progress_handle(), args.first);
     let watcher = interrupt::cancel_on_ctrl_c(pager.cancel_handle());
     let started = Instant::now();
     let mut out = output::writer(

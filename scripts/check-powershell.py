@@ -366,8 +366,10 @@ def check_conventions(public, exported):
             if required not in function.params:
                 fail("conventions", f"{name} has no -{required}")
         identity = " ".join(function.params.get("Identity", {}).get("attributes", []))
-        if "Alias('_id')" not in identity or "ValueFromPipelineByPropertyName" not in identity:
-            fail("conventions", f"{name} -Identity must bind from the pipeline's _id (Alias('_id'), ValueFromPipelineByPropertyName)")
+        # Entities are fetched by their key, which records carry in `username` (spec §9), not by `_id`.
+        key = "username" if entity == "entities" else "_id"
+        if not re.search(rf"Alias\('{key}'", identity) or "ValueFromPipelineByPropertyName" not in identity:
+            fail("conventions", f"{name} -Identity must bind from the pipeline's {key} (Alias('{key}'), ValueFromPipelineByPropertyName)")
         forwarded = set(re.findall(r"-Entity\s+(\w+)", function.body))
         if forwarded != {entity}:
             fail("conventions", f"{name} forwards to entity {sorted(forwarded)}, expected {entity}")

@@ -862,7 +862,8 @@ function Get-MdcaEntity {
     siblings.
 
     .PARAMETER Identity
-    Entity primary keys; binds from piped objects' _id property.
+    Entity primary keys, as the JSON {"id","saas","inst"} or its base64 form; binds from piped entity
+    records' username property, which holds the key (the documented fetch key, spec §9).
 
     .PARAMETER Tree
     With -Identity: returns the entity's tree instead of the entity.
@@ -921,6 +922,11 @@ function Get-MdcaEntity {
 
     A user and all of its accounts.
 
+    .EXAMPLE
+    Get-MdcaEntity -Type User -Domain contoso.com -First 5 | Get-MdcaEntity -Tree
+
+    The trees of five users, keyed by the piped records' username property.
+
     .OUTPUTS
     Mdca.Entity
     #>
@@ -928,7 +934,7 @@ function Get-MdcaEntity {
     [OutputType('Mdca.Entity')]
     param(
         [Parameter(Mandatory, ParameterSetName = 'Identity', Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
-        [Alias('_id')]
+        [Alias('username', 'pk')]
         [string[]] $Identity,
         [Parameter(ParameterSetName = 'Identity')] [switch] $Tree,
         [Parameter(ParameterSetName = 'List')] [ValidateSet('Account', 'User')] [string[]] $Type,

@@ -492,6 +492,18 @@ public static class MdcaTests
             }
         });
 
+        Test("entities_are_fetched_by_the_key_their_records_carry_in_username", delegate
+        {
+            using (MdcaClient client = TokenClient())
+            {
+                var user = All(client, "entities", Params("Type", "User", "First", 1))[0];
+                var fetched = client.Fetch("entities", (string)user["username"]);
+                Equal(user["_id"], fetched["_id"], "_id of the fetched entity");
+                var tree = client.EntityTree((string)user["username"]) as IDictionary;
+                Assert(tree != null && MdcaJson.Serialize(tree).Contains((string)user["_id"]), "the tree holds the user");
+            }
+        });
+
         Test("piped_alert_ids_close_in_one_bulk_call_and_read_state_changes", delegate
         {
             using (MdcaClient client = TokenClient())

@@ -165,6 +165,10 @@ impl HttpCore {
             // The API does not redirect; a redirect means a sign-in page or a wrong host, and following it
             // could carry the Authorization header somewhere unexpected.
             .redirect(reqwest::redirect::Policy::none());
+        if opts.proxy.is_none() && base.is_loopback() {
+            // A proxy from the environment cannot reach this machine's loopback (the simulator).
+            builder = builder.no_proxy();
+        }
         if let Some(p) = &opts.proxy {
             let proxy = reqwest::Proxy::all(p.trim()).map_err(|_| {
                 Error::invalid_config(format!("the proxy {} is not usable", redact_userinfo(p)))

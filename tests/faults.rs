@@ -227,3 +227,34 @@ async fn cancelling_a_stalled_request_returns_promptly() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn an_explicit_proxy_option_carries_every_request() {
+    let sim = sim().await;
+    // Nothing listens on port 1: every request must fail at the proxy, none reaches the simulator.
+    let client = builder(&sim)
+        .legacy_token(sim.admin_token())
+        .proxy("http://127.0.0.1:1")
+        .retry(fast_retry(1))
+        .build()
+        .unwrap();
+    let e = one_page(&client, EntityKind::Alerts, 1).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    assert!(e.hint().unwrap().contains("proxy"), "{e}");
+    assert_eq!(sim.stats().total, 0);
+}
+
+#[tokio::test]
+async fn a_proxy_from_the_environment_is_bypassed_for_loopback() {
+    // Every client in this binary talks to loopback, which this rule bypasses, so the variable
+    // cannot disturb the tests running beside this one.
+    std::env::set_var("HTTP_PROXY", "http://127.0.0.1:1");
+    std::env::set_var("http_proxy", "http://127.0.0.1:1");
+    let sim = sim().await;
+    let client = token_client(&sim);
+    let result = one_page(&client, EntityKind::Alerts, 1).await;
+    std::env::remove_var("HTTP_PROXY");
+    std::env::remove_var("http_proxy");
+    assert_eq!(result.unwrap(), 1);
+    assert_eq!(sim.stats().total, 1);
+}

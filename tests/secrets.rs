@@ -1,5 +1,5 @@
 //! Secrets (API tokens, client secrets, access tokens) never appear in error text, `Debug` output, the
-//! errors' JSON, or log lines — even at debug level, including the HTTP stack's own logs.
+//! errors' JSON, or log lines — even at trace level, including the HTTP stack's own logs.
 
 mod common;
 
@@ -44,12 +44,12 @@ fn check_error(secrets: &[&str], e: &mdca::Error) {
 // Current-thread runtime: the capturing subscriber is thread-local, and every client task (hyper's
 // connection tasks included) runs on this thread. The simulator runs on its own threads.
 #[tokio::test]
-async fn secrets_never_appear_in_errors_debug_output_or_debug_logs() {
+async fn secrets_never_appear_in_errors_debug_output_or_logs_even_at_trace_level() {
     let sim = mdca_sim::start_blocking(SimConfig::for_tests()).unwrap();
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
         .with_writer(move || sink.clone())
         .with_ansi(false)
         .finish();

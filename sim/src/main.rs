@@ -86,7 +86,10 @@ struct Cli {
     /// alerts.close_false_positive, alerts.close_true_positive, alerts.read, alerts.unread,
     /// alerts.dismiss, alerts.resolve, files.list, files.fetch, entities.list, entities.fetch,
     /// entities.tree, subnets.list, subnets.fetch, subnets.create, subnets.update,
-    /// subnets.delete, oauth2.token; a group such as `files`; a prefix such as `alerts.close*`.
+    /// subnets.delete, oauth2.token, discovery.upload_url, discovery.upload (the PUT),
+    /// discovery.done_upload, discovery.streams, discovery.categories, discovery.block_script;
+    /// a group such as `files`; a prefix such as `alerts.close*`. Without a route a fault hits
+    /// any API request, never the identity endpoint or the upload PUT.
     #[arg(long = "fault", value_name = "SPEC", value_parser = FaultSpec::parse)]
     faults: Vec<FaultSpec>,
 

@@ -942,7 +942,22 @@ namespace Mdca
         public MdcaPage NextPage()
         {
             MdcaPage page;
-            TryNextPage(Timeout.Infinite, out page);
+            bool inFlight;
+            lock (gate)
+            {
+                if (disposed) throw new ObjectDisposedException("MdcaQuery");
+                if (finished) return null;
+                inFlight = pending != null;
+            }
+            if (inFlight)
+            {
+                // A sliced wait left a page in flight: finish waiting for it.
+                TryNextPage(Timeout.Infinite, out page);
+                return page;
+            }
+            // Blocking callers page on their own thread: no task, no extra thread.
+            page = FetchPage();
+            if (page == null) lock (gate) { finished = true; }
             return page;
         }
 

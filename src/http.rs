@@ -351,10 +351,6 @@ impl HttpCore {
                 }
                 Outcome::Throttled { error, server_wait } => {
                     inner.throttled.fetch_add(1, Ordering::Relaxed);
-                    if retries >= policy.max_retries {
-                        return Err(exhausted(error, meta.attempts));
-                    }
-                    retries += 1;
                     let wait = match server_wait {
                         // The server knows its window; honour it, but never hang for hours on a bad value.
                         Some(w) => w.min(policy.max_delay.max(Duration::from_secs(60))),
@@ -363,6 +359,12 @@ impl HttpCore {
                         }
                     };
                     throttle_streak += 1;
+                    // Every client of this tenant waits, not just this call, even when this call gives up.
+                    inner.limiter.pause(wait);
+                    if retries >= policy.max_retries {
+                        return Err(exhausted(error, meta.attempts));
+                    }
+                    retries += 1;
                     tracing::warn!(
                         method = %call.method,
                         path = call.path,
@@ -370,8 +372,6 @@ impl HttpCore {
                         wait_ms = wait.as_millis() as u64,
                         "throttled (429); pausing the tenant"
                     );
-                    // Every client of this tenant waits, not just this call.
-                    inner.limiter.pause(wait);
                 }
                 Outcome::Transient {
                     error,

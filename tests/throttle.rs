@@ -125,3 +125,25 @@ async fn cancelling_during_a_throttle_wait_returns_promptly() {
     );
     assert_eq!(sim.stats().total, 1, "the paced request was never sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_pauses_every_client_of_the_tenant() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(2, 1000, true));
+    let a = token_client(&sim);
+    let b = token_client(&sim);
+    one_page(&a, EntityKind::Alerts, 1).await.unwrap();
+    one_page(&a, EntityKind::Alerts, 1).await.unwrap();
+    let b_call = tokio::spawn(async move { one_page(&b, EntityKind::Alerts, 1).await });
+    while sim.stats().status(429) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Let b read its 429 and pause the tenant; a's next call must wait out that pause rather than
+    // draw a second 429.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    one_page(&a, EntityKind::Alerts, 1).await.unwrap();
+    b_call.await.unwrap().unwrap();
+    let stats = sim.stats();
+    assert_eq!(stats.status(429), 1, "{stats:?}");
+    assert_eq!(stats.status(200), 4);
+}

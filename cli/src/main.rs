@@ -25,7 +25,10 @@ pub struct Ui {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging(cli.diag.verbose);
     let ui = Ui {
         // With -v the log lines tell the story; a bar redrawn between them would garble both.
@@ -43,6 +46,37 @@ fn main() -> ExitCode {
             ExitCode::from(report::exit_code(e.kind()))
         }
     }
+}
+
+/// Help and version go to stdout as usual; a usage error is clap's text, or with
+/// `--error-format json` the same JSON object as every other error (exit code 2 either way).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as Clap;
+    let informational = matches!(
+        e.kind(),
+        Clap::DisplayHelp | Clap::DisplayVersion | Clap::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if informational || !json_errors_requested() {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    let err = mdca::error::Error::invalid_argument(message).with_hint("see mdca --help");
+    report::print_error(&err, args::ErrorFormat::Json);
+    ExitCode::from(report::USAGE)
+}
+
+/// Whether the (unparsable) command line asked for JSON errors.
+fn json_errors_requested() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.iter().any(|a| a == "--error-format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--error-format" && w[1] == "json")
 }
 
 async fn run(cli: &Cli, ui: &Ui) -> Result<()> {

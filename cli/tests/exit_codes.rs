@@ -128,3 +128,18 @@ fn a_stalled_request_times_out_and_exits_6() {
         "the timeout ended the wait"
     );
 }
+
+#[test]
+fn usage_errors_follow_the_error_format() {
+    let out = run(bare().args(["--error-format", "json", "alerts", "--first", "many"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_str(stderr(&out).trim()).expect("one JSON object on stderr");
+    assert_eq!(err["kind"], "invalid_argument");
+    assert!(
+        err["message"].as_str().unwrap().contains("--first"),
+        "{err}"
+    );
+    let out = run(bare().args(["alerts", "--first", "many"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--first"));
+}

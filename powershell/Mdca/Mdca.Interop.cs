@@ -382,24 +382,26 @@ namespace Mdca
         private static bool installed;
         private static string loadedFrom;
 
-        /// <summary>Use this exact library file (call before the first mdca call).</summary>
+        /// <summary>Use this exact library file (before the first mdca call; afterwards only the same file).</summary>
         public static void SetPath(string path)
         {
             lock (Gate)
             {
-                if (installed && loadedFrom != null && !string.Equals(loadedFrom, path, StringComparison.Ordinal))
+                if (loadedFrom != null && !string.Equals(loadedFrom, Path.GetFullPath(path), StringComparison.Ordinal))
                     throw new InvalidOperationException("the mdca native library is already loaded from " + loadedFrom);
                 explicitPath = path;
             }
         }
 
-        /// <summary>Sets the folder holding runtimes/&lt;rid&gt;/native/ and installs the resolution.</summary>
+        /// <summary>
+        /// Sets the folder holding runtimes/&lt;rid&gt;/native/. Nothing is loaded until the first mdca call, so
+        /// SetPath may still choose another file afterwards.
+        /// </summary>
         public static void Initialize(string moduleDirectory)
         {
             lock (Gate)
             {
                 if (!string.IsNullOrEmpty(moduleDirectory)) baseDirectory = moduleDirectory;
-                Install();
             }
         }
 
@@ -453,24 +455,28 @@ namespace Mdca
             lock (Gate) { Install(); }
         }
 
+        // Runs before the first native call (under Gate). A failure leaves it uninstalled so that the next call
+        // reports it again instead of a bare DllNotFoundException.
         private static void Install()
         {
             if (installed) return;
-            installed = true;
             string path = ResolvedPath;
             if (path != null && !File.Exists(path))
                 throw new FileNotFoundException("the mdca native library was not found at " + path, path);
             Type nativeLibrary = typeof(Marshal).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary");
             if (nativeLibrary != null)
             {
+                // .NET (Core): the resolver loads the file when the first DllImport binds (see Resolve).
                 InstallResolver(nativeLibrary);
             }
             else if (path != null && OsName() == "win")
             {
+                // .NET Framework: a module loaded by full path satisfies DllImport("mdca") by its base name.
                 if (LoadLibraryExW(path, IntPtr.Zero, LoadWithAlteredSearchPath) == IntPtr.Zero)
                     throw new DllNotFoundException("could not load " + path + " (Win32 error " + Marshal.GetLastWin32Error() + ")");
+                loadedFrom = path;
             }
-            loadedFrom = path;
+            installed = true;
         }
 
         private static MethodInfo nativeLoad;
@@ -501,7 +507,9 @@ namespace Mdca
             if (path == null) return IntPtr.Zero;
             try
             {
-                return (IntPtr)nativeLoad.Invoke(null, new object[] { path });
+                var loaded = (IntPtr)nativeLoad.Invoke(null, new object[] { path });
+                lock (Gate) { loadedFrom = path; }
+                return loaded;
             }
             catch (TargetInvocationException e)
             {

@@ -153,7 +153,13 @@ public static class MdcaTests
         {
             Assert(!string.IsNullOrEmpty(MdcaLibrary.Version), "a version string");
             string expected = Environment.GetEnvironmentVariable("MDCA_EXPECT_NATIVE_PATH");
-            if (!string.IsNullOrEmpty(expected)) Equal(expected, MdcaLibrary.ResolvedPath, "resolved path");
+            if (!string.IsNullOrEmpty(expected))
+            {
+                Equal(expected, MdcaLibrary.ResolvedPath, "resolved path");
+                // Loaded by the resolver: another file can no longer be chosen, the same one can.
+                Throws<InvalidOperationException>(delegate { MdcaLibrary.SetPath("/elsewhere/libmdca.so"); }, "a second library");
+                MdcaLibrary.SetPath(expected);
+            }
             string rid = MdcaLibrary.RuntimeIdentifier;
             Assert(rid == "linux-x64" || rid == "linux-arm64" || rid.StartsWith("osx-") || rid.StartsWith("win-"), rid);
         });

@@ -152,6 +152,10 @@ pub struct CloseResult {
     pub not_found: Vec<String>,
 }
 
+/// Records of an entity with 24-hex ids, and head inserts, are each limited to this many: the id's
+/// counter encodes the index (see `rng::object_id`). Activity counts are limited to 2^40.
+pub const OBJECT_SPAN: i64 = 0x7F_FFFF;
+
 /// The simulated tenant's data. `Send + Sync`; mutations go through small locked maps.
 pub struct Dataset {
     seed: u64,
@@ -170,15 +174,15 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn new(cfg: DataConfig) -> Dataset {
-        let clamp = |n: u64| n.min(i64::MAX as u64 / 2) as i64;
+        let clamp = |n: u64, max: i64| n.min(max as u64) as i64;
         let ds = Dataset {
             seed: cfg.seed,
             now_ms: cfg.now_ms,
             base: [
-                clamp(cfg.activities),
-                clamp(cfg.alerts),
-                clamp(cfg.files),
-                clamp(cfg.entities),
+                clamp(cfg.activities, 1 << 40),
+                clamp(cfg.alerts, OBJECT_SPAN),
+                clamp(cfg.files, OBJECT_SPAN),
+                clamp(cfg.entities, OBJECT_SPAN),
                 0,
             ],
             heads: Default::default(),
@@ -238,7 +242,14 @@ impl Dataset {
     /// Makes `count` newer records visible at the head (spec §14 rule 13 tests); O(1) except for the
     /// small entity-key and subnet tables. Returns the entity's new record count.
     pub fn insert_head(&self, e: Entity, count: u64) -> u64 {
-        let count = count.min(1 << 40) as i64;
+        // 24-bit ObjectId counters encode indices in ±OBJECT_SPAN; entities also index their keys.
+        let head = self.heads[e.slot()].load(Ordering::SeqCst);
+        let cap = match e {
+            Entity::Activities => 1 << 40,
+            Entity::Entities => (1 << 20).min(OBJECT_SPAN - head),
+            _ => OBJECT_SPAN - head,
+        };
+        let count = (count.min(i64::MAX as u64) as i64).clamp(0, cap.max(0));
         match e {
             Entity::Subnets => {
                 subnets::insert_head(self, count);

@@ -8,7 +8,7 @@
 //! | `/_sim/stats` | GET | the counters ([`crate::Stats`]) |
 //! | `/_sim/stats/reset` | POST | zero the counters |
 //! | `/_sim/insert` | POST | `{"entity":"activities","count":10,"tenant":0}`: new records at the head |
-//! | `/_sim/settings` | GET, POST | throttle, approximate totals, token lifetime |
+//! | `/_sim/settings` | GET, POST | throttle, approximate totals, token lifetime, slow files |
 //! | `/_sim/throttle/reset` | POST | forget the requests counted in every tenant's window |
 //! | `/_sim/credentials` | GET | every tenant's URL, tokens and Entra id, and the app credentials |
 //! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
@@ -28,7 +28,7 @@ use serde_json::{json, Map, Value};
 use crate::auth::{legacy_token, Role};
 use crate::body;
 use crate::data::Entity;
-use crate::faults::FaultSpec;
+use crate::faults::{FaultSpec, SlowFiles};
 use crate::server::{json_response, not_found, Shared};
 
 fn bad(msg: impl Into<String>) -> Response {
@@ -165,6 +165,7 @@ fn settings(shared: &Shared) -> Value {
         "approximate_total": shared.approximate_total(),
         "token_lifetime_secs": lifetime.as_secs(),
         "token_lifetime_ms": lifetime.as_millis() as u64,
+        "slow_files": shared.slow_files(),
     })
 }
 
@@ -216,7 +217,31 @@ fn apply_settings(shared: &Shared, p: &Map<String, Value>) -> Result<(), String>
         )),
         _ => None,
     };
+    let slow_files = match p.get("slow_files") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Object(m)) => {
+            let min_skip = m
+                .get("min_skip")
+                .and_then(Value::as_u64)
+                .ok_or("`slow_files.min_skip` must be a non-negative integer")?;
+            let delay_ms = m
+                .get("delay_ms")
+                .and_then(Value::as_u64)
+                .ok_or("`slow_files.delay_ms` must be a non-negative integer")?;
+            Some(Some(SlowFiles {
+                min_skip,
+                delay: Duration::from_millis(delay_ms),
+            }))
+        }
+        Some(_) => {
+            return Err("`slow_files` must be {\"min_skip\":N,\"delay_ms\":MS} or null".into())
+        }
+    };
     shared.set_throttle(throttle);
+    if let Some(s) = slow_files {
+        shared.set_slow_files(s);
+    }
     if let Some(on) = approximate {
         shared.set_approximate_total(on);
     }

@@ -229,6 +229,21 @@ impl Serialize for FaultSpec {
     }
 }
 
+/// Slow mode for large files lists (spec §4.3, §14 rule 29: the files list can time out when a
+/// large collection is paged): every files list request with `skip >= min_skip` waits `delay`
+/// before it is answered, so deep pages trip client timeouts while the first pages stay fast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlowFiles {
+    pub min_skip: u64,
+    pub delay: Duration,
+}
+
+impl Serialize for SlowFiles {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json!({"min_skip": self.min_skip, "delay_ms": self.delay.as_millis() as u64}).serialize(s)
+    }
+}
+
 /// The armed faults. The lock is held only to pick a fault, never across an await.
 #[derive(Debug, Default)]
 pub(crate) struct FaultBoard {

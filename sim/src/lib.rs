@@ -42,7 +42,7 @@ pub use auth::{
     Role, DISCOVERY_MANAGE, DISCOVERY_READ, INVESTIGATION_MANAGE, INVESTIGATION_READ,
     MDCA_RESOURCE, SETTINGS_MANAGE, SETTINGS_READ,
 };
-pub use faults::{FaultKind, FaultSpec};
+pub use faults::{FaultKind, FaultSpec, SlowFiles};
 pub use stats::Stats;
 pub use throttle::ThrottleConfig;
 
@@ -66,6 +66,8 @@ pub struct SimConfig {
     pub token_lifetime: Duration,
     /// Faults armed at start.
     pub faults: Vec<FaultSpec>,
+    /// Slow answers for deep files pages (off by default).
+    pub slow_files: Option<SlowFiles>,
 }
 
 impl Default for SimConfig {
@@ -77,6 +79,7 @@ impl Default for SimConfig {
             throttle: ThrottleConfig::default(),
             token_lifetime: Duration::from_secs(3599),
             faults: Vec::new(),
+            slow_files: None,
         }
     }
 }
@@ -165,6 +168,7 @@ async fn launch(
         cfg.throttle,
         cfg.token_lifetime,
         cfg.data.approximate_total,
+        cfg.slow_files,
     ));
     for f in cfg.faults {
         shared.faults.arm(f);
@@ -399,6 +403,11 @@ impl Simulator {
     /// Lifetime of bearer tokens issued from now on.
     pub fn set_token_lifetime(&self, d: Duration) {
         self.shared.set_token_lifetime(d);
+    }
+
+    /// Slows down files lists with a large `skip` (`None` turns it off).
+    pub fn set_slow_files(&self, s: Option<SlowFiles>) {
+        self.shared.set_slow_files(s);
     }
 
     /// Makes activity totals approximate (off by a few) in every tenant (spec §14 rule 16).

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use mdca_sim::data::DataConfig;
-use mdca_sim::{FaultSpec, SimConfig, ThrottleConfig};
+use mdca_sim::{FaultSpec, SimConfig, SlowFiles, ThrottleConfig};
 use tracing_subscriber::EnvFilter;
 
 /// A loopback simulator of the Microsoft Defender for Cloud Apps (MDCA) REST API.
@@ -93,6 +93,20 @@ struct Cli {
     #[arg(long = "fault", value_name = "SPEC", value_parser = FaultSpec::parse)]
     faults: Vec<FaultSpec>,
 
+    /// Answer files lists whose `skip` is at least this value slowly (see --slow-files-ms), as
+    /// the real files list can time out deep into a large collection.
+    #[arg(long, value_name = "SKIP")]
+    slow_files_skip: Option<u64>,
+
+    /// How long a slow files list waits before answering, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 30_000,
+        requires = "slow_files_skip"
+    )]
+    slow_files_ms: u64,
+
     /// The simulator's "now" in epoch milliseconds (record dates are generated before it);
     /// default: the current time rounded down to the minute.
     #[arg(long)]
@@ -127,6 +141,10 @@ impl Cli {
             },
             token_lifetime: Duration::from_secs(self.token_lifetime_secs),
             faults: self.faults.clone(),
+            slow_files: self.slow_files_skip.map(|min_skip| SlowFiles {
+                min_skip,
+                delay: Duration::from_millis(self.slow_files_ms),
+            }),
         }
     }
 }

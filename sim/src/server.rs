@@ -26,7 +26,7 @@ use crate::body;
 use crate::conn::ConnHandle;
 use crate::data::{CloseKind, DataError, Dataset, Entity};
 use crate::discovery::{self, Discovery};
-use crate::faults::{FaultBoard, FaultKind};
+use crate::faults::{FaultBoard, FaultKind, SlowFiles};
 use crate::idp::{self, Endpoint};
 use crate::stats::Recorder;
 use crate::throttle::{self, ThrottleConfig, Window};
@@ -50,6 +50,7 @@ pub(crate) struct Shared {
     throttle: RwLock<ThrottleConfig>,
     token_lifetime: RwLock<Duration>,
     approximate_total: AtomicBool,
+    slow_files: RwLock<Option<SlowFiles>>,
 }
 
 impl Shared {
@@ -60,6 +61,7 @@ impl Shared {
         throttle: ThrottleConfig,
         token_lifetime: Duration,
         approximate_total: bool,
+        slow_files: Option<SlowFiles>,
     ) -> Shared {
         Shared {
             tenants,
@@ -71,6 +73,7 @@ impl Shared {
             throttle: RwLock::new(throttle),
             token_lifetime: RwLock::new(token_lifetime),
             approximate_total: AtomicBool::new(approximate_total),
+            slow_files: RwLock::new(slow_files),
         }
     }
 
@@ -107,6 +110,14 @@ impl Shared {
         for t in &self.tenants {
             t.dataset.set_approximate_total(on);
         }
+    }
+
+    pub(crate) fn slow_files(&self) -> Option<SlowFiles> {
+        *self.slow_files.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_slow_files(&self, s: Option<SlowFiles>) {
+        *self.slow_files.write().unwrap_or_else(|e| e.into_inner()) = s;
     }
 
     pub(crate) fn tenant_by_entra_id(&self, id: &str) -> Option<&Tenant> {
@@ -623,6 +634,16 @@ async fn api(shared: &Arc<Shared>, tenant: u32, op: Op, req: Request) -> Respons
         Ok(p) => p,
         Err(resp) => return resp,
     };
+    if let (Op::List(Entity::Files), Some(slow)) = (&op, shared.slow_files()) {
+        let skip = params.get("skip").and_then(|v| match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        if skip.is_some_and(|s| s >= slow.min_skip) {
+            tokio::time::sleep(slow.delay).await;
+        }
+    }
     // Building and serializing a page (up to 5000 records in scan mode) is CPU work: keep it off
     // the async workers so that concurrent requests and an in-process client keep moving.
     let shared = Arc::clone(shared);

@@ -370,3 +370,35 @@ async fn discovery_upload_streams_categories_and_block_script() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn slow_files_mode_delays_only_deep_files_pages() {
+    let mut cfg = SimConfig::for_tests();
+    cfg.slow_files = Some(mdca_sim::SlowFiles {
+        min_skip: 200,
+        delay: Duration::from_millis(600),
+    });
+    let sim = mdca_sim::start(cfg).await.unwrap();
+    let url = format!("{}/api/v1/files/", sim.url());
+    let page = |skip: u64| {
+        client()
+            .post(&url)
+            .header("Authorization", format!("Token {}", sim.admin_token()))
+            .json(&json!({"skip": skip, "limit": 10}))
+            .send()
+    };
+    let t = std::time::Instant::now();
+    assert_eq!(page(0).await.unwrap().status(), 200);
+    let shallow = t.elapsed();
+    let t = std::time::Instant::now();
+    assert_eq!(page(200).await.unwrap().status(), 200);
+    let deep = t.elapsed();
+    assert!(
+        deep >= Duration::from_millis(600),
+        "deep page took {deep:?}"
+    );
+    assert!(
+        shallow < Duration::from_millis(600),
+        "first page took {shallow:?}"
+    );
+}

@@ -237,6 +237,12 @@ fn announce(sim: &mdca_sim::Simulator, cli: &Cli, took: Duration) {
             sim.tenant_entra_id(i)
         );
     }
+    if let Some(skip) = cli.slow_files_skip {
+        tracing::info!(
+            "files lists with skip >= {skip} answer after {} ms",
+            cli.slow_files_ms
+        );
+    }
     for f in sim.armed_faults() {
         tracing::info!("armed fault: {f}");
     }

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use crate::auth::{Auth, AuthMode, Scheme};
 use crate::cancel::CancelToken;
-use crate::config::{redact_userinfo, ApiBase, ClientOptions, RateLimit, RetryPolicy};
+use crate::config::{redact_userinfo, ApiBase, ClientOptions, RetryPolicy};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limiter::TenantLimiter;
 
@@ -211,15 +211,6 @@ impl HttpCore {
     /// Whether a legacy API token is configured (alone, or beside app/bearer credentials for files).
     pub fn has_legacy_token(&self) -> bool {
         self.inner.auth.has_legacy_token()
-    }
-
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.inner.retry
-    }
-
-    /// The tenant's current pacing (shared by every client of the tenant).
-    pub fn rate_limit(&self) -> RateLimit {
-        self.inner.limiter.limit()
     }
 
     pub fn stats(&self) -> HttpStats {

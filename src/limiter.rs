@@ -145,10 +145,6 @@ impl TenantLimiter {
             st.paused_until = Some(until);
         }
     }
-
-    pub(crate) fn limit(&self) -> RateLimit {
-        lock(&self.state).limit
-    }
 }
 
 #[cfg(test)]

@@ -27,22 +27,25 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
     if sim.simulate {
         return simulate(conn, sim).await;
     }
-    let url = conn.url.as_deref().ok_or_else(|| {
+    let url = given(&conn.url).ok_or_else(|| {
         Error::invalid_config("no tenant URL").with_hint(
             "pass --url or set MDCA_URL to the portal URL shown in Settings → About (or try --simulate)",
         )
     })?;
     let mut builder = Client::builder(url);
-    if let Some(token) = &conn.token {
-        builder = builder.legacy_token(token.as_str());
+    if let Some(token) = given(&conn.token) {
+        builder = builder.legacy_token(token);
     }
-    if let Some(token) = &conn.access_token {
-        builder = builder.bearer_token(token.as_str());
+    if let Some(token) = given(&conn.access_token) {
+        builder = builder.bearer_token(token);
     }
     if let Some(credentials) = app_credentials(conn)? {
         builder = builder.app_credentials(credentials);
     }
-    if conn.token.is_none() && conn.access_token.is_none() && !has_any_app_credential(conn) {
+    if given(&conn.token).is_none()
+        && given(&conn.access_token).is_none()
+        && !has_any_app_credential(conn)
+    {
         return Err(Error::invalid_config("no credentials").with_hint(
             "pass --token (MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and --client-secret \
              (an app registration), or --access-token",
@@ -55,8 +58,16 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
     })
 }
 
+/// A flag or variable counts only when it has a value: `MDCA_TOKEN=` (set but empty, common in CI
+/// templates) is the same as unset.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 fn has_any_app_credential(conn: &ConnectionArgs) -> bool {
-    conn.tenant_id.is_some() || conn.client_id.is_some() || conn.client_secret.is_some()
+    given(&conn.tenant_id).is_some()
+        || given(&conn.client_id).is_some()
+        || given(&conn.client_secret).is_some()
 }
 
 /// App credentials need all three parts; naming the missing ones beats a 401 from the identity endpoint.
@@ -64,31 +75,27 @@ fn app_credentials(conn: &ConnectionArgs) -> Result<Option<AppCredentials>> {
     if !has_any_app_credential(conn) {
         return Ok(None);
     }
-    let missing: Vec<&str> = [
-        ("--tenant-id (MDCA_TENANT_ID)", conn.tenant_id.is_none()),
-        ("--client-id (MDCA_CLIENT_ID)", conn.client_id.is_none()),
+    let parts = [
+        ("--tenant-id (MDCA_TENANT_ID)", given(&conn.tenant_id)),
+        ("--client-id (MDCA_CLIENT_ID)", given(&conn.client_id)),
         (
             "--client-secret (MDCA_CLIENT_SECRET)",
-            conn.client_secret.is_none(),
+            given(&conn.client_secret),
         ),
-    ]
-    .into_iter()
-    .filter_map(|(name, absent)| absent.then_some(name))
-    .collect();
-    if !missing.is_empty() {
+    ];
+    let [(_, Some(tenant)), (_, Some(client)), (_, Some(secret))] = parts else {
+        let missing: Vec<&str> = parts
+            .iter()
+            .filter_map(|(name, value)| value.is_none().then_some(*name))
+            .collect();
         return Err(Error::invalid_config(format!(
             "incomplete app credentials: missing {}",
             missing.join(", ")
         )));
-    }
-    let (Some(tenant), Some(client), Some(secret)) =
-        (&conn.tenant_id, &conn.client_id, &conn.client_secret)
-    else {
-        unreachable!("checked above");
     };
-    let mut credentials = AppCredentials::new(tenant.as_str(), client.as_str(), secret.as_str());
-    if let Some(host) = &conn.authority_host {
-        credentials = credentials.authority_host(host.as_str());
+    let mut credentials = AppCredentials::new(tenant, client, secret);
+    if let Some(host) = given(&conn.authority_host) {
+        credentials = credentials.authority_host(host);
     }
     if let Some(endpoint) = conn.token_endpoint {
         credentials = credentials.token_endpoint(match endpoint {
@@ -114,8 +121,8 @@ fn tune(
         }
         builder = builder.timeout(Duration::from_secs(secs));
     }
-    if let Some(proxy) = &conn.proxy {
-        builder = builder.proxy(proxy.as_str());
+    if let Some(proxy) = given(&conn.proxy) {
+        builder = builder.proxy(proxy);
     }
     let rate = conn
         .rate_limit

@@ -50,6 +50,23 @@ fn missing_configuration_exits_2() {
         "no credentials: {}",
         stderr(&out)
     );
+    let out = run(bare()
+        .env("MDCA_TOKEN", "")
+        .args(["--url", "http://127.0.0.1:9", "alerts"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an empty variable is no credential: {}",
+        stderr(&out)
+    );
+    let out = run(bare().args(["--url", "http://127.0.0.1:9", "--client-id", "x", "alerts"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "incomplete app credentials: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--tenant-id") && stderr(&out).contains("--client-secret"));
     let out = run(bare().args(["--url", "http://contoso.example", "--token", "x", "alerts"]));
     assert_eq!(
         out.status.code(),

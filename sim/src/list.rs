@@ -19,6 +19,9 @@
 //! - The approximate-total switch applies to activities only: `total` is moved by 1–3 either way,
 //!   deterministically per (total, skip); `hasNext` stays exact.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
 use serde_json::{json, Map, Value};
 
 use crate::data::rng::mix;
@@ -73,6 +76,8 @@ pub struct Source<'a> {
     pub sorts: &'static [SortDef],
     /// Conditions the entity always applies (files: hide deleted unless `allowDeleted`, spec §14 rule 20).
     pub implicit: Vec<Cond<Dataset>>,
+    /// Where match lists of immutable entities are remembered across requests (activities, files).
+    pub cache: Option<&'a MatchCache>,
 }
 
 impl Source<'_> {
@@ -134,11 +139,19 @@ pub fn run(src: &Source, q: &ListQuery, approximate: bool) -> Result<ListResult,
         .ok_or_else(|| bad(sort_name))?;
     let descending = descending(q.sort_direction.as_deref())?;
 
-    let (total, page) = match &sort.key {
-        SortKey::Index => ordered_page(src, lo, hi, &conds, skip, size, descending),
+    let hits = matched(src, lo, hi, &conds);
+    let total = hits.len();
+    let page = match &sort.key {
+        SortKey::Index => {
+            let from = (skip as usize).min(total);
+            let to = (skip as usize).saturating_add(size as usize).min(total);
+            (from..to)
+                .map(|k| hits.get(if descending { k } else { total - 1 - k }))
+                .collect()
+        }
         key => {
-            let mut keyed: Vec<(Key, i64)> = src_range(src, lo, hi, &conds)
-                .into_iter()
+            let mut keyed: Vec<(Key, i64)> = (0..total)
+                .map(|k| hits.get(k))
                 .map(|i| (sort_key(src, key, i), i))
                 .collect();
             keyed.sort_by(|a, b| {
@@ -149,15 +162,15 @@ pub fn run(src: &Source, q: &ListQuery, approximate: bool) -> Result<ListResult,
                 };
                 by_key.then(a.1.cmp(&b.1))
             });
-            let page = keyed
+            keyed
                 .iter()
                 .skip(skip as usize)
                 .take(size as usize)
                 .map(|(_, i)| *i)
-                .collect();
-            (keyed.len() as u64, page)
+                .collect()
         }
     };
+    let total = total as u64;
     Ok(finish(
         src,
         page,
@@ -186,47 +199,136 @@ fn sort_key(src: &Source, key: &SortKey, i: i64) -> Key {
     }
 }
 
-fn src_range(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Vec<i64> {
-    let eval = src.eval();
-    (lo..hi).filter(|i| eval.matches(conds, *i)).collect()
+/// The records matching `conds` within `lo..hi`, in record order.
+enum Matched {
+    /// Every index of the range (no conditions left after narrowing).
+    Range(i64, i64),
+    /// `hits[from..to]`, sorted ascending.
+    List(Arc<Vec<i64>>, usize, usize),
 }
 
-/// Total and page in record order (or its reverse) in one pass, without sorting.
-fn ordered_page(
-    src: &Source,
+impl Matched {
+    fn len(&self) -> usize {
+        match self {
+            Matched::Range(lo, hi) => (hi - lo).max(0) as usize,
+            Matched::List(_, from, to) => to - from,
+        }
+    }
+
+    /// The k-th match (k < len).
+    fn get(&self, k: usize) -> i64 {
+        match self {
+            Matched::Range(lo, _) => lo + k as i64,
+            Matched::List(hits, from, _) => hits[from + k],
+        }
+    }
+}
+
+/// Ranges at most this long are tested directly; longer ones go through the cache, which tests the
+/// entity's whole range once so that later pages (scan cursors, skips) cost a binary search.
+const CACHE_MIN: i64 = 50_000;
+const CACHE_ENTRIES: usize = 4;
+
+fn matched(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Matched {
+    if conds.is_empty() {
+        return Matched::Range(lo, hi.max(lo));
+    }
+    let collect = |a: i64, b: i64| -> Vec<i64> {
+        let eval = src.eval();
+        (a..b).filter(|i| eval.matches(conds, *i)).collect()
+    };
+    let key = cache_key(src.entity, conds);
+    let cache = src
+        .cache
+        .filter(|c| hi - lo > CACHE_MIN || c.holds(&key, src.hi));
+    let Some(cache) = cache else {
+        let hits = collect(lo, hi);
+        let n = hits.len();
+        return Matched::List(Arc::new(hits), 0, n);
+    };
+    let hits = cache.get_or_compute(&key, src.lo, src.hi, collect);
+    let from = hits.partition_point(|i| *i < lo);
+    let to = hits.partition_point(|i| *i < hi);
+    Matched::List(hits, from, to.max(from))
+}
+
+fn cache_key(e: Entity, conds: &[Cond<Dataset>]) -> String {
+    let mut key = e.name().to_string();
+    for c in conds {
+        key.push_str(&format!("|{}.{}={:?}", c.field.name(), c.op.name(), c.arg));
+    }
+    key
+}
+
+struct CacheEntry {
+    key: String,
     lo: i64,
     hi: i64,
-    conds: &[Cond<Dataset>],
-    skip: i64,
-    size: i64,
-    descending: bool,
-) -> (u64, Vec<i64>) {
-    if conds.is_empty() {
-        let total = (hi - lo).max(0);
-        let from = skip.min(total);
-        let to = (skip + size).min(total);
-        let page = (from..to)
-            .map(|k| if descending { lo + k } else { hi - 1 - k })
-            .collect();
-        return (total as u64, page);
+    hits: Arc<Vec<i64>>,
+}
+
+/// The last few match lists of immutable entities, keyed by their conditions. Only records never
+/// mutated may be cached; head inserts extend an entry instead of invalidating it.
+#[derive(Default)]
+pub struct MatchCache {
+    entries: Mutex<Vec<CacheEntry>>,
+    /// How many times a whole range was tested (observability for tests and stats).
+    full_passes: AtomicU64,
+}
+
+impl MatchCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<CacheEntry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
-    let eval = src.eval();
-    let mut total = 0i64;
-    let mut page = Vec::new();
-    let mut visit = |i: i64| {
-        if eval.matches(conds, i) {
-            if total >= skip && total < skip + size {
-                page.push(i);
+
+    fn holds(&self, key: &str, hi: i64) -> bool {
+        self.entries().iter().any(|e| e.key == key && e.hi == hi)
+    }
+
+    pub fn full_passes(&self) -> u64 {
+        self.full_passes.load(Ordering::Relaxed)
+    }
+
+    fn get_or_compute(
+        &self,
+        key: &str,
+        lo: i64,
+        hi: i64,
+        collect: impl Fn(i64, i64) -> Vec<i64>,
+    ) -> Arc<Vec<i64>> {
+        let known = {
+            let entries = self.entries();
+            entries
+                .iter()
+                .find(|e| e.key == key && e.hi == hi && e.lo >= lo)
+                .map(|e| (e.lo, e.hits.clone()))
+        };
+        let hits = match known {
+            Some((cached_lo, hits)) if cached_lo == lo => return hits,
+            // Records were inserted at the head since: test only those.
+            Some((cached_lo, hits)) => {
+                let mut fresh = collect(lo, cached_lo);
+                fresh.extend_from_slice(&hits);
+                Arc::new(fresh)
             }
-            total += 1;
+            None => {
+                self.full_passes.fetch_add(1, Ordering::Relaxed);
+                Arc::new(collect(lo, hi))
+            }
+        };
+        let mut entries = self.entries();
+        entries.retain(|e| e.key != key);
+        if entries.len() >= CACHE_ENTRIES {
+            entries.remove(0);
         }
-    };
-    if descending {
-        (lo..hi).for_each(&mut visit);
-    } else {
-        (lo..hi).rev().for_each(&mut visit);
+        entries.push(CacheEntry {
+            key: key.to_string(),
+            lo,
+            hi,
+            hits: hits.clone(),
+        });
+        hits
     }
-    (total as u64, page)
 }
 
 /// Activity scan mode (spec §4.4, §14 rule 13).
@@ -247,22 +349,9 @@ fn scan(
     let axis = src.axis.expect("activities have a date axis");
     let size = q.limit.unwrap_or(SCAN_MIN).clamp(SCAN_MIN, SCAN_MAX) as usize;
     let eval = src.eval();
-    let mut page = Vec::with_capacity(size);
-    let total = if conds.is_empty() {
-        page.extend(lo..(lo + size as i64).min(hi));
-        (hi - lo).max(0) as u64
-    } else {
-        let mut n = 0u64;
-        for i in lo..hi {
-            if eval.matches(conds, i) {
-                if page.len() < size {
-                    page.push(i);
-                }
-                n += 1;
-            }
-        }
-        n
-    };
+    let hits = matched(src, lo, hi, conds);
+    let total = hits.len() as u64;
+    let mut page: Vec<i64> = (0..hits.len().min(size)).map(|k| hits.get(k)).collect();
     let mut next = None;
     if (page.len() as u64) < total {
         let last = *page.last().expect("a non-empty page when more remain");

@@ -294,6 +294,7 @@ pub fn close(
         axis: Some(AXIS),
         sorts: &SORTS,
         implicit: Vec::new(),
+        cache: None,
     };
     let conds = src.compile(filters)?;
     let hits = src.matching(&conds);

@@ -170,6 +170,8 @@ pub struct Dataset {
     subnets: RwLock<subnets::Store>,
     /// (lower-cased id, saas) → entity index, for entity pks (spec §9).
     entity_keys: RwLock<HashMap<(String, i64), i64>>,
+    /// Match lists of recent filters on the immutable big entities (activities, files).
+    matches: list::MatchCache,
 }
 
 impl Dataset {
@@ -191,6 +193,7 @@ impl Dataset {
             feedback: RwLock::default(),
             subnets: RwLock::new(subnets::Store::default()),
             entity_keys: RwLock::default(),
+            matches: list::MatchCache::default(),
         };
         *write(&ds.subnets) = subnets::Store::generate(&ds, cfg.subnets);
         let keys = (0..ds.base[Entity::Entities.slot()])
@@ -319,6 +322,8 @@ impl Dataset {
             axis: Some(axis),
             sorts,
             implicit,
+            // Alert state changes with actions; entities are small: only these two are cached.
+            cache: matches!(e, Entity::Activities | Entity::Files).then_some(&self.matches),
         })
     }
 

@@ -353,6 +353,7 @@ pub fn source<'a>(
         axis: None,
         sorts: &SORTS,
         implicit: Vec::new(),
+        cache: None,
     }
 }
 

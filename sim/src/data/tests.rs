@@ -1382,3 +1382,64 @@ fn a_million_activities_and_200k_files_start_and_answer_fast() {
     assert!(built.as_secs_f64() < 2.0, "construction took {built:?}");
     assert!(elapsed.as_secs_f64() < 5.0, "took {elapsed:?}");
 }
+
+#[test]
+fn rule_13_filtered_scans_over_large_ranges_stay_exact_with_cached_matches() {
+    let d = Dataset::new(DataConfig {
+        activities: 60_000,
+        ..cfg()
+    });
+    let f = json!({"ip.category": {"eq": [3]}, "device.type": {"eq": "MOBILE"}});
+    let expect = |d: &Dataset| {
+        let (lo, hi) = d.range(Entity::Activities);
+        (lo..hi)
+            .filter(|i| {
+                let a = activities::attrs(d, *i);
+                a.ip_category == 3 && a.agent == 1
+            })
+            .count()
+    };
+    let before = expect(&d);
+    let (seen, pages) = scan_all(&d, f.clone(), 500, |page| {
+        if page == 1 {
+            d.insert_head(Entity::Activities, 3_000);
+        }
+    });
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(
+        d.matches.full_passes(),
+        1,
+        "later pages reuse the first page's match list"
+    );
+    assert_eq!(seen.len(), before);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), before);
+    // The cached list is extended by the head inserts, not reused stale.
+    let after = d
+        .list(
+            Entity::Activities,
+            &ListQuery {
+                filters: filters(f.clone()),
+                limit: Some(0),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(after.total as usize, expect(&d));
+    assert!(expect(&d) > before);
+    let asc = d
+        .list(
+            Entity::Activities,
+            &ListQuery {
+                filters: filters(f),
+                sort_direction: Some("asc".into()),
+                limit: Some(5),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let oldest = (0..60_000).rev().find(|i| {
+        let a = activities::attrs(&d, *i);
+        a.ip_category == 3 && a.agent == 1
+    });
+    assert_eq!(asc.data[0], d.record(Entity::Activities, oldest.unwrap()));
+}

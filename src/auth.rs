@@ -296,8 +296,13 @@ impl AppTokenSource {
             Err(e) => {
                 // A refresh that fails while the old token is still valid should not stop the work.
                 if e.kind() != ErrorKind::Cancelled {
-                    if let Some(c) = cache.as_ref() {
-                        if Instant::now() < c.expires_at {
+                    if let Some(c) = cache.as_mut() {
+                        let now = Instant::now();
+                        if now < c.expires_at {
+                            // Try again later, not on every call: a slow identity endpoint would
+                            // otherwise cost each call a timeout.
+                            c.refresh_at =
+                                now + ((c.expires_at - now) / 2).min(Duration::from_secs(30));
                             tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
                             return Ok((c.token.clone(), c.generation));
                         }

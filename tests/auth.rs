@@ -275,3 +275,33 @@ async fn a_read_only_legacy_token_is_forbidden_with_a_hint_about_roles() {
     assert_eq!(e.kind(), ErrorKind::Forbidden);
     assert!(e.hint().unwrap().contains("role"), "{e}");
 }
+
+#[tokio::test]
+async fn a_failed_early_refresh_keeps_using_the_current_token_until_it_expires() {
+    let sim = sim().await;
+    sim.set_token_lifetime(Duration::from_secs(2));
+    let client = app_client(&sim);
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    sim.add_fault(FaultSpec::new(FaultKind::Status(503), 5).on_route("oauth2.token"));
+    tokio::time::sleep(Duration::from_millis(1850)).await;
+    // The refresh fails, the current token still works, and the next call does not retry the
+    // identity endpoint at once.
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    let stats = sim.stats();
+    assert_eq!(stats.route_status("oauth2.token", 503), 1, "{stats:?}");
+    assert_eq!(stats.route_status("alerts.list", 200), 3);
+    assert_eq!(stats.status(401), 0);
+}
+
+#[tokio::test]
+async fn a_transient_identity_endpoint_failure_is_retried() {
+    let sim = sim().await;
+    sim.add_fault(FaultSpec::new(FaultKind::Status(503), 2).on_route("oauth2.token"));
+    let client = app_client(&sim);
+    assert_eq!(one_page(&client, EntityKind::Alerts, 2).await.unwrap(), 2);
+    let stats = sim.stats();
+    assert_eq!(stats.route_status("oauth2.token", 503), 2);
+    assert_eq!(stats.route_status("oauth2.token", 200), 1);
+    assert_eq!(stats.route("alerts.list"), 1);
+}

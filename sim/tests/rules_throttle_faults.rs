@@ -429,6 +429,89 @@ async fn rule_29e_stall_fault_delays_the_answer_so_client_timeouts_fire() {
 }
 
 #[tokio::test]
+async fn rule_29g_slow_mode_makes_deep_files_pages_time_out_while_the_first_pages_stay_fast() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let url = h.api("v1/files/");
+    let reply = h
+        .send(
+            Method::POST,
+            &h.url("_sim/settings"),
+            Auth::None,
+            Body::Json(json!({"slow_files": {"min_skip": 200, "delay_ms": 2500}})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        reply["slow_files"],
+        json!({"min_skip": 200, "delay_ms": 2500})
+    );
+    let page = |skip: u64| Body::Json(json!({"skip": skip, "limit": 100}));
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(1000))
+        .build()
+        .unwrap();
+
+    // Shallow pages answer within the client's timeout...
+    for skip in [0, 100] {
+        let reply = h
+            .try_send(
+                &impatient,
+                Method::POST,
+                &url,
+                Auth::Token(&admin),
+                page(skip),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("skip {skip} timed out: {e}"));
+        assert_eq!(reply.status, 200);
+    }
+    // ...deep ones outlast it, and answer correctly to a patient client.
+    let err = h
+        .try_send(
+            &impatient,
+            Method::POST,
+            &url,
+            Auth::Token(&admin),
+            page(200),
+        )
+        .await
+        .expect_err("a deep files page outlasts a 1 s timeout");
+    assert!(err.is_timeout(), "{err:?}");
+    let started = Instant::now();
+    let deep = h
+        .send(Method::POST, &url, Auth::Token(&admin), page(200))
+        .await
+        .expect(200);
+    assert!(started.elapsed() >= Duration::from_millis(2400));
+    assert!(!deep["data"].as_array().unwrap().is_empty());
+
+    // Other lists are not affected, and the mode turns off again.
+    let alerts = h.api("v1/alerts/");
+    h.try_send(
+        &impatient,
+        Method::POST,
+        &alerts,
+        Auth::Token(&admin),
+        page(200),
+    )
+    .await
+    .expect("alerts are not slowed")
+    .expect(200);
+    h.sim.set_slow_files(None);
+    h.try_send(
+        &impatient,
+        Method::POST,
+        &url,
+        Auth::Token(&admin),
+        page(200),
+    )
+    .await
+    .expect("slow mode off")
+    .expect(200);
+}
+
+#[tokio::test]
 async fn rule_29f_expire_token_fault_answers_401_and_revokes_the_bearer_token() {
     let h = Harness::start().await;
     let bearer = h.manage_bearer().await;

@@ -529,6 +529,11 @@ pub struct CloseArgs {
     /// Contact address for the feedback.
     #[arg(long, value_name = "EMAIL")]
     pub contact_email: Option<String>,
+
+    /// Change nothing: print how many alerts the selection covers (for --filter, the server's
+    /// approximate count of matching alerts).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ use mdca::actions::{AlertSelection, CloseAlerts, CloseAs, RawRequest, SubnetSpec
 use mdca::client::Client;
 use mdca::entity::EntityKind;
 use mdca::error::{Error, Result};
+use mdca::pager::QueryRequest;
 use mdca::params::CLOSE_KINDS;
 use serde_json::{json, Value};
 
@@ -119,8 +120,39 @@ async fn close(client: &Client, args: &CloseArgs) -> Result<()> {
     options.feedback_text = args.feedback_text.clone();
     options.allow_contact = args.allow_contact;
     options.contact_email = args.contact_email.clone();
+    if args.dry_run {
+        return close_dry_run(client, &selection, close_as).await;
+    }
     let outcome = or_ctrl_c(client.close_alerts(selection, options)).await?;
     print_json(&json!({"closed": outcome.closed, "not_found": outcome.not_found}))
+}
+
+/// What `close` would do, without doing it: the number of distinct ids, or the server's count of
+/// alerts matching the filter (one list request of one record).
+async fn close_dry_run(
+    client: &Client,
+    selection: &AlertSelection,
+    close_as: CloseAs,
+) -> Result<()> {
+    let verdict = match close_as {
+        CloseAs::Benign => "benign",
+        CloseAs::FalsePositive => "false_positive",
+        CloseAs::TruePositive => "true_positive",
+    };
+    let count = match selection {
+        AlertSelection::Ids(ids) => {
+            ids.iter().collect::<std::collections::HashSet<_>>().len() as u64
+        }
+        AlertSelection::Filter(filter) => {
+            let mut request = QueryRequest::new();
+            request.filters = Some(filter.clone());
+            request.page_size = Some(1);
+            let mut pager = client.query(EntityKind::Alerts, request)?;
+            let page = or_ctrl_c(pager.next_page()).await?;
+            page.and_then(|p| p.total()).unwrap_or(0)
+        }
+    };
+    print_json(&json!({"dry_run": true, "as": verdict, "alerts": count}))
 }
 
 /// A reason given by name (`too-many-similar-alerts`, any case or separator) or by number, checked

@@ -246,3 +246,55 @@ fn request_sends_any_call_with_the_client_auth() {
     let answer: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(answer["data"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn alerts_close_dry_run_counts_the_selection_and_changes_nothing() {
+    let t = Tenant::start();
+    let picked = open_alert_ids(&t, 2);
+    let open_before = records(&ok(t.mdca().args([
+        "alerts",
+        "--all",
+        "--where",
+        "resolutionStatus:eq:0",
+    ])))
+    .len();
+    let out = ok(t.mdca().args([
+        "alerts",
+        "close",
+        "--as",
+        "benign",
+        "--dry-run",
+        "--id",
+        &picked[0],
+        "--id",
+        &picked[1],
+        "--id",
+        &picked[0],
+    ]));
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap(),
+        json!({"dry_run": true, "as": "benign", "alerts": 2})
+    );
+    let filter = r#"{"resolutionStatus":{"eq":[0]}}"#;
+    let out = ok(t.mdca().args([
+        "alerts",
+        "close",
+        "--as",
+        "true-positive",
+        "--dry-run",
+        "--filter",
+        filter,
+    ]));
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap()["alerts"],
+        open_before
+    );
+    let open_after = records(&ok(t.mdca().args([
+        "alerts",
+        "--all",
+        "--where",
+        "resolutionStatus:eq:0",
+    ])))
+    .len();
+    assert_eq!(open_after, open_before, "nothing was closed");
+}

@@ -348,7 +348,8 @@ static ENTITIES: EntitySpec = EntitySpec {
     // spec §9
     filters: &[
         field("type", Code, EQ_NEQ),
-        field("isAdmin", Code, &[Eq]),
+        // The table types it "string", but its values are true/false like `isExternal`.
+        field("isAdmin", Bool, &[Eq]),
         field("entity", EntityPk, EQ_NEQ),
         field("userGroups", Str, EQ_NEQ),
         field("app", Int, EQ_NEQ),
@@ -359,6 +360,9 @@ static ENTITIES: EntitySpec = EntitySpec {
         field("lastSeen", Timestamp, DATE_RANGE_OPS),
         field("status", Code, EQ_NEQ),
         field("score", Int, &[Lt, Gt, Isset, Isnotset]),
+        // Not in the tables, but sent by Microsoft's MCAS module (spec §9).
+        field("service", Int, EQ_NEQ),
+        field("affiliation", Str, EQ_NEQ),
     ],
 };
 

@@ -892,6 +892,58 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     }
 
+    fn short_page(first_id: u64, n: u64, has_next: bool) -> Fetched {
+        let records = (first_id..first_id + n).map(|i| format!(r#"{{"_id":"r{i}"}}"#));
+        let text = format!(
+            r#"{{"data":[{}],"hasNext":{has_next},"total":1000}}"#,
+            records.collect::<Vec<_>>().join(",")
+        );
+        Fetched {
+            page: serde_json::from_str(&text).unwrap(),
+            meta: CallMeta {
+                status: 200,
+                attempts: 1,
+                throttle_wait: Duration::ZERO,
+            },
+            limit: 100,
+        }
+    }
+
+    #[test]
+    fn skip_advances_by_the_records_received_not_by_the_limit() {
+        let client = crate::Client::builder("http://127.0.0.1:9")
+            .legacy_token("t".repeat(64))
+            .build()
+            .unwrap();
+        let mut pager =
+            Pager::new(client, EntityKind::Files, QueryRequest::new().all(), false).unwrap();
+        // A short page (60 of the 100 asked for) that still has a next one.
+        let page = pager.absorb(short_page(0, 60, true));
+        assert_eq!(page.len(), 60);
+        assert!(matches!(pager.cursor, Cursor::Skip(60)));
+        assert!(!pager.finished);
+        assert_eq!(pager.next_request().body["skip"], 60);
+        // hasNext false ends the pull whatever the total says.
+        pager.absorb(short_page(60, 40, false));
+        assert!(pager.finished);
+        assert!(pager.progress().done);
+    }
+
+    #[test]
+    fn remembering_a_million_ids_stays_far_under_64_mib() {
+        let mut seen = SeenIds::default();
+        for i in 0..1_000_000u64 {
+            let record = RawValue::from_string(format!(r#"{{"_id":"{i:024x}"}}"#)).unwrap();
+            assert!(
+                seen.insert(id_hash(&record).unwrap()),
+                "hash collision at {i}"
+            );
+        }
+        // hashbrown stores one u64 and one control byte per bucket.
+        let bytes = seen.capacity() * (std::mem::size_of::<u64>() + 1);
+        assert!(bytes < 32 << 20, "{bytes} bytes");
+    }
+
     #[test]
     fn id_hash_reads_the_id_of_any_json_type() {
         let a: Box<RawValue> =

@@ -114,13 +114,28 @@ pub fn list_route(kind: EntityKind) -> &'static str {
     }
 }
 
-/// The `_id` of each record of a page, in order.
+/// A token client with a long timeout, for pulls of thousands of large records from an unoptimised
+/// test build of the simulator.
+pub fn patient_client(sim: &Simulator) -> Client {
+    builder(sim)
+        .legacy_token(sim.admin_token())
+        .timeout(Duration::from_secs(300))
+        .build()
+        .expect("token client")
+}
+
+/// The `_id` of each record of a page, in order (read without decoding the rest of the record).
 pub fn page_ids(page: &Page) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(rename = "_id", borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
     page.records()
         .iter()
         .map(|r| {
-            let v: serde_json::Value = serde_json::from_str(r.get()).expect("record JSON");
-            v["_id"].as_str().expect("record _id").to_string()
+            let probe: Id<'_> = serde_json::from_str(r.get()).expect("record with a string _id");
+            probe.id.into_owned()
         })
         .collect()
 }

@@ -10,11 +10,15 @@
 //! - Sorting is stable: ties are broken by record order (newest first) in both directions. An unknown
 //!   `sortField` or a `sortDirection` other than `asc`/`desc` (any case) → the rule-19 body.
 //! - Scan mode ignores `skip`, always reads `date` descending (another `sortField` or `asc` → 400) and
-//!   answers `nextQueryFilters` = the caller's filters with `date.lte` set to the cursor: the timestamp of
-//!   the last record kept. The page's trailing records sharing that timestamp are dropped, so the next
-//!   page starts with them; records inserted at the head meanwhile are newer than the cursor and never
-//!   reach a running scan. If a whole page shared one millisecond (impossible with the generated data)
-//!   the page is extended over that millisecond instead and the cursor is one ms earlier.
+//!   answers `nextQueryFilters` = the caller's filters (all kept) with `date.lte` set to the cursor T,
+//!   the timestamp of the page's last record. Every trailing record of the page stamped T is dropped (at
+//!   least one, usually exactly one), so the next page starts with them and nothing repeats or is lost;
+//!   records inserted at the head meanwhile are newer than T and never reach a running scan. If a whole
+//!   page shared one millisecond (impossible with the generated data) the page is extended over that
+//!   millisecond instead and the cursor is T - 1.
+//! - Filters that leave more than 50,000 candidates on activities or files are evaluated once over the
+//!   whole entity and the match list is kept (last 4 filter sets); later pages, scan cursors and deep
+//!   skips then cost a binary search. Head inserts extend a kept list.
 //! - Outside scan mode activities reject `skip + limit > 5000` (after the 100 cap), value `skip + limit`.
 //! - The approximate-total switch applies to activities only: `total` is moved by 1–3 either way,
 //!   deterministically per (total, skip); `hasNext` stays exact.

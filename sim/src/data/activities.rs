@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::people::{self, person, PLACES};
+use super::people::{self, PLACES};
 use super::rng::{hash, Rng, Timeline};
 use super::{entities, read, write, Dataset};
 use crate::filter::{FieldDef, FieldType as T, Getter, Op, Scalar};
@@ -140,28 +140,44 @@ pub struct Attrs {
     pub place: usize,
     pub agent: usize,
     pub source: i64,
-    pub ip: String,
+    ip_kind: u64,
+    octets: [u64; 3],
     pub ip_category: i64,
     pub lag: i64,
+}
+
+impl Attrs {
+    /// `device.clientIP`: corporate 10/8, documentation ranges for risky and VPN, Azure-like 52/8,
+    /// an IPv6 documentation address, or a consumer ISP.
+    pub fn ip(&self) -> String {
+        let [a, b, c] = self.octets;
+        match self.ip_kind {
+            0..=3 => format!("10.{a}.{b}.{c}"),
+            4 => format!("198.51.100.{c}"),
+            5 => format!("203.0.113.{c}"),
+            6 | 7 => format!("52.{a}.{b}.{c}"),
+            8 => format!("2001:db8:{a:x}::{c:x}"),
+            _ => format!("85.{a}.{b}.{c}"),
+        }
+    }
 }
 
 pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
     let mut r = Rng::at(ds.seed(), SALT, i);
     let user = r.below(ds.user_blocks() as u64) as i64;
-    let apps = entities::user_apps(ds, user);
-    let app = *r.pick(&apps);
+    let app = entities::user_app(ds, user, r.below(entities::user_app_count(ds, user)));
     let event = r.below(EVENTS.len() as u64) as usize;
     let place = r.below(PLACES.len() as u64) as usize;
     let agent = r.below(AGENTS.len() as u64) as usize;
     let source = *r.pick(&SOURCES);
-    let (a, b, c) = (r.below(256), r.below(256), 1 + r.below(254));
-    let (ip, ip_category) = match r.below(10) {
-        0..=3 => (format!("10.{a}.{b}.{c}"), 1),
-        4 => (format!("198.51.100.{c}"), 3),
-        5 => (format!("203.0.113.{c}"), 4),
-        6 | 7 => (format!("52.{a}.{b}.{c}"), 5),
-        8 => (format!("2001:db8:{a:x}::{c:x}"), 6),
-        _ => (format!("85.{a}.{b}.{c}"), 6),
+    let octets = [r.below(256), r.below(256), 1 + r.below(254)];
+    let ip_kind = r.below(10);
+    let ip_category = match ip_kind {
+        0..=3 => 1,
+        4 => 3,
+        5 => 4,
+        6 | 7 => 5,
+        _ => 6,
     };
     Attrs {
         user,
@@ -170,7 +186,8 @@ pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
         place,
         agent,
         source,
-        ip,
+        ip_kind,
+        octets,
         ip_category,
         lag: r.below(120_000) as i64,
     }
@@ -208,7 +225,8 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let a = attrs(ds, i);
     let ts = ts(ds, i);
     let created = ts + a.lag;
-    let p = person(seed, a.user);
+    let p = ds.person(a.user);
+    let ip = a.ip();
     let ev = EVENTS[a.event];
     let place = PLACES[a.place];
     let agent = AGENTS[a.agent];
@@ -269,7 +287,7 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     if let Some(ou) = p.org_unit {
         user["orgUnit"] = json!(ou);
     }
-    let device = json!({"clientIP": a.ip, "userAgent": agent.4, "countryCode": place.0, "type": agent.0,
+    let device = json!({"clientIP": ip.clone(), "userAgent": agent.4, "countryCode": place.0, "type": agent.0,
                         "tags": if a.agent == 0 { json!(["managed"]) } else { json!([]) }});
     let location = json!({"countryCode": place.0, "city": place.2, "region": place.3, "regionCode": place.4,
         "latitude": place.5, "longitude": place.6,
@@ -285,7 +303,7 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let internals = json!({"otherIPs": [], "ipTags": if a.ip_category == 5 { json!(["Azure"]) } else { json!([]) }});
     let raw = json!({"CreationTime": super::rng::iso(ts).trim_end_matches('Z'), "Id": guid(ds, i),
         "Operation": ev.3, "OrganizationId": people::aad_tenant(seed), "RecordType": 15,
-        "UserId": p.upn, "Workload": app_name, "ClientIP": a.ip, "ObjectId": object_url});
+        "UserId": p.upn, "Workload": app_name, "ClientIP": ip.clone(), "ObjectId": object_url});
     let blob = format!("{:016x}", hash(seed, SALT, i, 12));
     let collected = json!({"o365": {"blobCreated": created, "blobId": blob}});
     let generic = format!(
@@ -371,7 +389,7 @@ fn f_event(ds: &Dataset, i: i64) -> Vec<Scalar> {
     vec![Scalar::Str(ev.0.into()), Scalar::Str(ev.1.into())]
 }
 fn f_ip(ds: &Dataset, i: i64) -> Vec<Scalar> {
-    vec![Scalar::Str(attrs(ds, i).ip)]
+    vec![Scalar::Str(attrs(ds, i).ip())]
 }
 fn f_ip_category(ds: &Dataset, i: i64) -> Vec<Scalar> {
     vec![Scalar::Int(attrs(ds, i).ip_category)]
@@ -392,11 +410,12 @@ fn f_created(ds: &Dataset, i: i64) -> Vec<Scalar> {
     vec![Scalar::Int(ts(ds, i) + attrs(ds, i).lag)]
 }
 fn f_username(ds: &Dataset, i: i64) -> Vec<Scalar> {
-    vec![Scalar::Str(person(ds.seed(), attrs(ds, i).user).upn)]
+    vec![Scalar::Str(ds.person(attrs(ds, i).user).upn.clone())]
 }
 fn f_domain(ds: &Dataset, i: i64) -> Vec<Scalar> {
-    let upn = person(ds.seed(), attrs(ds, i).user).upn;
-    vec![Scalar::Str(people::domain_of(&upn).to_string())]
+    vec![Scalar::Str(
+        people::domain_of(&ds.person(attrs(ds, i).user).upn).to_string(),
+    )]
 }
 fn f_entity(ds: &Dataset, i: i64) -> Vec<Scalar> {
     let a = attrs(ds, i);

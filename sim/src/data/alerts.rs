@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::people::{self, person, PLACES};
+use super::people::{self, PLACES};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
 use super::{entities, read, wall_ms, write, CloseKind, CloseResult, DataError, Dataset, Entity};
 use crate::filter::{invalid, FieldDef, FieldType as T, Getter, Op, Scalar};
@@ -127,8 +127,7 @@ pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
     };
     let policy = r.below(POLICIES.len() as u64) as usize;
     let user = r.below(ds.user_blocks() as u64) as i64;
-    let apps = entities::user_apps(ds, user);
-    let app = *r.pick(&apps);
+    let app = entities::user_app(ds, user, r.below(entities::user_app_count(ds, user)));
     Attrs {
         severity,
         resolution,
@@ -183,7 +182,7 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let st = state(ds, i).unwrap_or_default();
     let ts = ts(ds, i);
     let id = record_id(ds, i);
-    let p = person(seed, a.user);
+    let p = ds.person(a.user);
     let pol = POLICIES[a.policy];
     let place = PLACES[a.place];
     let resolution = st.resolution.unwrap_or(a.resolution);

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use super::people::{self, person, Person, EXCHANGE, GOOGLE, O365, ONEDRIVE, SHAREPOINT};
+use super::people::{self, Person, EXCHANGE, GOOGLE, O365, ONEDRIVE, SHAREPOINT};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
 use super::{decode_pk, pk_json, read, Dataset};
 use crate::filter::{FieldDef, FieldType as T, Getter, Op, Scalar};
@@ -74,13 +74,24 @@ pub fn kind(ds: &Dataset, i: i64) -> Kind {
     }
 }
 
-/// The apps user `b` has accounts in (activities and files of that user use them).
-pub fn user_apps(ds: &Dataset, b: i64) -> Vec<i64> {
-    let mut apps = vec![O365, EXCHANGE, second_app(ds, b)];
-    if !is_guest_block(ds, b) {
-        apps.push(GOOGLE);
+/// How many apps user `b` works in: Microsoft 365, Exchange, OneDrive or SharePoint, and Google
+/// Workspace unless the block's fourth record is a guest.
+pub fn user_app_count(ds: &Dataset, b: i64) -> u64 {
+    if is_guest_block(ds, b) {
+        3
+    } else {
+        4
     }
-    apps
+}
+
+/// App `k` (< `user_app_count`) of user `b` (activities and alerts of that user use them).
+pub fn user_app(ds: &Dataset, b: i64, k: u64) -> i64 {
+    match k {
+        0 => O365,
+        1 => EXCHANGE,
+        2 => second_app(ds, b),
+        _ => GOOGLE,
+    }
 }
 
 /// The Entra object id of user block `b`.
@@ -91,7 +102,7 @@ pub fn user_guid(ds: &Dataset, b: i64) -> String {
 /// The entity-pk scalars of user `b`: its account in `app` and the user itself (activity/file owners).
 pub fn user_pks(ds: &Dataset, b: i64, app: i64) -> Vec<Scalar> {
     vec![
-        Scalar::pk(person(ds.seed(), b).upn, app, 0),
+        Scalar::pk(ds.person(b).upn.clone(), app, 0),
         Scalar::pk(user_guid(ds, b), O365, 0),
     ]
 }
@@ -100,7 +111,7 @@ fn who(ds: &Dataset, i: i64) -> Person {
     let b = i.div_euclid(4);
     match kind(ds, i) {
         Kind::Account { parent: None, .. } => people::guest(ds.seed(), b),
-        _ => person(ds.seed(), b),
+        _ => ds.person(b).into_owned(),
     }
 }
 

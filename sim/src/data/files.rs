@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::people::{self, person, GOOGLE, ONEDRIVE, SHAREPOINT};
+use super::people::{self, GOOGLE, ONEDRIVE, SHAREPOINT};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
 use super::{entities, DataError, Dataset};
 use crate::filter::{self, Arg, Cond, FieldDef, FieldType as T, Getter, Op, Scalar};
@@ -216,7 +216,7 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let a = attrs(ds, i);
     let modified = ts(ds, i);
     let created = created_ms(ds, i, &a);
-    let owner = person(seed, a.owner);
+    let owner = ds.person(a.owner);
     let name = name_of(&a, i);
     let (ext, mime) = EXTENSIONS[a.ftype][a.ext];
     let mut r = Rng::at(seed, SALT ^ 0xD7A, i);
@@ -235,12 +235,15 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let mut collaborators: Vec<Value> = shared_with
         .iter()
         .map(|b| {
-            let p = person(seed, *b);
+            let p = ds.person(*b);
             json!({"id": p.upn, "saas": a.app, "inst": 0, "name": p.display, "email": p.upn,
                    "type": 1, "role": "writer", "accessLevel": 1})
         })
         .collect();
-    let mut emails: Vec<String> = shared_with.iter().map(|b| person(seed, *b).upn).collect();
+    let mut emails: Vec<String> = shared_with
+        .iter()
+        .map(|b| ds.person(*b).upn.clone())
+        .collect();
     let mut domains = vec![people::DOMAIN.to_string()];
     if a.facl >= 2 {
         let g = people::guest(seed, a.owner);
@@ -420,10 +423,10 @@ fn f_owner(ds: &Dataset, i: i64) -> Vec<Scalar> {
     entities::user_pks(ds, a.owner, a.app)
 }
 fn f_owner_name(ds: &Dataset, i: i64) -> Vec<Scalar> {
-    vec![Scalar::Str(person(ds.seed(), attrs(ds, i).owner).upn)]
+    vec![Scalar::Str(ds.person(attrs(ds, i).owner).upn.clone())]
 }
 fn f_owner_ou(ds: &Dataset, i: i64) -> Vec<Scalar> {
-    person(ds.seed(), attrs(ds, i).owner)
+    ds.person(attrs(ds, i).owner)
         .org_unit
         .map(|o| Scalar::Str(o.into()))
         .into_iter()

@@ -172,6 +172,8 @@ pub struct Dataset {
     entity_keys: RwLock<HashMap<(String, i64), i64>>,
     /// Match lists of recent filters on the immutable big entities (activities, files).
     matches: list::MatchCache,
+    /// People of the first user blocks, built on first use: user-name filters read them per record.
+    people: std::sync::OnceLock<Vec<people::Person>>,
 }
 
 impl Dataset {
@@ -194,6 +196,7 @@ impl Dataset {
             subnets: RwLock::new(subnets::Store::default()),
             entity_keys: RwLock::default(),
             matches: list::MatchCache::default(),
+            people: std::sync::OnceLock::new(),
         };
         *write(&ds.subnets) = subnets::Store::generate(&ds, cfg.subnets);
         let keys = (0..ds.base[Entity::Entities.slot()])
@@ -222,6 +225,19 @@ impl Dataset {
     /// Users (entity blocks) activities, alerts and files refer to: the generated ones.
     pub(crate) fn user_blocks(&self) -> i64 {
         ((self.base[Entity::Entities.slot()] + 3) / 4).max(1)
+    }
+
+    /// Person of user block `b` (memoised for the first 65,536 generated blocks).
+    pub(crate) fn person(&self, b: i64) -> std::borrow::Cow<'_, people::Person> {
+        let memo = self.people.get_or_init(|| {
+            (0..self.user_blocks().min(1 << 16))
+                .map(|k| people::person(self.seed, k))
+                .collect()
+        });
+        match usize::try_from(b).ok().and_then(|k| memo.get(k)) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(people::person(self.seed, b)),
+        }
     }
 
     pub(crate) fn base_count(&self, e: Entity) -> i64 {

@@ -8,7 +8,7 @@ use mdca::entity::EntityKind;
 use mdca::error::{Error, Result};
 use mdca::pager::{QueryRequest, SortDirection};
 
-use crate::args::{ListArgs, SortDirection as SortArg};
+use crate::args::{ListArgs, OutputFormat, SortDirection as SortArg};
 use crate::interrupt;
 use crate::output;
 use crate::progress::{self, Bar};
@@ -21,6 +21,11 @@ pub async fn run(
     scan: Option<bool>,
     ui: &Ui,
 ) -> Result<()> {
+    if !args.columns.is_empty() && args.format != OutputFormat::Csv {
+        return Err(Error::invalid_argument(
+            "--columns applies to --format csv only",
+        ));
+    }
     let mut request = QueryRequest::new();
     request.filters = crate::input::list_filters(kind, args.filter.as_deref(), &args.wheres)?;
     request.sort_field = args.sort_field.clone();

@@ -829,4 +829,66 @@ mod tests {
         }
         assert!(!call("v1/alerts/").is_files());
     }
+
+    fn mapped(status: u16, body: &str, path: &str, scheme: Scheme, mode: AuthMode) -> Error {
+        let call = ApiCall {
+            method: Method::POST,
+            path,
+            query: &[],
+            body: None,
+            retry: RetryClass::Read,
+            auth: AuthUse::Default,
+        };
+        status_error(
+            "POST x",
+            status,
+            &HeaderMap::new(),
+            body.as_bytes(),
+            &call,
+            scheme,
+            mode,
+        )
+    }
+
+    #[test]
+    fn a_files_403_is_the_files_quirk_only_for_bearer_tokens() {
+        let body = r#"{"detail":"Insufficient role based permissions","correlation_id":"c-1"}"#;
+        let e = mapped(403, body, "v1/files/", Scheme::Bearer, AuthMode::App);
+        assert_eq!(e.kind(), ErrorKind::FilesNeedLegacyToken);
+        assert_eq!(e.correlation_id(), Some("c-1"));
+        // A legacy token refused on files lacks a role: that is an ordinary 403.
+        let e = mapped(403, body, "v1/files/", Scheme::Token, AuthMode::App);
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        assert!(e.hint().unwrap().contains("role"));
+    }
+
+    #[test]
+    fn statuses_map_to_their_kinds() {
+        for (status, kind) in [
+            (400, ErrorKind::BadRequest),
+            (401, ErrorKind::Unauthorized),
+            (404, ErrorKind::NotFound),
+            (429, ErrorKind::Throttled),
+            (500, ErrorKind::ServerError),
+            (504, ErrorKind::ServerError),
+            (302, ErrorKind::UnexpectedStatus),
+            (409, ErrorKind::UnexpectedStatus),
+        ] {
+            let e = mapped(status, "{}", "v1/alerts/", Scheme::Token, AuthMode::Token);
+            assert_eq!(e.kind(), kind, "{status}");
+            assert_eq!(e.http_status(), Some(status));
+            assert!(e.hint().is_some(), "{status}");
+        }
+    }
+
+    #[test]
+    fn a_400_keeps_the_whole_validation_body_compactly() {
+        let body = r#"{ "filters": [ {"error": "x is not valid"} ], "error": true }"#;
+        let e = mapped(400, body, "v1/alerts/", Scheme::Token, AuthMode::Token);
+        let detail = e.detail().unwrap();
+        // Compact: no pretty-printing whitespace between tokens.
+        assert!(!detail.contains("\": ") && !detail.contains(", ") && !detail.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(detail).unwrap();
+        assert_eq!(v, serde_json::from_str::<serde_json::Value>(body).unwrap());
+    }
 }

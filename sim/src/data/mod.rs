@@ -258,6 +258,10 @@ impl Dataset {
         self.approximate.store(on, Ordering::SeqCst);
     }
 
+    pub fn approximate_total(&self) -> bool {
+        self.approximate.load(Ordering::SeqCst)
+    }
+
     /// Makes `count` newer records visible at the head (spec §14 rule 13 tests); O(1) except for the
     /// small entity-key and subnet tables. Returns the entity's new record count.
     pub fn insert_head(&self, e: Entity, count: u64) -> u64 {

@@ -57,16 +57,18 @@ fn compile(name: &str, build: Build) -> PathBuf {
     let exe = out_dir.join(format!("{name}{suffix}"));
     let lib = lib_dir();
     let mut gcc = Command::new("gcc");
-    gcc.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread"])
-        .arg("-I")
-        .arg(root().join("include"))
-        .arg(root().join("tests").join("c").join(format!("{name}.c")))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lmdca");
+    gcc.args([
+        "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread",
+    ])
+    .arg("-I")
+    .arg(root().join("include"))
+    .arg(root().join("tests").join("c").join(format!("{name}.c")))
+    .arg("-o")
+    .arg(&exe)
+    .arg("-L")
+    .arg(&lib)
+    .arg(format!("-Wl,-rpath,{}", lib.display()))
+    .arg("-lmdca");
     if build == Build::Sanitized {
         gcc.args([
             "-fsanitize=address,undefined",
@@ -74,7 +76,9 @@ fn compile(name: &str, build: Build) -> PathBuf {
             "-fno-omit-frame-pointer",
         ]);
     }
-    let output = gcc.output().expect("gcc must be installed to test the C ABI");
+    let output = gcc
+        .output()
+        .expect("gcc must be installed to test the C ABI");
     assert!(
         output.status.success(),
         "gcc failed on {name}.c ({build:?}):\n{}",
@@ -105,7 +109,10 @@ fn options(url: &str, auth: serde_json::Value) -> String {
 /// The `_id` of the first record of `kind`, read through the Rust library.
 fn first_id(client: &Client, kind: EntityKind) -> String {
     let mut pager = client
-        .query(kind, QueryRequest::from_json(r#"{"page_size": 1}"#).unwrap())
+        .query(
+            kind,
+            QueryRequest::from_json(r#"{"page_size": 1}"#).unwrap(),
+        )
         .unwrap();
     let page = mdca::runtime::runtime()
         .block_on(pager.next_page())
@@ -151,17 +158,32 @@ fn fixture() -> Fixture {
         ("MDCA_TOKEN_OPTIONS", token_options.clone()),
         (
             "MDCA_READER_OPTIONS",
-            options(&url, serde_json::json!({"type": "token", "token": sim.reader_token()})),
+            options(
+                &url,
+                serde_json::json!({"type": "token", "token": sim.reader_token()}),
+            ),
         ),
         ("MDCA_APP_OPTIONS", options(&url, app)),
         ("MDCA_APP_LEGACY_OPTIONS", options(&url, app_legacy)),
-        ("MDCA_EXPECT_ACTIVITIES", unfiltered_total(data, Entity::Activities)),
+        (
+            "MDCA_EXPECT_ACTIVITIES",
+            unfiltered_total(data, Entity::Activities),
+        ),
         ("MDCA_EXPECT_ALERTS", unfiltered_total(data, Entity::Alerts)),
         ("MDCA_EXPECT_FILES", unfiltered_total(data, Entity::Files)),
-        ("MDCA_EXPECT_ENTITIES", unfiltered_total(data, Entity::Entities)),
-        ("MDCA_EXPECT_SUBNETS", unfiltered_total(data, Entity::Subnets)),
+        (
+            "MDCA_EXPECT_ENTITIES",
+            unfiltered_total(data, Entity::Entities),
+        ),
+        (
+            "MDCA_EXPECT_SUBNETS",
+            unfiltered_total(data, Entity::Subnets),
+        ),
         ("MDCA_ALERT_ID", first_id(&client, EntityKind::Alerts)),
-        ("MDCA_ACTIVITY_ID", first_id(&client, EntityKind::Activities)),
+        (
+            "MDCA_ACTIVITY_ID",
+            first_id(&client, EntityKind::Activities),
+        ),
         ("MDCA_FILE_ID", first_id(&client, EntityKind::Files)),
         ("MDCA_ENTITY_PK", first_id(&client, EntityKind::Entities)),
     ];
@@ -224,12 +246,15 @@ fn run(exe: &Path, runner: Runner, fixture: &Fixture) -> Output {
         .stderr(Stdio::piped());
     if runner == Runner::Sanitizers {
         command
-            .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=98")
+            .env(
+                "ASAN_OPTIONS",
+                "detect_leaks=1:abort_on_error=0:exitcode=98",
+            )
             .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
     }
-    let child = command.spawn().unwrap_or_else(|e| {
-        panic!("could not start {runner:?} for {}: {e}", exe.display())
-    });
+    let child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {runner:?} for {}: {e}", exe.display()));
     wait_with_deadline(child, Duration::from_secs(600), exe)
 }
 
@@ -264,13 +289,17 @@ fn run_everywhere(name: &str, arm: impl Fn(&Simulator)) -> Vec<(Runner, Fixture)
     }
     // MDCA_FFI_RUNNERS=native,sanitizers,valgrind narrows the runs while debugging one of them.
     if let Ok(only) = std::env::var("MDCA_FFI_RUNNERS") {
-        runs.retain(|(runner, _)| only.split(',').any(|r| r.trim().eq_ignore_ascii_case(&format!("{runner:?}"))));
+        runs.retain(|(runner, _)| {
+            only.split(',')
+                .any(|r| r.trim().eq_ignore_ascii_case(&format!("{runner:?}")))
+        });
     }
     let mut fixtures = Vec::new();
     for (runner, exe) in runs {
         let fixture = fixture();
         arm(&fixture.sim);
-        let _serial = (runner == Runner::Valgrind).then(|| VALGRIND.lock().unwrap_or_else(|e| e.into_inner()));
+        let _serial = (runner == Runner::Valgrind)
+            .then(|| VALGRIND.lock().unwrap_or_else(|e| e.into_inner()));
         let output = run(exe, runner, &fixture);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -303,7 +332,9 @@ fn the_files_quirk_reaches_c_with_its_error_detail() {
 fn a_second_thread_cancels_a_stalled_page() {
     run_everywhere("cancel", |sim| {
         sim.clear_faults();
-        sim.add_fault(FaultSpec::new(FaultKind::Stall(Duration::from_secs(60)), 2).on_route("alerts.list"));
+        sim.add_fault(
+            FaultSpec::new(FaultKind::Stall(Duration::from_secs(60)), 2).on_route("alerts.list"),
+        );
     });
 }
 
@@ -317,7 +348,11 @@ fn every_misuse_is_a_status_and_sends_nothing() {
     for (runner, fixture) in run_everywhere("misuse", |_| {}) {
         // Only the two pages the program fetches on purpose reach the server.
         let stats = fixture.sim.stats();
-        assert_eq!(stats.total, 2, "{runner:?}: unexpected requests {:?}", stats.by_route);
+        assert_eq!(
+            stats.total, 2,
+            "{runner:?}: unexpected requests {:?}",
+            stats.by_route
+        );
     }
 }
 

@@ -29,7 +29,16 @@ const OPTIONS: &[&str] = &[
     r#"{"url":"URL/api/v1","auth":{"type":"bearer","token":"x","legacy_token":"TOKEN"},"timeout_secs":5,"connect_timeout_secs":1,"prefetch":false}"#,
     r#"{"url":"URL","auth":{"type":"app","tenant_id":"t","client_id":"c","client_secret":"s","authority_host":"URL","token_endpoint":"v1"},"retry":{"max_retries":0,"base_delay_ms":1,"max_delay_ms":2}}"#,
 ];
-const ENTITY_NAMES: &[&str] = &["activities", "alerts", "files", "entities", "subnets", "Alert", "FILE", "subnet"];
+const ENTITY_NAMES: &[&str] = &[
+    "activities",
+    "alerts",
+    "files",
+    "entities",
+    "subnets",
+    "Alert",
+    "FILE",
+    "subnet",
+];
 const QUERY_REQUESTS: &[&str] = &[
     r#"{"filters":{"severity":{"eq":[2]}},"page_size":5}"#,
     r#"{"sort_field":"date","sort_direction":"asc","first":3,"skip":1}"#,
@@ -52,20 +61,55 @@ const RAW_REQUESTS: &[&str] = &[
     r#"{"method":"POST","path":"/api/v1/alerts/","body":{"limit":1},"idempotent":true}"#,
     r#"{"method":"DELETE","path":"v1/subnet/nothing/","query":[["a","b"]]}"#,
 ];
-const FEEDBACK: &[&str] = &[r#"{"feedbackValue":1,"feedbackText":"t","allowContact":false}"#, "{}"];
+const FEEDBACK: &[&str] = &[
+    r#"{"feedbackValue":1,"feedbackText":"t","allowContact":false}"#,
+    "{}",
+];
 const PARAMS: &[&str] = &[
     r#"{"Severity":["High"],"First":3}"#,
     r#"{"FileType":["Document"],"All":true,"Filter":{"x":{"eq":1}}}"#,
     r#"{"Identity":["a"],"As":"Benign","Comment":"c"}"#,
     r#"{"Name":"n","Category":"Corporate","Subnet":["10.0.0.0/8"]}"#,
 ];
-const IDS: &[&str] = &["000000000000000000000000", "1", "", "../../x", "a/b?c#d", "é", "%00"];
+const IDS: &[&str] = &[
+    "000000000000000000000000",
+    "1",
+    "",
+    "../../x",
+    "a/b?c#d",
+    "é",
+    "%00",
+];
 
 /// Tokens spliced into mutated JSON: structure, escapes, extreme numbers, NUL escapes.
 const TOKENS: &[&[u8]] = &[
-    b"{", b"}", b"[", b"]", b"\"", b":", b",", b"\\", b"\\u0000", b"\\ud800", b"null", b"true", b"-0",
-    b"1e999", b"18446744073709551616", b"-9223372036854775809", b"0.0000001", b" ", b"\"all\"", b"\"url\"",
-    b"\"filters\"", b"\"ids\"", b"\"as\"", b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\0",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"\"",
+    b":",
+    b",",
+    b"\\",
+    b"\\u0000",
+    b"\\ud800",
+    b"null",
+    b"true",
+    b"-0",
+    b"1e999",
+    b"18446744073709551616",
+    b"-9223372036854775809",
+    b"0.0000001",
+    b" ",
+    b"\"all\"",
+    b"\"url\"",
+    b"\"filters\"",
+    b"\"ids\"",
+    b"\"as\"",
+    b"\xff",
+    b"\xc3\x28",
+    b"\xed\xa0\x80",
+    b"\0",
 ];
 
 struct Fuzzer {
@@ -78,7 +122,9 @@ struct Fuzzer {
 impl Fuzzer {
     fn corpus(&mut self, set: &[&str]) -> Vec<u8> {
         let text = set[self.rng.random_range(0..set.len())];
-        text.replace("URL", UNUSED_URL).replace("TOKEN", &self.token).into_bytes()
+        text.replace("URL", UNUSED_URL)
+            .replace("TOKEN", &self.token)
+            .into_bytes()
     }
 
     /// Some input for a string parameter: valid, mutated, random, invalid UTF-8, deeply nested.
@@ -101,7 +147,11 @@ impl Fuzzer {
             }
             7 => {
                 let depth = self.rng.random_range(1..4000);
-                let open = if self.rng.random_bool(0.5) { b'[' } else { b'{' };
+                let open = if self.rng.random_bool(0.5) {
+                    b'['
+                } else {
+                    b'{'
+                };
                 let mut bytes = vec![open; depth];
                 if open == b'{' {
                     bytes = b"{\"a\":".repeat(depth);
@@ -116,7 +166,9 @@ impl Fuzzer {
             }
             _ => {
                 let len = self.rng.random_range(0..24);
-                (0..len).map(|_| self.rng.random_range(0x20..0x7f)).collect()
+                (0..len)
+                    .map(|_| self.rng.random_range(0x20..0x7f))
+                    .collect()
             }
         }
     }
@@ -153,7 +205,10 @@ impl Fuzzer {
         match self.rng.random_range(0..10) {
             0 => ptr::null_mut(),
             1 => self.rng.random::<u64>() as usize as *mut mdca_client,
-            2 => ((self.rng.random_range(0..64usize) << 4) | self.rng.random_range(0..4usize)) as *mut mdca_client,
+            2 => {
+                ((self.rng.random_range(0..64usize) << 4) | self.rng.random_range(0..4usize))
+                    as *mut mdca_client
+            }
             _ => self.client,
         }
     }
@@ -173,7 +228,9 @@ impl CInput {
     }
 
     fn ptr(&self) -> *const c_char {
-        self.0.as_ref().map_or(ptr::null(), |b| b.as_ptr() as *const c_char)
+        self.0
+            .as_ref()
+            .map_or(ptr::null(), |b| b.as_ptr() as *const c_char)
     }
 }
 
@@ -185,9 +242,16 @@ fn check(name: &str, status: mdca_status, out: Option<(*mut c_char, usize)>) {
     match status {
         mdca_status::Ok => {
             if let Some((json, len)) = out {
-                assert!(json != SENTINEL && !json.is_null(), "{name}: OK without an output");
+                assert!(
+                    json != SENTINEL && !json.is_null(),
+                    "{name}: OK without an output"
+                );
                 let text = unsafe { CStr::from_ptr(json) };
-                assert_eq!(text.to_bytes().len(), len, "{name}: length differs from the string");
+                assert_eq!(
+                    text.to_bytes().len(),
+                    len,
+                    "{name}: length differs from the string"
+                );
                 assert!(text.to_str().is_ok(), "{name}: output is not UTF-8");
                 assert_eq!(unsafe { mdca_string_free(json) }, mdca_status::Ok);
             }
@@ -195,16 +259,31 @@ fn check(name: &str, status: mdca_status, out: Option<(*mut c_char, usize)>) {
         mdca_status::Done => panic!("{name}: DONE outside mdca_query_next_page"),
         error => {
             if let Some((json, len)) = out {
-                assert!(json == SENTINEL && len == SENTINEL_LEN, "{name}: outputs written on failure {error:?}");
+                assert!(
+                    json == SENTINEL && len == SENTINEL_LEN,
+                    "{name}: outputs written on failure {error:?}"
+                );
             }
-            assert_eq!(mdca_last_error_code(), error as i32, "{name}: last error code differs from the status");
+            assert_eq!(
+                mdca_last_error_code(),
+                error as i32,
+                "{name}: last error code differs from the status"
+            );
             let mut detail = ptr::null_mut();
             let mut detail_len = 0;
-            assert_eq!(unsafe { mdca_last_error(&mut detail, &mut detail_len) }, mdca_status::Ok);
-            let text = unsafe { CStr::from_ptr(detail) }.to_str().expect("last error is UTF-8");
+            assert_eq!(
+                unsafe { mdca_last_error(&mut detail, &mut detail_len) },
+                mdca_status::Ok
+            );
+            let text = unsafe { CStr::from_ptr(detail) }
+                .to_str()
+                .expect("last error is UTF-8");
             let value: serde_json::Value = serde_json::from_str(text).expect("last error is JSON");
             assert_eq!(value["code"], error as i32, "{name}: {text}");
-            assert!(value["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {text}");
+            assert!(
+                value["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{name}: {text}"
+            );
             assert_eq!(unsafe { mdca_string_free(detail) }, mdca_status::Ok);
         }
     }
@@ -224,17 +303,22 @@ impl Fuzzer {
                 check("mdca_client_new", status, None);
                 if status == mdca_status::Ok {
                     assert_eq!(unsafe { mdca_client_free(client) }, mdca_status::Ok);
-                    assert_eq!(unsafe { mdca_client_free(client) }, mdca_status::InvalidHandle);
+                    assert_eq!(
+                        unsafe { mdca_client_free(client) },
+                        mdca_status::InvalidHandle
+                    );
                 } else {
                     assert_eq!(client, SENTINEL as *mut mdca_client);
                 }
             }
-            1 | 2 | 3 => {
-                let entity = CInput::new(self.input(ENTITY_NAMES), self.rng.random_range(0..25) == 0);
+            1..=3 => {
+                let entity =
+                    CInput::new(self.input(ENTITY_NAMES), self.rng.random_range(0..25) == 0);
                 let request = CInput::new(self.input(QUERY_REQUESTS), null);
                 let client = self.client_handle();
                 let mut query = SENTINEL as *mut mdca_query;
-                let status = unsafe { mdca_query_new(client, entity.ptr(), request.ptr(), &mut query) };
+                let status =
+                    unsafe { mdca_query_new(client, entity.ptr(), request.ptr(), &mut query) };
                 check("mdca_query_new", status, None);
                 if status == mdca_status::Ok {
                     let page = unsafe { mdca_query_next_page(query, &mut json, &mut len) };
@@ -242,9 +326,15 @@ impl Fuzzer {
                         check("mdca_query_next_page", page, Some((json, len)));
                     }
                     let mut progress = mdca_progress::default();
-                    assert_eq!(unsafe { mdca_query_progress(query, &mut progress) }, mdca_status::Ok);
+                    assert_eq!(
+                        unsafe { mdca_query_progress(query, &mut progress) },
+                        mdca_status::Ok
+                    );
                     assert_eq!(unsafe { mdca_query_free(query) }, mdca_status::Ok);
-                    assert_eq!(unsafe { mdca_query_cancel(query) }, mdca_status::InvalidHandle);
+                    assert_eq!(
+                        unsafe { mdca_query_cancel(query) },
+                        mdca_status::InvalidHandle
+                    );
                 } else {
                     assert_eq!(query, SENTINEL as *mut mdca_query);
                 }
@@ -252,44 +342,70 @@ impl Fuzzer {
             4 => {
                 let entity = CInput::new(self.input(ENTITY_NAMES), false);
                 let id = CInput::new(self.input(IDS), null);
-                let status =
-                    unsafe { mdca_client_fetch(self.client_handle(), entity.ptr(), id.ptr(), &mut json, &mut len) };
+                let status = unsafe {
+                    mdca_client_fetch(
+                        self.client_handle(),
+                        entity.ptr(),
+                        id.ptr(),
+                        &mut json,
+                        &mut len,
+                    )
+                };
                 check("mdca_client_fetch", status, Some((json, len)));
             }
             5 => {
                 let pk = CInput::new(self.input(IDS), null);
-                let status = unsafe { mdca_client_entity_tree(self.client_handle(), pk.ptr(), &mut json, &mut len) };
+                let status = unsafe {
+                    mdca_client_entity_tree(self.client_handle(), pk.ptr(), &mut json, &mut len)
+                };
                 check("mdca_client_entity_tree", status, Some((json, len)));
             }
             6 => {
                 let request = CInput::new(self.input(CLOSE_REQUESTS), null);
-                let status =
-                    unsafe { mdca_client_close_alerts(self.client_handle(), request.ptr(), &mut json, &mut len) };
+                let status = unsafe {
+                    mdca_client_close_alerts(
+                        self.client_handle(),
+                        request.ptr(),
+                        &mut json,
+                        &mut len,
+                    )
+                };
                 check("mdca_client_close_alerts", status, Some((json, len)));
             }
             7 => {
                 let id = CInput::new(self.input(IDS), null);
                 let read = self.rng.random_bool(0.5);
-                let status = unsafe { mdca_client_set_alert_read(self.client_handle(), id.ptr(), read) };
+                let status =
+                    unsafe { mdca_client_set_alert_read(self.client_handle(), id.ptr(), read) };
                 check("mdca_client_set_alert_read", status, None);
             }
             8 => {
                 let id = CInput::new(self.input(IDS), false);
                 let feedback = CInput::new(self.input(FEEDBACK), null);
                 let status = unsafe {
-                    mdca_client_activity_feedback(self.client_handle(), id.ptr(), feedback.ptr(), &mut json, &mut len)
+                    mdca_client_activity_feedback(
+                        self.client_handle(),
+                        id.ptr(),
+                        feedback.ptr(),
+                        &mut json,
+                        &mut len,
+                    )
                 };
                 check("mdca_client_activity_feedback", status, Some((json, len)));
             }
             9 => {
                 let spec = CInput::new(self.input(SUBNET_SPECS), null);
-                let status = unsafe { mdca_client_create_subnet(self.client_handle(), spec.ptr(), &mut json, &mut len) };
+                let status = unsafe {
+                    mdca_client_create_subnet(self.client_handle(), spec.ptr(), &mut json, &mut len)
+                };
                 check("mdca_client_create_subnet", status, Some((json, len)));
             }
             10 => {
                 let id = CInput::new(self.input(IDS), false);
                 let spec = CInput::new(self.input(SUBNET_SPECS), null);
-                let status = unsafe { mdca_client_update_subnet(self.client_handle(), id.ptr(), spec.ptr()) };
+                let status = unsafe {
+                    mdca_client_update_subnet(self.client_handle(), id.ptr(), spec.ptr())
+                };
                 check("mdca_client_update_subnet", status, None);
             }
             11 => {
@@ -299,13 +415,17 @@ impl Fuzzer {
             }
             12 => {
                 let request = CInput::new(self.input(RAW_REQUESTS), null);
-                let status = unsafe { mdca_client_request(self.client_handle(), request.ptr(), &mut json, &mut len) };
+                let status = unsafe {
+                    mdca_client_request(self.client_handle(), request.ptr(), &mut json, &mut len)
+                };
                 check("mdca_client_request", status, Some((json, len)));
             }
             13 => {
                 let entity = CInput::new(self.input(ENTITY_NAMES), false);
                 let params = CInput::new(self.input(PARAMS), null);
-                let status = unsafe { mdca_params_query_request(entity.ptr(), params.ptr(), &mut json, &mut len) };
+                let status = unsafe {
+                    mdca_params_query_request(entity.ptr(), params.ptr(), &mut json, &mut len)
+                };
                 check("mdca_params_query_request", status, Some((json, len)));
                 let params = CInput::new(self.input(PARAMS), null);
                 let mut json2 = SENTINEL;
@@ -321,7 +441,10 @@ impl Fuzzer {
                 // Random pointers to free are never dereferenced: reported, not freed.
                 let pointer = self.rng.random::<u64>() as usize as *mut c_char;
                 let status = unsafe { mdca_string_free(pointer) };
-                assert!(matches!(status, mdca_status::Ok | mdca_status::InvalidHandle));
+                assert!(matches!(
+                    status,
+                    mdca_status::Ok | mdca_status::InvalidHandle
+                ));
                 if !pointer.is_null() {
                     check("mdca_string_free", status, None);
                 }
@@ -350,7 +473,9 @@ impl Fuzzer {
 
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v.parse().unwrap_or_else(|_| panic!("{name} must be an integer, not {v:?}")),
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be an integer, not {v:?}")),
         Err(_) => default,
     }
 }
@@ -361,7 +486,8 @@ fn every_parsing_entry_point_survives_arbitrary_input() {
     let seed = env_u64("MDCA_FUZZ_SEED", DEFAULT_SEED);
     eprintln!("fuzzing the C ABI: {iterations} iterations, MDCA_FUZZ_SEED={seed}");
 
-    let sim = mdca_sim::start_blocking(mdca_sim::SimConfig::for_tests()).expect("the simulator starts");
+    let sim =
+        mdca_sim::start_blocking(mdca_sim::SimConfig::for_tests()).expect("the simulator starts");
     let options = serde_json::json!({
         "url": sim.url(), "auth": {"type": "token", "token": sim.admin_token()},
         "rate_limit": {"requests": 0}, "retry": {"max_retries": 0}, "timeout_secs": 5,
@@ -369,7 +495,10 @@ fn every_parsing_entry_point_survives_arbitrary_input() {
     .to_string();
     let options = CInput::new(options.into_bytes(), false);
     let mut client = ptr::null_mut();
-    assert_eq!(unsafe { mdca_client_new(options.ptr(), &mut client) }, mdca_status::Ok);
+    assert_eq!(
+        unsafe { mdca_client_new(options.ptr(), &mut client) },
+        mdca_status::Ok
+    );
 
     let mut fuzzer = Fuzzer {
         rng: StdRng::seed_from_u64(seed),

@@ -234,7 +234,8 @@ pub unsafe extern "C" fn mdca_client_activity_feedback(
         check_string_out(out_json, out_len, "out_json")?;
         let feedback: serde_json::Map<String, Value> =
             parse_json(text, "feedback_json", "a JSON object")?;
-        let answer = try_runtime()?.block_on(client.client.activity_feedback(id, Value::Object(feedback)))?;
+        let answer = try_runtime()?
+            .block_on(client.client.activity_feedback(id, Value::Object(feedback)))?;
         give_string(answer.to_string(), out_json, out_len)?;
         Ok(mdca_status::Ok)
     })

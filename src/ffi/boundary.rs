@@ -46,7 +46,10 @@ fn install_hook() {
 /// Runs an exported function's body. `Ok(status)` is returned as is (`OK`, or `DONE` for the end of a
 /// query); an error is recorded as the thread's last error and its status returned; a panic becomes
 /// `MDCA_STATUS_PANIC`.
-pub(crate) fn run(function: &'static str, body: impl FnOnce() -> Result<mdca_status>) -> mdca_status {
+pub(crate) fn run(
+    function: &'static str,
+    body: impl FnOnce() -> Result<mdca_status>,
+) -> mdca_status {
     install_hook();
     DEPTH.with(|d| d.set(d.get() + 1));
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));

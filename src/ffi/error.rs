@@ -57,7 +57,10 @@ pub(crate) fn last_error_json() -> Option<String> {
 ///
 /// `out_json` and `out_len` must be NULL or valid for writes.
 #[no_mangle]
-pub unsafe extern "C" fn mdca_last_error(out_json: *mut *mut c_char, out_len: *mut usize) -> mdca_status {
+pub unsafe extern "C" fn mdca_last_error(
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> mdca_status {
     boundary::run("mdca_last_error", || {
         check_out(out_json, "out_json")?;
         check_out(out_len, "out_len")?;

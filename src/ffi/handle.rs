@@ -108,7 +108,9 @@ pub(crate) fn remove<T: HandleType>(handle: usize, arg: &str) -> Result<Arc<T>> 
         Some(entry) => return Err(wrong_type::<T>(handle, arg, entry)),
         None => return Err(not_live::<T>(handle, arg)),
     }
-    let entry = map.remove(&handle).expect("the entry was just found under the same lock");
+    let entry = map
+        .remove(&handle)
+        .expect("the entry was just found under the same lock");
     // SAFETY: the entry came from `hide::<T>` (its tag says T) and is now unregistered, so the count it
     // held is taken over exactly once, here.
     Ok(unsafe { Arc::from_raw(std::ptr::with_exposed_provenance::<T>(!entry.hidden)) })

@@ -687,7 +687,8 @@ fn execute(
         Op::List(e) => {
             let q = body::list_query(&params)?;
             let page = ds.list(e, &q).map_err(data_error)?;
-            Ok(ok(&page.to_json(e)))
+            // `into_json` moves the records: a 5000-record scan page is not copied once more.
+            Ok(ok(&page.into_json(e)))
         }
         Op::Fetch(e, pk) => found(ds.fetch(e, &pk)),
         Op::Tree(pk) => found(ds.entity_tree(&pk)),

@@ -53,6 +53,22 @@ impl Client {
         self.inner.http.api_base()
     }
 
+    /// How this client authenticates: legacy token, app credentials or a bearer token.
+    pub fn auth_mode(&self) -> crate::auth::AuthMode {
+        self.inner.http.auth_mode()
+    }
+
+    /// Whether a legacy API token is configured (alone, or beside app/bearer credentials, where it
+    /// serves the Files API).
+    pub fn has_legacy_token(&self) -> bool {
+        self.inner.http.has_legacy_token()
+    }
+
+    /// This client's traffic so far: requests, retries, 429s, token requests, time spent pacing.
+    pub fn stats(&self) -> crate::http::HttpStats {
+        self.inner.http.stats()
+    }
+
     /// Starts a list query. The request is checked against the entity table here (page size, sort field,
     /// filter shape, scan rules) and nothing is sent until [`Pager::next_page`].
     pub fn query(&self, kind: EntityKind, request: QueryRequest) -> Result<Pager> {

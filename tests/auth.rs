@@ -34,6 +34,10 @@ async fn app_context_gets_a_v2_token_once_and_reuses_it() {
     assert_eq!(stats.route_status("oauth2.token", 200), 1);
     assert_eq!(stats.route_status("alerts.list", 200), 3);
     assert_eq!(stats.total, 4);
+    assert_eq!(client.auth_mode(), mdca::auth::AuthMode::App);
+    assert!(!client.has_legacy_token());
+    let mine = client.stats();
+    assert_eq!((mine.requests, mine.token_requests), (3, 1));
 }
 
 #[tokio::test]
@@ -232,6 +236,7 @@ async fn a_legacy_token_beside_app_credentials_is_used_for_files_automatically()
     assert_eq!(stats.route_status("alerts.list", 200), 1);
     // Only the alerts call needed an app token.
     assert_eq!(stats.route_status("oauth2.token", 200), 1);
+    assert!(client.has_legacy_token());
 }
 
 #[tokio::test]

@@ -57,6 +57,14 @@ async fn pacing_keeps_a_long_burst_inside_the_sliding_window_at_the_ceiling() {
     // 92 requests at 30 per second need three full windows; pacing should not waste much more.
     assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(4500), "{elapsed:?}");
+    // The wait is reported: the clients together waited for at least the two windows they skipped.
+    let (sa, sb) = (a.stats(), b.stats());
+    assert_eq!(sa.requests + sb.requests, 92);
+    assert_eq!(sa.retries + sb.retries, 0);
+    assert!(
+        sa.throttle_wait + sb.throttle_wait >= Duration::from_secs(2),
+        "{sa:?} {sb:?}"
+    );
 }
 
 async fn recovers_from_one_429(retry_after_header: bool) {

@@ -596,7 +596,8 @@ impl Client {
             _ => RetryClass::NonIdempotentWrite,
         };
         let relative = strip_api_prefix(path);
-        let auth = if relative.starts_with(spec(EntityKind::Files).path) {
+        let files = spec(EntityKind::Files).path;
+        let auth = if relative.starts_with(files) || relative == files.trim_end_matches('/') {
             AuthUse::PreferLegacyToken
         } else {
             AuthUse::Default

@@ -930,6 +930,24 @@ mod tests {
     }
 
     #[test]
+    fn clients_pagers_and_their_futures_move_between_threads() {
+        fn send_sync<T: Send + Sync>(_: &T) {}
+        fn send<T: Send>(_: &T) {}
+        let client = crate::Client::builder("http://127.0.0.1:9")
+            .legacy_token("t".repeat(64))
+            .build()
+            .unwrap();
+        send_sync(&client);
+        let mut pager = client
+            .query(EntityKind::Alerts, QueryRequest::new())
+            .unwrap();
+        send_sync(&pager.cancel_handle());
+        send_sync(&pager.progress_handle());
+        send(&pager.next_page());
+        send(&pager);
+    }
+
+    #[test]
     fn remembering_a_million_ids_stays_far_under_64_mib() {
         let mut seen = SeenIds::default();
         for i in 0..1_000_000u64 {

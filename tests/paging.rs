@@ -12,7 +12,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn every_entity_pages_to_its_last_record_exactly_once() {
-    let sim = sim().await;
+    // Activities are the slowest records to generate in a debug build: keep them few.
+    let sim = sim_with(|c| c.data.activities = 1_000).await;
     let client = token_client(&sim);
     for &kind in EntityKind::all() {
         let expected = sim_count(&sim, kind, json!({}));
@@ -39,7 +40,8 @@ async fn every_entity_pages_to_its_last_record_exactly_once() {
 
 #[tokio::test]
 async fn activities_page_by_skip_limit_within_the_5000_window_without_scan() {
-    let sim = sim().await;
+    // Activities are the slowest records to generate in a debug build: keep them few.
+    let sim = sim_with(|c| c.data.activities = 1_000).await;
     let client = token_client(&sim);
     let expected = sim.dataset(0).count(sim_entity(EntityKind::Activities));
     let request = QueryRequest::new().scan(false).first(expected);
@@ -91,7 +93,8 @@ async fn an_uneven_page_size_returns_every_record_once() {
 
 #[tokio::test]
 async fn an_approximate_total_does_not_change_the_records_returned() {
-    let sim = sim().await;
+    // Activities are the slowest records to generate in a debug build: keep them few.
+    let sim = sim_with(|c| c.data.activities = 1_000).await;
     sim.set_approximate_total(true);
     let client = token_client(&sim);
     let expected = sim.dataset(0).count(sim_entity(EntityKind::Activities));

@@ -360,3 +360,22 @@ fn every_misuse_is_a_status_and_sends_nothing() {
 fn actions_work_through_the_c_abi() {
     run_everywhere("actions", |_| {});
 }
+
+#[test]
+fn the_guide_shows_the_tested_example_verbatim() {
+    let guide = std::fs::read_to_string(root().join("docs/c-api.md")).expect("docs/c-api.md");
+    let example =
+        std::fs::read_to_string(root().join("tests/c/example.c")).expect("tests/c/example.c");
+    let start = guide
+        .find("<!-- example.c begins -->\n```c\n")
+        .expect("the example's start marker")
+        + "<!-- example.c begins -->\n```c\n".len();
+    let end = guide
+        .find("```\n<!-- example.c ends -->")
+        .expect("the example's end marker");
+    assert_eq!(
+        &guide[start..end],
+        example,
+        "docs/c-api.md must show tests/c/example.c as it is"
+    );
+}

@@ -114,7 +114,7 @@ pub unsafe extern "C" fn mdca_query_new(
         let request = read_opt_str(request_json, "request_json")?;
         check_out(out, "out")?;
         let kind = EntityKind::from_name(entity)?;
-        let request: QueryRequest = match request.filter(|text| !text.trim().is_empty()) {
+        let request: QueryRequest = match request {
             Some(text) => parse_json(text, "request_json", "a query request object")?,
             None => QueryRequest::default(),
         };

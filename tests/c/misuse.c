@@ -71,6 +71,8 @@ static void query_new_rejects_bad_input(const mdca_client *client) {
     CHECK_STATUS(mdca_query_new(client, "alerts", "{\"all\": \"yes\"}", &query), MDCA_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(mdca_query_new(client, "users", NULL, &query), MDCA_STATUS_UNKNOWN_ENTITY);
     CHECK_STATUS(mdca_query_new(client, "", NULL, &query), MDCA_STATUS_UNKNOWN_ENTITY);
+    /* Only NULL means "no request"; an empty string is not JSON. */
+    CHECK_STATUS(mdca_query_new(client, "alerts", "", &query), MDCA_STATUS_INVALID_JSON);
     CHECK(query == (mdca_query *)SENTINEL_TEXT);
 }
 

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::cancel::CancelToken;
 use crate::client::Client;
-use crate::entity::{spec, EntityKind, EntitySpec};
+use crate::entity::{spec, EntityKind, EntitySpec, ScanSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::check_raw;
 use crate::http::{ApiCall, AuthUse, CallMeta, RetryClass};
@@ -188,18 +188,17 @@ impl Plan {
                     format!("scan mode exists for activities only, not for {kind} (spec §4.4)"),
                 ))
             }
-            (Some(forced), _) => forced,
-            (None, None) => false,
+            (Some(true), Some(scan)) => Some(scan),
+            (Some(false), _) | (None, None) => None,
             // Activities: skip/limit only reaches `skip + limit <= 5000` (spec §4.3), so bulk pulls, pages
             // above the skip/limit cap and anything beyond that window go through scan mode.
-            (None, Some(_)) => {
-                req.all
-                    || req.page_size.is_some_and(|n| n > cap)
-                    || exceeds_window(spec, skip, wanted)
-            }
+            (None, Some(scan)) => (req.all
+                || req.page_size.is_some_and(|n| n > cap)
+                || exceeds_window(spec, skip, wanted))
+            .then_some(scan),
         };
-        let limit = if scan {
-            scan_limit(kind, spec, &req, skip, wanted)?
+        let limit = if let Some(scan) = scan {
+            scan_limit(kind, scan, cap, &req, skip, wanted)?
         } else {
             let size = req.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
             if size > cap {
@@ -213,7 +212,7 @@ impl Plan {
                 }));
             }
             if let Some(window) = spec.skip_limit_window {
-                if wanted.is_none() || exceeds_window(spec, skip, wanted) {
+                if exceeds_window(spec, skip, wanted) {
                     return Err(Error::invalid_argument(format!(
                         "without scan mode {kind} can be paged only within the first {window} records \
                          (skip + limit <= {window}, spec §4.3)"
@@ -225,7 +224,7 @@ impl Plan {
         };
         Ok(Plan {
             spec,
-            scan,
+            scan: scan.is_some(),
             limit,
             filters: req.filters,
             sort_field: req.sort_field,
@@ -247,14 +246,12 @@ fn exceeds_window(spec: &EntitySpec, skip: u64, wanted: Option<u64>) -> bool {
 /// The `limit` of scan requests, and the checks that only apply to scan mode.
 fn scan_limit(
     kind: EntityKind,
-    spec: &EntitySpec,
+    scan: ScanSpec,
+    page_cap: u32,
     req: &QueryRequest,
     skip: u64,
     wanted: Option<u64>,
 ) -> Result<u32> {
-    let scan = spec
-        .scan
-        .expect("scan plans exist only for entities with scan mode");
     let sorted_otherwise = req
         .sort_field
         .as_deref()
@@ -273,7 +270,7 @@ fn scan_limit(
     match req.page_size {
         Some(size) if range.contains(&size) => Ok(size),
         // A small page size only makes sense with skip/limit; an explicit scan needs a scan-sized one.
-        Some(size) if req.scan == Some(true) || size > spec.page_cap => {
+        Some(size) if req.scan == Some(true) || size > page_cap => {
             Err(Error::invalid_argument(format!(
             "page_size {size} is outside {}-{} records per request of {kind} scan mode (spec §4.3)",
             scan.min_limit, scan.max_limit

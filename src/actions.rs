@@ -13,7 +13,7 @@ use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::entity::{spec, EntityKind};
 use crate::error::{Error, ErrorKind, Result};
-use crate::filter::check_raw;
+use crate::filter::{check_raw, compact};
 use crate::http::{ApiCall, AuthUse, RetryClass};
 
 /// Close requests carry at most this many alert ids, one request per chunk (spec §4.3, the MCAS module).
@@ -682,11 +682,12 @@ fn body_value(bytes: &[u8]) -> Value {
 }
 
 fn unexpected_reply(action: &str, reply: &Value) -> Error {
-    let mut text = reply.to_string();
-    text.truncate(200);
     Error::new(
         ErrorKind::InvalidResponse,
-        format!("{action} answered without a range id: {text}"),
+        format!(
+            "{action} answered without a range id: {}",
+            compact(reply, 200)
+        ),
     )
 }
 

@@ -308,7 +308,7 @@ fn normalise(def: &FilterField, op: Op, value: Value) -> Result<Value> {
             "filter {}.{}: {what} (got {})",
             def.name,
             op.name(),
-            compact(&value)
+            compact(&value, 80)
         ))
     };
     match op.shape() {
@@ -332,7 +332,7 @@ fn normalise(def: &FilterField, op: Op, value: Value) -> Result<Value> {
                 return Err(bad(&format!(
                     "each value must be {}; {} is not",
                     def.ty.describe(),
-                    compact(item)
+                    compact(item, 80)
                 )));
             }
             Ok(Value::Array(items))
@@ -447,13 +447,13 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// A value for an error message, cut short so a huge list does not flood it.
-fn compact(value: &Value) -> String {
+/// A value for an error message, cut to at most `max` bytes so a huge list does not flood it.
+pub(crate) fn compact(value: &Value, max: usize) -> String {
     let text = value.to_string();
-    if text.len() <= 80 {
+    if text.len() <= max {
         return text;
     }
-    let mut end = 77;
+    let mut end = max.saturating_sub(3);
     while !text.is_char_boundary(end) {
         end -= 1;
     }

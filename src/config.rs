@@ -638,7 +638,7 @@ impl RawOptions {
 }
 
 /// Builds a client step by step; `Client::builder(url)` returns one.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     url: String,
     legacy_token: Option<Secret>,
@@ -650,6 +650,23 @@ pub struct ClientBuilder {
     rate_limit: Option<RateLimit>,
     retry: Option<RetryPolicy>,
     prefetch: Option<bool>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("url", &self.url)
+            .field("legacy_token", &self.legacy_token)
+            .field("app", &self.app)
+            .field("bearer", &self.bearer)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
+            .field("prefetch", &self.prefetch)
+            .finish()
+    }
 }
 
 impl ClientBuilder {

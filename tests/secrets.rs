@@ -60,13 +60,16 @@ async fn secrets_never_appear_in_errors_debug_output_or_logs_even_at_trace_level
     let access_token = sim.bearer_token(0, &[mdca_sim::INVESTIGATION_READ]);
     let wrong_secret = "wrong-secret-Zq8~value";
     let wrong_token = "f".repeat(64);
+    let proxy_password = "proxy-Pa55word";
     let secrets = [
         admin_token.as_str(),
         client_secret.as_str(),
         access_token.as_str(),
         wrong_secret,
         wrong_token.as_str(),
+        proxy_password,
     ];
+    let proxy = format!("http://user:{proxy_password}@127.0.0.1:1");
 
     // Successful calls with each credential kind.
     let token = token_client(&sim);
@@ -110,6 +113,19 @@ async fn secrets_never_appear_in_errors_debug_output_or_logs_even_at_trace_level
         )
         .await
         .unwrap_err(),
+        // Nothing listens on the proxy's port.
+        one_page(
+            &builder(&sim)
+                .legacy_token(admin_token.clone())
+                .proxy(proxy.clone())
+                .retry(fast_retry(0))
+                .build()
+                .unwrap(),
+            EntityKind::Alerts,
+            2,
+        )
+        .await
+        .unwrap_err(),
     ];
     for e in &errors {
         check_error(&secrets, e);
@@ -135,11 +151,12 @@ async fn secrets_never_appear_in_errors_debug_output_or_logs_even_at_trace_level
         "Client Debug",
         &format!("{app:?} {bearer:?} {token:?}"),
     );
-    assert_absent(
-        &secrets,
-        "ClientBuilder Debug",
-        &format!("{:?}", builder(&sim).legacy_token(admin_token.clone())),
-    );
+    let with_proxy = builder(&sim)
+        .legacy_token(admin_token.clone())
+        .proxy(proxy.clone());
+    assert_absent(&secrets, "ClientBuilder Debug", &format!("{with_proxy:?}"));
+    let proxy_opts = with_proxy.into_options().unwrap();
+    assert_absent(&secrets, "ClientOptions Debug", &format!("{proxy_opts:?}"));
 
     // A bad JSON option that names a secret field still does not echo its value.
     let bad = serde_json::json!({"url": sim.url(), "auth": {"type": "token", "token": admin_token, "extra": 1}})

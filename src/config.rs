@@ -29,26 +29,19 @@ impl ApiBase {
             .path_segments()
             .map(|s| s.filter(|p| !p.is_empty()).collect())
             .unwrap_or_default();
-        if segments.len() >= 2
-            && segments[segments.len() - 1].eq_ignore_ascii_case("v1")
-            && segments[segments.len() - 2].eq_ignore_ascii_case("api")
+        // Everything from the last `api` segment on is API path (`/api/v1/alerts/` pasted from the
+        // docs); what comes before it is the tenant's prefix.
+        if let Some(i) = segments.iter().rposition(|s| s.eq_ignore_ascii_case("api")) {
+            segments.truncate(i);
+        }
+        let suffix: &[&str] = if segments
+            .last()
+            .is_some_and(|s| s.eq_ignore_ascii_case("cas"))
         {
             segments.pop();
-        }
-        let suffix: &[&str] = match segments.last() {
-            Some(last) if last.eq_ignore_ascii_case("api") => {
-                segments.pop();
-                if segments
-                    .last()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("cas"))
-                {
-                    segments.pop();
-                    &["cas", "api"]
-                } else {
-                    &["api"]
-                }
-            }
-            _ => &["api"],
+            &["cas", "api"]
+        } else {
+            &["api"]
         };
         let mut path = String::from("/");
         for s in segments.iter().chain(suffix.iter()) {
@@ -803,6 +796,8 @@ mod tests {
             "  https://contoso.us3.portal.cloudappsecurity.com//  ",
             "https://contoso.us3.portal.cloudappsecurity.com/#/dashboard",
             "contoso.us3.portal.cloudappsecurity.com/api/v1/#/x",
+            "https://contoso.us3.portal.cloudappsecurity.com/API/V1/alerts/",
+            "https://contoso.us3.portal.cloudappsecurity.com/api/v1/alerts/?x=1",
         ] {
             assert_eq!(base(input), want, "input {input:?}");
         }

@@ -181,7 +181,7 @@ typedef struct mdca_query mdca_query;
 /**
  * How far a query has got. Filled by `mdca_query_progress`.
  */
-typedef struct {
+typedef struct mdca_progress {
   /**
    * Records delivered so far (after de-duplication).
    */
@@ -199,11 +199,11 @@ typedef struct {
    */
   bool total_known;
   /**
-   * HTTP requests sent, retries included.
+   * List requests completed (a request that needed retries counts once).
    */
   uint64_t requests;
   /**
-   * Requests that were retries after a transient fault or a 429.
+   * Extra attempts spent on retries after transient faults or 429s.
    */
   uint64_t retries;
   /**
@@ -225,45 +225,24 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Fetches one record of `entity` (`"activities"`, `"alerts"`, `"files"`, `"entities"`, `"subnets"`;
- * singular and any case accepted) by its id (for entities, the base64 `_id`).
+ * Sends feedback on one activity. `feedback_json` is a JSON object such as `{"feedbackValue": 1,
+ * "feedbackText": "…", "allowContact": false, "contactEmail": "…"}`, passed to the API as is.
  *
- * On success `*out_json` receives the record as a NUL-terminated UTF-8 JSON object and `*out_len` its
- * byte length (without the NUL); the string is owned by the caller and freed with `mdca_string_free`.
- * Outputs are written only on success.
+ * On success `*out_json`/`*out_len` receive the server's answer as UTF-8 JSON (`null` when it sent no
+ * body), owned by the caller and freed with `mdca_string_free`; written only on success.
  *
- * Returns `MDCA_STATUS_OK`; local errors `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
- * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_UNKNOWN_ENTITY`, `MDCA_STATUS_UNSUPPORTED`; server and
- * transport errors such as `MDCA_STATUS_NOT_FOUND`, `MDCA_STATUS_FORBIDDEN`,
- * `MDCA_STATUS_FILES_NEED_LEGACY_TOKEN`. Details in `mdca_last_error`.
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` (not an object);
+ * server and transport statuses.
  *
  * Thread safety: callable from any thread, concurrently with other calls on the same client.
  *
  * # Safety
  *
- * `entity` and `id` must be NULL or NUL-terminated strings; `out_json` and `out_len` must be NULL or
- * valid for writes.
+ * `id` and `feedback_json` must be NULL or NUL-terminated strings; `out_json` and `out_len` must be NULL
+ * or valid for writes.
  */
-mdca_status mdca_client_fetch(const mdca_client *client, const char *entity, const char *id, char **out_json, size_t *out_len);
-
-/**
- * Fetches the tree of an entity (a user with its accounts, or an account with its parent and siblings)
- * by its base64 primary key `pk`.
- *
- * On success `*out_json`/`*out_len` receive the tree as UTF-8 JSON, owned by the caller and freed with
- * `mdca_string_free`; written only on success.
- *
- * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
- * `MDCA_STATUS_INVALID_UTF8`, or a server/transport status such as `MDCA_STATUS_NOT_FOUND`.
- *
- * Thread safety: callable from any thread, concurrently with other calls on the same client.
- *
- * # Safety
- *
- * `pk` must be NULL or a NUL-terminated string; `out_json` and `out_len` must be NULL or valid for
- * writes.
- */
-mdca_status mdca_client_entity_tree(const mdca_client *client, const char *pk, char **out_json, size_t *out_len);
+mdca_status mdca_client_activity_feedback(const struct mdca_client *client, const char *id, const char *feedback_json, char **out_json, size_t *out_len);
 
 /**
  * Closes alerts. `request_json` selects them with exactly one of `"ids": ["…", …]` (sent in chunks of
@@ -286,42 +265,7 @@ mdca_status mdca_client_entity_tree(const mdca_client *client, const char *pk, c
  * `request_json` must be NULL or a NUL-terminated string; `out_json` and `out_len` must be NULL or valid
  * for writes.
  */
-mdca_status mdca_client_close_alerts(const mdca_client *client, const char *request_json, char **out_json, size_t *out_len);
-
-/**
- * Marks one alert as read (`read` true) or unread (`read` false).
- *
- * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
- * `MDCA_STATUS_INVALID_UTF8`; `MDCA_STATUS_NOT_FOUND` for an unknown alert, and other server/transport
- * statuses.
- *
- * Thread safety: callable from any thread, concurrently with other calls on the same client.
- *
- * # Safety
- *
- * `id` must be NULL or a NUL-terminated string.
- */
-mdca_status mdca_client_set_alert_read(const mdca_client *client, const char *id, bool read);
-
-/**
- * Sends feedback on one activity. `feedback_json` is a JSON object such as `{"feedbackValue": 1,
- * "feedbackText": "…", "allowContact": false, "contactEmail": "…"}`, passed to the API as is.
- *
- * On success `*out_json`/`*out_len` receive the server's answer as UTF-8 JSON (`null` when it sent no
- * body), owned by the caller and freed with `mdca_string_free`; written only on success.
- *
- * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
- * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` (not an object);
- * server and transport statuses.
- *
- * Thread safety: callable from any thread, concurrently with other calls on the same client.
- *
- * # Safety
- *
- * `id` and `feedback_json` must be NULL or NUL-terminated strings; `out_json` and `out_len` must be NULL
- * or valid for writes.
- */
-mdca_status mdca_client_activity_feedback(const mdca_client *client, const char *id, const char *feedback_json, char **out_json, size_t *out_len);
+mdca_status mdca_client_close_alerts(const struct mdca_client *client, const char *request_json, char **out_json, size_t *out_len);
 
 /**
  * Creates a subnet (IP range) from `spec_json`: `{"name": "…", "category": <int>, "subnets":
@@ -341,23 +285,7 @@ mdca_status mdca_client_activity_feedback(const mdca_client *client, const char 
  * `spec_json` must be NULL or a NUL-terminated string; `out_id` and `out_len` must be NULL or valid for
  * writes.
  */
-mdca_status mdca_client_create_subnet(const mdca_client *client, const char *spec_json, char **out_id, size_t *out_len);
-
-/**
- * Replaces the subnet `id` with `spec_json` (same shape as for `mdca_client_create_subnet`; omitted
- * optional fields become empty).
- *
- * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
- * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` before anything
- * is sent; `MDCA_STATUS_NOT_FOUND`, `MDCA_STATUS_BAD_REQUEST` and other server/transport statuses.
- *
- * Thread safety: callable from any thread, concurrently with other calls on the same client.
- *
- * # Safety
- *
- * `id` and `spec_json` must be NULL or NUL-terminated strings.
- */
-mdca_status mdca_client_update_subnet(const mdca_client *client, const char *id, const char *spec_json);
+mdca_status mdca_client_create_subnet(const struct mdca_client *client, const char *spec_json, char **out_id, size_t *out_len);
 
 /**
  * Deletes the subnet `id`.
@@ -371,29 +299,65 @@ mdca_status mdca_client_update_subnet(const mdca_client *client, const char *id,
  *
  * `id` must be NULL or a NUL-terminated string.
  */
-mdca_status mdca_client_delete_subnet(const mdca_client *client, const char *id);
+mdca_status mdca_client_delete_subnet(const struct mdca_client *client, const char *id);
 
 /**
- * Sends any request to the tenant's API with the client's authentication, throttling, retries and error
- * mapping. `request_json` is `{"method": "GET"|"POST"|…, "path": "v1/alerts/" (relative to the API
- * base), "query": {"name": "value", …}?, "body": <any JSON>?, "idempotent": bool?}`; a write is retried
- * only when `idempotent` is true.
+ * Fetches the tree of an entity (a user with its accounts, or an account with its parent and siblings)
+ * by its base64 primary key `pk`.
  *
- * On success `*out_json`/`*out_len` receive the response body as UTF-8 JSON, owned by the caller and
- * freed with `mdca_string_free`; written only on success.
+ * On success `*out_json`/`*out_len` receive the tree as UTF-8 JSON, owned by the caller and freed with
+ * `mdca_string_free`; written only on success.
  *
- * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
- * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` before anything
- * is sent; any server or transport status.
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, or a server/transport status such as `MDCA_STATUS_NOT_FOUND`.
  *
  * Thread safety: callable from any thread, concurrently with other calls on the same client.
  *
  * # Safety
  *
- * `request_json` must be NULL or a NUL-terminated string; `out_json` and `out_len` must be NULL or valid
- * for writes.
+ * `pk` must be NULL or a NUL-terminated string; `out_json` and `out_len` must be NULL or valid for
+ * writes.
  */
-mdca_status mdca_client_request(const mdca_client *client, const char *request_json, char **out_json, size_t *out_len);
+mdca_status mdca_client_entity_tree(const struct mdca_client *client, const char *pk, char **out_json, size_t *out_len);
+
+/**
+ * Fetches one record of `entity` (`"activities"`, `"alerts"`, `"files"`, `"entities"`, `"subnets"`;
+ * singular and any case accepted) by its id (for entities, the base64 `_id`).
+ *
+ * On success `*out_json` receives the record as a NUL-terminated UTF-8 JSON object and `*out_len` its
+ * byte length (without the NUL); the string is owned by the caller and freed with `mdca_string_free`.
+ * Outputs are written only on success.
+ *
+ * Returns `MDCA_STATUS_OK`; local errors `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_UNKNOWN_ENTITY`, `MDCA_STATUS_UNSUPPORTED`; server and
+ * transport errors such as `MDCA_STATUS_NOT_FOUND`, `MDCA_STATUS_FORBIDDEN`,
+ * `MDCA_STATUS_FILES_NEED_LEGACY_TOKEN`. Details in `mdca_last_error`.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `entity` and `id` must be NULL or NUL-terminated strings; `out_json` and `out_len` must be NULL or
+ * valid for writes.
+ */
+mdca_status mdca_client_fetch(const struct mdca_client *client, const char *entity, const char *id, char **out_json, size_t *out_len);
+
+/**
+ * Frees a client. The handle is invalid afterwards; later uses (and a second free) return
+ * `MDCA_STATUS_INVALID_HANDLE`. Queries created from the client stay usable and keep what they need of
+ * it alive until they are freed; a call still running on another thread finishes normally.
+ *
+ * NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
+ *
+ * Returns `MDCA_STATUS_OK` or `MDCA_STATUS_INVALID_HANDLE` (already freed, not a client, or foreign).
+ *
+ * Thread safety: callable from any thread.
+ *
+ * # Safety
+ *
+ * Any pointer value is accepted (it is never dereferenced).
+ */
+mdca_status mdca_client_free(struct mdca_client *client);
 
 /**
  * Creates a client from a JSON options document (UTF-8), for example
@@ -420,24 +384,60 @@ mdca_status mdca_client_request(const mdca_client *client, const char *request_j
  *
  * `options_json` must be NULL or a NUL-terminated string; `out` must be NULL or valid for writes.
  */
-mdca_status mdca_client_new(const char *options_json, mdca_client **out);
+mdca_status mdca_client_new(const char *options_json, struct mdca_client **out);
 
 /**
- * Frees a client. The handle is invalid afterwards; later uses (and a second free) return
- * `MDCA_STATUS_INVALID_HANDLE`. Queries created from the client stay usable and keep what they need of
- * it alive until they are freed; a call still running on another thread finishes normally.
+ * Sends any request to the tenant's API with the client's authentication, throttling, retries and error
+ * mapping. `request_json` is `{"method": "GET"|"POST"|…, "path": "v1/alerts/" (relative to the API
+ * base), "query": {"name": "value", …}?, "body": <any JSON>?, "idempotent": bool?}`; a write is retried
+ * only when `idempotent` is true.
  *
- * NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
+ * On success `*out_json`/`*out_len` receive the response body as UTF-8 JSON, owned by the caller and
+ * freed with `mdca_string_free`; written only on success.
  *
- * Returns `MDCA_STATUS_OK` or `MDCA_STATUS_INVALID_HANDLE` (already freed, not a client, or foreign).
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` before anything
+ * is sent; any server or transport status.
  *
- * Thread safety: callable from any thread.
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
  *
  * # Safety
  *
- * Any pointer value is accepted (it is never dereferenced).
+ * `request_json` must be NULL or a NUL-terminated string; `out_json` and `out_len` must be NULL or valid
+ * for writes.
  */
-mdca_status mdca_client_free(mdca_client *client);
+mdca_status mdca_client_request(const struct mdca_client *client, const char *request_json, char **out_json, size_t *out_len);
+
+/**
+ * Marks one alert as read (`read` true) or unread (`read` false).
+ *
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`; `MDCA_STATUS_NOT_FOUND` for an unknown alert, and other server/transport
+ * statuses.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `id` must be NULL or a NUL-terminated string.
+ */
+mdca_status mdca_client_set_alert_read(const struct mdca_client *client, const char *id, bool read);
+
+/**
+ * Replaces the subnet `id` with `spec_json` (same shape as for `mdca_client_create_subnet`; omitted
+ * optional fields become empty).
+ *
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` before anything
+ * is sent; `MDCA_STATUS_NOT_FOUND`, `MDCA_STATUS_BAD_REQUEST` and other server/transport statuses.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `id` and `spec_json` must be NULL or NUL-terminated strings.
+ */
+mdca_status mdca_client_update_subnet(const struct mdca_client *client, const char *id, const char *spec_json);
 
 /**
  * Writes the full detail of the last failing call made on the calling thread as a UTF-8 JSON object:
@@ -474,6 +474,36 @@ mdca_status mdca_last_error(char **out_json, size_t *out_len);
 int32_t mdca_last_error_code(void);
 
 /**
+ * Maps `Close-MdcaAlert` parameters (`Identity` = alert ids or `Filter`, `As`, `Comment`, `ReasonCode`)
+ * to the request JSON of `mdca_client_close_alerts` (`{"ids"|"filter", "as", "comment", "reason_id"}`).
+ *
+ * Output, ownership and statuses as `mdca_params_query_request` (without `UNKNOWN_ENTITY`).
+ *
+ * Thread safety: callable from any thread.
+ *
+ * # Safety
+ *
+ * As `mdca_params_query_request`.
+ */
+mdca_status mdca_params_close_alerts(const char *params_json, char **out_json, size_t *out_len);
+
+/**
+ * Describes every parameter the mapping accepts (per entity: name, filter field, operator, value kind
+ * and the names of enumerations; the close and subnet parameters), as JSON. The module's static checks
+ * compare the cmdlets' declared parameters with it.
+ *
+ * On success `*out_json`/`*out_len` receive the JSON, owned by the caller and freed with
+ * `mdca_string_free`. Returns `MDCA_STATUS_OK` or `MDCA_STATUS_NULL_POINTER`.
+ *
+ * Thread safety: callable from any thread.
+ *
+ * # Safety
+ *
+ * `out_json` and `out_len` must be NULL or valid for writes.
+ */
+mdca_status mdca_params_describe(char **out_json, size_t *out_len);
+
+/**
  * Maps the bound parameters of a `Get-Mdca*` cmdlet to the query request JSON of `mdca_query_new`.
  *
  * `entity` is `activities`, `alerts`, `files`, `entities` or `subnets`; `params_json` is a JSON object
@@ -499,20 +529,6 @@ int32_t mdca_last_error_code(void);
 mdca_status mdca_params_query_request(const char *entity, const char *params_json, char **out_json, size_t *out_len);
 
 /**
- * Maps `Close-MdcaAlert` parameters (`Identity` = alert ids or `Filter`, `As`, `Comment`, `ReasonCode`)
- * to the request JSON of `mdca_client_close_alerts` (`{"ids"|"filter", "as", "comment", "reason_id"}`).
- *
- * Output, ownership and statuses as `mdca_params_query_request` (without `UNKNOWN_ENTITY`).
- *
- * Thread safety: callable from any thread.
- *
- * # Safety
- *
- * As `mdca_params_query_request`.
- */
-mdca_status mdca_params_close_alerts(const char *params_json, char **out_json, size_t *out_len);
-
-/**
  * Maps `New-MdcaSubnet`/`Set-MdcaSubnet` parameters (`Name`, `Category`, `Subnet`, `Organization`,
  * `Tag`) to the spec JSON of `mdca_client_create_subnet`/`mdca_client_update_subnet`.
  *
@@ -527,20 +543,37 @@ mdca_status mdca_params_close_alerts(const char *params_json, char **out_json, s
 mdca_status mdca_params_subnet_spec(const char *params_json, char **out_json, size_t *out_len);
 
 /**
- * Describes every parameter the mapping accepts (per entity: name, filter field, operator, value kind
- * and the names of enumerations; the close and subnet parameters), as JSON. The module's static checks
- * compare the cmdlets' declared parameters with it.
+ * Cancels the query: a `mdca_query_next_page` running on another thread returns
+ * `MDCA_STATUS_CANCELLED` promptly (within moments, not after the request timeout), and so does every
+ * later call. Idempotent. The query must still be freed with `mdca_query_free`.
  *
- * On success `*out_json`/`*out_len` receive the JSON, owned by the caller and freed with
- * `mdca_string_free`. Returns `MDCA_STATUS_OK` or `MDCA_STATUS_NULL_POINTER`.
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+ *
+ * Thread safety: callable from any thread at any time, including while another thread is inside
+ * `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C handler).
+ *
+ * # Safety
+ *
+ * Any pointer value is accepted (it is never dereferenced).
+ */
+mdca_status mdca_query_cancel(const struct mdca_query *query);
+
+/**
+ * Frees a query. The handle is invalid afterwards; later uses (and a second free) return
+ * `MDCA_STATUS_INVALID_HANDLE`. If another thread is inside `mdca_query_next_page` on it, that call is
+ * cancelled (it returns `MDCA_STATUS_CANCELLED`) and the memory is released when it returns.
+ *
+ * NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
+ *
+ * Returns `MDCA_STATUS_OK` or `MDCA_STATUS_INVALID_HANDLE` (already freed, not a query, or foreign).
  *
  * Thread safety: callable from any thread.
  *
  * # Safety
  *
- * `out_json` and `out_len` must be NULL or valid for writes.
+ * Any pointer value is accepted (it is never dereferenced).
  */
-mdca_status mdca_params_describe(char **out_json, size_t *out_len);
+mdca_status mdca_query_free(struct mdca_query *query);
 
 /**
  * Creates a query over `entity` — one of `"activities"`, `"alerts"`, `"files"`, `"entities"`,
@@ -566,7 +599,7 @@ mdca_status mdca_params_describe(char **out_json, size_t *out_len);
  * `entity` and `request_json` must be NULL or NUL-terminated strings; `out` must be NULL or valid for
  * writes.
  */
-mdca_status mdca_query_new(const mdca_client *client, const char *entity, const char *request_json, mdca_query **out);
+mdca_status mdca_query_new(const struct mdca_client *client, const char *entity, const char *request_json, struct mdca_query **out);
 
 /**
  * Fetches the next page of the query (waiting on the tenant's throttle, retrying transient faults).
@@ -593,7 +626,7 @@ mdca_status mdca_query_new(const mdca_client *client, const char *entity, const 
  *
  * `out_json` and `out_len` must be NULL or valid for writes.
  */
-mdca_status mdca_query_next_page(mdca_query *query, char **out_json, size_t *out_len);
+mdca_status mdca_query_next_page(struct mdca_query *query, char **out_json, size_t *out_len);
 
 /**
  * Writes the query's progress into `*out`: records, pages, approximate total, requests, retries,
@@ -608,40 +641,7 @@ mdca_status mdca_query_next_page(mdca_query *query, char **out_json, size_t *out
  *
  * `out` must be NULL or valid for writes.
  */
-mdca_status mdca_query_progress(const mdca_query *query, mdca_progress *out);
-
-/**
- * Cancels the query: a `mdca_query_next_page` running on another thread returns
- * `MDCA_STATUS_CANCELLED` promptly (within moments, not after the request timeout), and so does every
- * later call. Idempotent. The query must still be freed with `mdca_query_free`.
- *
- * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
- *
- * Thread safety: callable from any thread at any time, including while another thread is inside
- * `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C handler).
- *
- * # Safety
- *
- * Any pointer value is accepted (it is never dereferenced).
- */
-mdca_status mdca_query_cancel(const mdca_query *query);
-
-/**
- * Frees a query. The handle is invalid afterwards; later uses (and a second free) return
- * `MDCA_STATUS_INVALID_HANDLE`. If another thread is inside `mdca_query_next_page` on it, that call is
- * cancelled (it returns `MDCA_STATUS_CANCELLED`) and the memory is released when it returns.
- *
- * NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
- *
- * Returns `MDCA_STATUS_OK` or `MDCA_STATUS_INVALID_HANDLE` (already freed, not a query, or foreign).
- *
- * Thread safety: callable from any thread.
- *
- * # Safety
- *
- * Any pointer value is accepted (it is never dereferenced).
- */
-mdca_status mdca_query_free(mdca_query *query);
+mdca_status mdca_query_progress(const struct mdca_query *query, struct mdca_progress *out);
 
 /**
  * Frees a string returned by this library (JSON pages, records, ids, the last error). This is the only

@@ -35,9 +35,9 @@ pub struct mdca_progress {
     pub total: u64,
     /// Whether the server has reported a total yet.
     pub total_known: bool,
-    /// HTTP requests sent, retries included.
+    /// List requests completed (a request that needed retries counts once).
     pub requests: u64,
-    /// Requests that were retries after a transient fault or a 429.
+    /// Extra attempts spent on retries after transient faults or 429s.
     pub retries: u64,
     /// Milliseconds spent waiting on the tenant's throttle (pacing and 429 pauses).
     pub throttle_wait_ms: u64,

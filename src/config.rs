@@ -348,6 +348,27 @@ pub struct ClientOptions {
     pub prefetch: bool,
 }
 
+/// serde's data errors quote the offending value ("invalid type: integer `12345`, expected a string"); in
+/// the client options that value may be a secret typed as a number, so only its kind and the position
+/// are kept. Messages about keys ("unknown field `x`", "missing field `token`") name no value and pass.
+fn without_values(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            let kind = rest.split([' ', ',']).next().unwrap_or("value");
+            return match rest.split_once(", expected ") {
+                Some((_, expected)) => format!("{prefix}a {kind} where {expected} was expected"),
+                None => format!(
+                    "{prefix}a {kind} (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            };
+        }
+    }
+    msg
+}
+
 impl ClientOptions {
     /// Options with every default: 60 s timeout, 10 s connect timeout, 30 requests per 60 s, 6 retries,
     /// prefetch on.
@@ -375,7 +396,10 @@ impl ClientOptions {
                         format!("the client options are not valid JSON: {e}"),
                     )
                 }
-                _ => Error::invalid_config(format!("the client options are invalid: {e}"))
+                _ => Error::invalid_config(format!(
+                    "the client options are invalid: {}",
+                    without_values(&e)
+                ))
                     .with_hint("see the options reference: url, auth {type: token|app|bearer, …}, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
             }
         })?;
@@ -936,6 +960,18 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
         assert!(!e.to_string().contains("secretvalue"));
+        // A secret mistyped as a number must not be echoed by serde's "invalid type" message.
+        for json in [
+            r#"{"url":"x.example","auth":{"type":"token","token":987654321}}"#,
+            r#"{"url":"x.example","auth":{"type":"app","tenant_id":"t","client_id":"c","client_secret":987654321}}"#,
+            r#"{"url":"x.example","auth":{"type":"token","token":-987654321.5}}"#,
+        ] {
+            let e = ClientOptions::from_json(json).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+            let shown = format!("{e} {e:?} {}", e.to_json());
+            assert!(!shown.contains("987654321"), "{shown}");
+            assert!(e.message().contains("expected"), "{}", e.message());
+        }
         let e =
             ClientOptions::from_json(r#"{"url":"x.example","auth":{"type":"token","token":" "}}"#)
                 .unwrap_err();

@@ -362,20 +362,22 @@ fn actions_work_through_the_c_abi() {
 }
 
 #[test]
-fn the_guide_shows_the_tested_example_verbatim() {
-    let guide = std::fs::read_to_string(root().join("docs/c-api.md")).expect("docs/c-api.md");
+fn the_guide_and_the_readme_show_the_tested_example_verbatim() {
     let example =
         std::fs::read_to_string(root().join("tests/c/example.c")).expect("tests/c/example.c");
-    let start = guide
-        .find("<!-- example.c begins -->\n```c\n")
-        .expect("the example's start marker")
-        + "<!-- example.c begins -->\n```c\n".len();
-    let end = guide
-        .find("```\n<!-- example.c ends -->")
-        .expect("the example's end marker");
-    assert_eq!(
-        &guide[start..end],
-        example,
-        "docs/c-api.md must show tests/c/example.c as it is"
-    );
+    for doc in ["docs/c-api.md", "README.md"] {
+        let guide = std::fs::read_to_string(root().join(doc)).expect(doc);
+        let start = guide
+            .find("<!-- example.c begins -->\n```c\n")
+            .unwrap_or_else(|| panic!("{doc}: the example's start marker"))
+            + "<!-- example.c begins -->\n```c\n".len();
+        let end = guide
+            .find("```\n<!-- example.c ends -->")
+            .unwrap_or_else(|| panic!("{doc}: the example's end marker"));
+        assert_eq!(
+            &guide[start..end],
+            example,
+            "{doc} must show tests/c/example.c as it is"
+        );
+    }
 }

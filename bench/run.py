@@ -565,8 +565,9 @@ def markdown(results: dict, cfg: dict) -> str:
         f"# mdca benchmarks — {results['date']}",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}. "
-        f"Mode: {results['mode']}, {cfg['runs']} runs per figure, {results['elapsed_s'] / 60:.1f} min in all. "
-        f"Command: `{results['command']}`.",
+        f"Mode: {results['mode']}, {cfg['runs']} runs per figure. Command: `{results['command']}`: "
+        f"{results['elapsed_s'] / 60:.1f} min in all (build and preparation {results['build_s'] / 60:.1f} min; "
+        + ", ".join(f"{k} {v / 60:.1f} min" for k, v in results["section_s"].items()) + ").",
         "",
         "Figures are median (min–max) over the runs; ratios are taken within one run, then summarised.",
         "",
@@ -710,12 +711,17 @@ def main() -> int:
             "command": "python3 bench/run.py " + " ".join(sys.argv[1:]),
             "machine": machine(), "config": cfg, "profile": args.profile,
         }
-        if "throttle" in sections:
-            results["throttle"] = section_throttle(tools, cfg, cfg["runs"], wanted)
-        if "overhead" in sections:
-            results["overhead"] = section_overhead(tools, cfg, cfg["runs"], wanted)
-        if "scale" in sections:
-            results["scale"] = section_scale(tools, cfg, cfg["runs"])
+        results["build_s"] = time.time() - started
+        results["section_s"] = {}
+        for name, run_section in [
+            ("throttle", lambda: section_throttle(tools, cfg, cfg["runs"], wanted)),
+            ("overhead", lambda: section_overhead(tools, cfg, cfg["runs"], wanted)),
+            ("scale", lambda: section_scale(tools, cfg, cfg["runs"])),
+        ]:
+            if name in sections:
+                t0 = time.time()
+                results[name] = run_section()
+                results["section_s"][name] = time.time() - t0
         results["elapsed_s"] = time.time() - started
         results["targets"] = targets(results, cfg)
         text = markdown(results, cfg)

@@ -392,10 +392,7 @@ async fn rule_29e_stall_fault_delays_the_answer_so_client_timeouts_fire() {
     });
     let admin = h.admin();
     let url = h.api("v1/files/");
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let impatient = common::http_client(Duration::from_millis(300));
     let err = h
         .try_send(
             &impatient,
@@ -447,10 +444,7 @@ async fn rule_29g_slow_mode_makes_deep_files_pages_time_out_while_the_first_page
         json!({"min_skip": 200, "delay_ms": 2500})
     );
     let page = |skip: u64| Body::Json(json!({"skip": skip, "limit": 100}));
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(1000))
-        .build()
-        .unwrap();
+    let impatient = common::http_client(Duration::from_millis(1000));
 
     // Shallow pages answer within the client's timeout...
     for skip in [0, 100] {

@@ -7,6 +7,8 @@ use mdca_sim::{FaultKind, FaultSpec, SimConfig, ThrottleConfig, MDCA_RESOURCE};
 use serde_json::{json, Value};
 
 fn client() -> reqwest::Client {
+    // reqwest's features unify with the mdca library's `rustls-no-provider` in a workspace build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()

@@ -98,6 +98,16 @@ pub fn test_config() -> SimConfig {
     cfg
 }
 
+/// A plain-HTTP client for the tests. reqwest's features unify across the workspace with the mdca
+/// library's `rustls-no-provider`, so a crypto provider must be installed before any client is built.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("HTTP client")
+}
+
 impl Harness {
     /// Starts a simulator with [`test_config`].
     pub async fn start() -> Self {
@@ -107,10 +117,7 @@ impl Harness {
     /// Starts a simulator with the given configuration.
     pub async fn with(cfg: SimConfig) -> Self {
         let sim = mdca_sim::start(cfg).await.expect("simulator starts");
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("HTTP client");
+        let http = http_client(Duration::from_secs(60));
         Harness { sim, http }
     }
 

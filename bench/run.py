@@ -53,7 +53,9 @@ FULL = {
     "overhead_sizes": [[10_000, 3], [100_000, 3], [1_000_000, 1]],
     # Contenders too slow or too big for every size. The hand-written loop keeps every record (~17 KiB each
     # in Python: 1M would need ~17 GiB); the C# binding converts ~3k records/s (1M would take ~6 minutes).
-    "limits": {"python": {"max": 100_000}, "csharp": {"max": 100_000, "once_above": 10_000}},
+    # cli-arena1 is a diagnostic: the CLI with glibc limited to one malloc arena, at the largest size only.
+    "limits": {"python": {"max": 100_000}, "csharp": {"max": 100_000, "once_above": 10_000},
+               "cli-arena1": {"min": 1_000_000}},
     # Rates and ratios are reported at this size (several runs, every contender).
     "overhead_table_size": 100_000,
     # Entities: ~0.8 KB records served in ~2 ms per page, so 16 tenants' bursts stay within what the
@@ -68,12 +70,12 @@ SMOKE = {
                  "activities_page": 500},
     "python_sleep_s": 1000 / 1000 / 6,
     "overhead_sizes": [[1_000, 1], [6_000, 1]],
-    "limits": {},
+    "limits": {"cli-arena1": {"min": 6_000}},
     "overhead_table_size": 6_000,
     "scale": {"tenants": [1, 2], "entity": "entities", "records": 1_500, "requests": 10, "window_ms": 1000},
 }
 
-CONTENDERS = ["raw", "cli", "c", "csharp", "python"]
+CONTENDERS = ["raw", "cli", "c", "csharp", "python", "cli-arena1"]
 LABEL = {
     "raw": "raw reader (serving limit)",
     "cli": "`mdca` CLI",
@@ -81,6 +83,7 @@ LABEL = {
     "csharp": "C# consumer (CoreCLR 8)",
     "python": "hand-written Python loop",
     "python-sleep": "hand-written loop, fixed sleep on 429",
+    "cli-arena1": "`mdca` CLI with MALLOC_ARENA_MAX=1 (diagnostic)",
 }
 
 
@@ -308,8 +311,12 @@ def run_contender(tools: Tools, name: str, sim: Sim, entity: str, rate: str, pag
         argv = [str(tools.raw), "--url", env["MDCA_URL"], "--entity", entity]
         if page_size:
             argv += ["--page", str(page_size)]
-    elif name == "cli":
+    elif name in ("cli", "cli-arena1"):
         argv = [str(tools.cli), "-v", "--no-progress", "--rate-limit", rate, entity, "--all"]
+        if name == "cli-arena1":
+            # glibc keeps a malloc arena per thread that allocated; page buffers allocated on one thread and
+            # freed on another stay cached in several arenas. One arena shows what that costs.
+            env["MALLOC_ARENA_MAX"] = "1"
         if page_size:
             argv += ["--page-size", str(page_size)]
     elif name == "c":
@@ -329,7 +336,7 @@ def run_contender(tools: Tools, name: str, sim: Sim, entity: str, rate: str, pag
     if name.startswith("python") and page_size:
         argv += ["--scan-limit", str(page_size)]
     code, wall, cpu, rss, err = measure(argv, env, timeout, tools.work)
-    report = cli_summary(err) if name == "cli" else last_json(err)
+    report = cli_summary(err) if name.startswith("cli") else last_json(err)
     return Run(name, code == 0, code, wall, cpu, rss, report, err[-2000:])
 
 
@@ -406,7 +413,8 @@ def section_overhead(tools: Tools, cfg: dict, runs: int, wanted: set[str]) -> di
     for size, size_runs in cfg["overhead_sizes"]:
         sim = Sim(tools, activities=size, files=10, throttle_requests=0)
         limits = cfg["limits"]
-        here = [c for c in contenders if size <= limits.get(c, {}).get("max", size)]
+        here = [c for c in contenders
+                if limits.get(c, {}).get("min", 0) <= size <= limits.get(c, {}).get("max", size)]
         rows: dict[str, list] = {c: [] for c in here}
         rounds = []
         try:
@@ -545,9 +553,10 @@ def targets(results: dict, cfg: dict) -> list[dict]:
 
 def not_run(ovh: dict, name: str, sizes: list[int], size: int) -> str:
     """A cell for a size a contender skipped: what its largest measured sizes predict."""
-    have = [(s, ovh["sizes"][str(s)]["runs"][name]) for s in sizes if ovh["sizes"][str(s)]["runs"].get(name)]
+    have = [(s, ovh["sizes"][str(s)]["runs"][name]) for s in sizes
+            if s < size and ovh["sizes"][str(s)]["runs"].get(name)]
     if not have:
-        return "not run"
+        return "—"
     s1, rows = have[-1]
     minutes = size / statistics.median(r["records_per_s"] for r in rows) / 60
     if name != "python" or len(have) < 2:
@@ -630,7 +639,8 @@ def markdown(results: dict, cfg: dict) -> str:
             "| contender | " + " | ".join(f"{s:,}" for s in sizes) + " |",
             "| --- | " + " | ".join("---:" for _ in sizes) + " |",
         ]
-        for name in data["runs"]:
+        names = list(dict.fromkeys(n for sz in sizes for n in ovh["sizes"][str(sz)]["runs"]))
+        for name in names:
             cells = []
             for s in sizes:
                 rows = ovh["sizes"][str(s)]["runs"].get(name, [])
@@ -642,9 +652,9 @@ def markdown(results: dict, cfg: dict) -> str:
         lines += ["", "Records/s at every size:", "",
                   "| contender | " + " | ".join(f"{s:,}" for s in sizes) + " |",
                   "| --- | " + " | ".join("---:" for _ in sizes) + " |"]
-        for name in data["runs"]:
+        for name in names:
             cells = [fmt(summary([r["records_per_s"] for r in ovh["sizes"][str(s)]["runs"][name]]), 0)
-                     if ovh["sizes"][str(s)]["runs"].get(name) else "not run" for s in sizes]
+                     if ovh["sizes"][str(s)]["runs"].get(name) else "—" for s in sizes]
             lines.append(f"| {LABEL[name]} | " + " | ".join(cells) + " |")
         lines.append("")
     sc = results.get("scale")

@@ -568,6 +568,51 @@ def not_run(ovh: dict, name: str, sizes: list[int], size: int) -> str:
     return f"not run (≈ {estimate / 1024:,.0f} GiB by linear growth)"
 
 
+def summary_table(results: dict, cfg: dict) -> list[str]:
+    """One table of the headline figures per contender, for the project README."""
+    cols = ["cli", "c", "csharp", "python", "raw"]
+    rows: list[tuple[str, dict]] = []
+    thr = results.get("throttle")
+    if thr:
+        for entity in thr["entities"]:
+            by = thr["entities"][entity]
+            cells = {}
+            for name in cols:
+                key = "python-sleep" if name == "python" else name
+                ok = [r for r in by.get(key, []) if r["ok"]]
+                if ok:
+                    cells[name] = (f"{fmt(summary([r['wall_over_floor'] for r in ok]), 2)}, "
+                                   f"{sum(r['throttled'] for r in ok)} × 429")
+            rows.append((f"throttled {entity}: wall ÷ floor, 429s (all runs)", cells))
+    ovh = results.get("overhead")
+    if ovh:
+        ref = str(cfg["overhead_table_size"])
+        largest = str(max(int(k) for k in ovh["sizes"]))
+        data = ovh["sizes"][ref]["runs"]
+        rows.append((f"records/s, {int(ref):,} activities, no throttle",
+                     {n: fmt(summary([r["records_per_s"] for r in data[n]]), 0) for n in cols if data.get(n)}))
+        rows.append((f"CPU s per 100k records",
+                     {n: fmt(summary([r["cpu_s_per_100k"] for r in data[n]]), 1) for n in cols if data.get(n)}))
+        for size in [ref, largest] if ref != largest else [ref]:
+            d = ovh["sizes"][size]["runs"]
+            rows.append((f"peak RSS MiB, {int(size):,} activities",
+                         {n: fmt(summary([r["peak_rss_mib"] for r in d[n]]), 0) for n in cols if d.get(n)}))
+    sc = results.get("scale")
+    if sc:
+        top = str(max(cfg["scale"]["tenants"]))
+        rows.append((f"scaling at {top} tenants (one process)",
+                     {"cli": fmt(summary([rnd[top]["scaling"] for rnd in sc["rounds"]]), 2) + " (library)"}))
+    if not rows:
+        return []
+    head = ["mdca CLI", "C (ABI)", "C# (CoreCLR 8)", "hand-written Python¹", "raw reader²"]
+    out = ["## Summary", "", "| | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(head)]
+    for label, cells in rows:
+        out.append(f"| {label} | " + " | ".join(cells.get(n, "") for n in cols) + " |")
+    out += ["", "¹ throttled rows: its variant that sleeps a fixed time on a 429 (the plain loop stops at the "
+            "first 429). ² downloads pages without parsing them: the simulator's serving limit.", ""]
+    return out
+
+
 def markdown(results: dict, cfg: dict) -> str:
     m = results["machine"]
     lines = [
@@ -581,6 +626,7 @@ def markdown(results: dict, cfg: dict) -> str:
         "Figures are median (min–max) over the runs; ratios are taken within one run, then summarised.",
         "",
     ]
+    lines += summary_table(results, cfg)
     thr = results.get("throttle")
     if thr:
         lines += [

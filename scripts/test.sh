@@ -2,9 +2,10 @@
 # Runs every test of the project — the one command README.md gives.
 #
 # Installs what the tests need when it is missing (valgrind for the C ABI tests; Mono's mcs and a .NET 8
-# runtime for the C# tests; tree-sitter-powershell for the PowerShell static checks), then runs the
-# PowerShell static checks and `cargo nextest run --workspace`. Nothing is skipped silently: the C# and
-# valgrind runs are required (MDCA_REQUIRE_CSHARP=1), so a missing tool fails the run instead of hiding.
+# runtime for the C# tests; tree-sitter-powershell for the PowerShell static checks; GNU time and
+# `requests` for the benchmark smoke run), then runs the PowerShell static checks, a smoke run of the
+# benchmark harness (so it cannot rot), and `cargo nextest run --workspace`. Nothing is skipped silently:
+# the C# and valgrind runs are required (MDCA_REQUIRE_CSHARP=1), so a missing tool fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+[ -x /usr/bin/time ] || missing+=(time)            # GNU time: the benchmark smoke run's CPU and RSS
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update
@@ -36,8 +38,13 @@ git diff --exit-code -- include/mdca.h || {
   exit 1
 }
 
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install --disable-pip-version-check requests
+
 echo "== PowerShell static checks"
 python3 scripts/check-powershell.py
+
+echo "== benchmark harness smoke run (tiny sizes; the full run is python3 bench/run.py)"
+python3 bench/run.py --smoke --results "$(mktemp -d)"
 
 echo "== cargo nextest run --workspace"
 cargo nextest run --workspace

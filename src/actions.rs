@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cancel::CancelToken;
 use crate::client::Client;
+use crate::config::relative_api_path;
 use crate::entity::{spec, EntityKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::{check_raw, compact};
@@ -595,7 +596,7 @@ impl Client {
             }
             _ => RetryClass::NonIdempotentWrite,
         };
-        let relative = strip_api_prefix(path);
+        let relative = relative_api_path(path);
         let files = spec(EntityKind::Files).path;
         let auth = if relative.starts_with(files) || relative == files.trim_end_matches('/') {
             AuthUse::PreferLegacyToken
@@ -657,19 +658,6 @@ impl Client {
         let (bytes, _) = self.http().call_bytes(&call, &CancelToken::new()).await?;
         Ok(body_value(&bytes))
     }
-}
-
-/// `/api/v1/alerts/` and `/cas/api/v1/alerts/` → `v1/alerts/`.
-fn strip_api_prefix(path: &str) -> &str {
-    let rel = path.trim_start_matches('/');
-    ["cas/api/", "api/"]
-        .iter()
-        .find_map(|prefix| {
-            rel.get(..prefix.len())
-                .filter(|head| head.eq_ignore_ascii_case(prefix))
-                .map(|_| &rel[prefix.len()..])
-        })
-        .unwrap_or(rel)
 }
 
 /// Undocumented answers (read/unread, update, delete) may be empty, JSON or text; keep whatever came.
@@ -736,8 +724,8 @@ mod tests {
 
     #[test]
     fn raw_paths_drop_the_api_prefixes() {
-        assert_eq!(strip_api_prefix("/api/v1/alerts/"), "v1/alerts/");
-        assert_eq!(strip_api_prefix("/cas/api/v1/subnet/"), "v1/subnet/");
-        assert_eq!(strip_api_prefix("v1/files/"), "v1/files/");
+        assert_eq!(relative_api_path("/api/v1/alerts/"), "v1/alerts/");
+        assert_eq!(relative_api_path("/cas/api/v1/subnet/"), "v1/subnet/");
+        assert_eq!(relative_api_path("v1/files/"), "v1/files/");
     }
 }

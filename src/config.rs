@@ -85,13 +85,7 @@ impl ApiBase {
             ))
             .with_hint("give a path such as \"v1/alerts/\" (relative to /api/)"));
         }
-        let mut rel = path.trim_start_matches('/');
-        for prefix in ["cas/api/", "api/"] {
-            if rel.len() >= prefix.len() && rel[..prefix.len()].eq_ignore_ascii_case(prefix) {
-                rel = &rel[prefix.len()..];
-                break;
-            }
-        }
+        let rel = relative_api_path(path);
         if rel.contains("://") || rel.starts_with('/') || rel.split('/').any(|s| s == "..") {
             return Err(Error::invalid_argument(format!(
                 "the API path {rel:?} is not relative to the API base"
@@ -346,6 +340,20 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Whether pagers fetch the next page while the caller consumes the current one.
     pub prefetch: bool,
+}
+
+/// An API path relative to the base: `/api/v1/alerts/`, `/cas/api/v1/alerts/` and `v1/alerts/` all give
+/// `v1/alerts/`, so paths copied from the docs work too.
+pub(crate) fn relative_api_path(path: &str) -> &str {
+    let rel = path.trim_start_matches('/');
+    ["cas/api/", "api/"]
+        .iter()
+        .find_map(|prefix| {
+            rel.get(..prefix.len())
+                .filter(|head| head.eq_ignore_ascii_case(prefix))
+                .map(|_| &rel[prefix.len()..])
+        })
+        .unwrap_or(rel)
 }
 
 /// serde's data errors quote the offending value ("invalid type: integer `12345`, expected a string"); in

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mdca benchmarks: one command, every contender, the same simulated data.
 
-    python3 bench/run.py            # the full run (about 15 minutes on 2 cores), writes bench/results/
+    python3 bench/run.py            # the full run (about 17 minutes on 2 cores), writes bench/results/
     python3 bench/run.py --smoke    # tiny sizes, debug build, under a minute: the CI check that it runs
 
 Sections (bench/README.md explains each figure):
@@ -51,8 +51,8 @@ FULL = {
     "python_sleep_s": 2000 / 1000 / 6,
     # (activities, runs): 1M records take the simulator about a minute to serve, so one run there.
     "overhead_sizes": [[10_000, 3], [100_000, 3], [1_000_000, 1]],
-    # Contenders too slow or too big for every size. The hand-written loop keeps every record (~17 KiB each
-    # in Python: 1M would need ~17 GiB); the C# binding converts ~3k records/s (1M would take ~6 minutes).
+    # Contenders too slow or too big for every size. The hand-written loop keeps every record (~10 KiB each
+    # in Python: 1M would need ~10 GiB); the C# binding converts ~2k records/s (1M would take ~7 minutes).
     # cli-arena1 is a diagnostic: the CLI with glibc limited to one malloc arena, at the largest size only.
     "limits": {"python": {"max": 100_000}, "csharp": {"max": 100_000, "once_above": 10_000},
                "cli-arena1": {"min": 1_000_000}},

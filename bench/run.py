@@ -42,10 +42,13 @@ FULL = {
     # client's rate limit set to the same. Activities go in scan pages of 500 (the scan minimum): serving a
     # 5000-record page takes the simulator 0.2-0.35 s, so 30 of them would not fit in a 2 s window and the
     # run would measure the server instead of the pacing.
-    # Sizes that need a whole number of windows (150 and 120 requests), so that the floor is neither
-    # flattered nor penalised by a last, nearly empty window: 15,900 files list 14,968 (deleted files are
-    # not listed); scan pages of 500 hold 499 records (the cursor's record starts the next page).
-    "throttle": {"requests": 30, "window_ms": 2000, "files": 15_900, "activities": 59_880,
+    # Sizes that need a whole number of windows, 150 requests each (5 windows), so that the floor is
+    # neither flattered nor penalised by a last, nearly empty window: 15,900 files list 14,968 (deleted
+    # files are not listed); 74,700 activities take 150 scan pages of 500 (measured with the raw reader:
+    # a non-final scan page drops the records that share its last timestamp, so a page holds ~498).
+    # (59,880 activities needed 121 requests: the 121st went alone in a fifth window, so the figure
+    # measured one request's wait for a new window, not the pacing.)
+    "throttle": {"requests": 30, "window_ms": 2000, "files": 15_900, "activities": 74_700,
                  "activities_page": 500},
     # The hand-written script's fixed sleep on a 429: 10 s of a real 60 s window, compressed alike.
     "python_sleep_s": 2000 / 1000 / 6,

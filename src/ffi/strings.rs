@@ -108,6 +108,9 @@ pub(crate) unsafe fn give_string(
 ) -> Result<()> {
     let len = text.len();
     let mut bytes = text.into_bytes();
+    // Exactly one more byte: `push` on a full vector would double its capacity (a 14 MB page would
+    // briefly take 28 MB) and `into_boxed_slice` would then shrink it again with a second copy.
+    bytes.reserve_exact(1);
     bytes.push(0);
     let alloc_len = bytes.len();
     let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8;

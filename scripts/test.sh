@@ -9,25 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-missing=()
-command -v gcc >/dev/null 2>&1 || missing+=(gcc)
-command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
-[ -x /usr/bin/time ] || missing+=(time)            # GNU time: the benchmark smoke run's CPU and RSS
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "== installing ${missing[*]}"
-  as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-fi
-
-if ! cargo nextest --version >/dev/null 2>&1; then
-  echo "== installing cargo-nextest"
-  cargo install --locked cargo-nextest
-fi
-
-echo "== C# and PowerShell tools"
-dotnet_line=$(bash scripts/install-csharp-tools.sh | tail -n 1)
+echo "== tools"
+dotnet_line=$(bash scripts/install-tools.sh | tail -n 1)
 export "${dotnet_line?}"          # MDCA_DOTNET=…/dotnet
 export MDCA_REQUIRE_CSHARP=1
 
@@ -38,12 +21,10 @@ git diff --exit-code -- include/mdca.h || {
   exit 1
 }
 
-python3 -c 'import requests' 2>/dev/null || python3 -m pip install --disable-pip-version-check requests
-
 echo "== PowerShell static checks"
 python3 scripts/check-powershell.py
 
-echo "== benchmark harness smoke run (tiny sizes; the full run is python3 bench/run.py)"
+echo "== benchmark harness smoke run (tiny sizes; the full run is bash scripts/bench.sh)"
 python3 bench/run.py --smoke --results "$(mktemp -d)"
 
 echo "== cargo nextest run --workspace"

@@ -2,6 +2,7 @@
 //! limiter, authenticated, sent, and its answer mapped to a value or an [`Error`] that explains it;
 //! transient failures are retried within the policy (spec §12 client guidance).
 
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,6 +134,49 @@ fn install_crypto_provider() {
     });
 }
 
+/// Where a 2xx body goes as it arrives. One sink serves one attempt: a retried call starts a fresh one.
+pub(crate) trait BodySink: Send {
+    type Output;
+    /// Takes the next piece of the body. An error (why the body is not what was expected) stops the read.
+    fn feed(&mut self, chunk: &[u8]) -> std::result::Result<(), String>;
+    /// The value, once the whole body has arrived.
+    fn finish(self) -> std::result::Result<Self::Output, String>;
+}
+
+/// Collects the whole body, then parses it: for the small answers of fetches and actions.
+struct Collect<T, F> {
+    body: Vec<u8>,
+    parse: F,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<T, F: Fn(&[u8]) -> std::result::Result<T, String> + Send> Collect<T, F> {
+    fn new(parse: F) -> Collect<T, F> {
+        Collect {
+            body: Vec::new(),
+            parse,
+            output: PhantomData,
+        }
+    }
+}
+
+impl<T, F: Fn(&[u8]) -> std::result::Result<T, String> + Send> BodySink for Collect<T, F> {
+    type Output = T;
+
+    fn feed(&mut self, chunk: &[u8]) -> std::result::Result<(), String> {
+        self.body.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    fn finish(self) -> std::result::Result<T, String> {
+        (self.parse)(&self.body)
+    }
+}
+
+/// The start of a body kept to describe it when it turns out unusable ([`summarise_body`]): enough for
+/// any error document or the head of an HTML page, never a whole 14 MB page.
+const BODY_KEPT_FOR_ERRORS: usize = 8 * 1024;
+
 enum Outcome<T> {
     Done(T, u16),
     Fail(Error),
@@ -230,13 +274,15 @@ impl HttpCore {
         call: &ApiCall<'_>,
         cancel: &CancelToken,
     ) -> Result<(T, CallMeta)> {
-        self.execute(call, cancel, |body| {
-            let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-                b"null"
-            } else {
-                body
-            };
-            serde_json::from_slice::<T>(text).map_err(|e| e.to_string())
+        self.execute(call, cancel, || {
+            Collect::new(|body: &[u8]| {
+                let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+                    b"null"
+                } else {
+                    body
+                };
+                serde_json::from_slice::<T>(text).map_err(|e| e.to_string())
+            })
         })
         .await
     }
@@ -247,16 +293,29 @@ impl HttpCore {
         call: &ApiCall<'_>,
         cancel: &CancelToken,
     ) -> Result<(Bytes, CallMeta)> {
-        self.execute(call, cancel, |body| Ok(Bytes::copy_from_slice(body)))
-            .await
+        self.execute(call, cancel, || {
+            Collect::new(|body: &[u8]| Ok(Bytes::copy_from_slice(body)))
+        })
+        .await
     }
 
-    async fn execute<T>(
+    /// Sends `call` and feeds a 2xx body to a sink from `new_sink` as it arrives, one fresh sink per attempt:
+    /// list pages are parsed while they download instead of being collected whole first.
+    pub(crate) async fn call_streamed<S: BodySink>(
         &self,
         call: &ApiCall<'_>,
         cancel: &CancelToken,
-        parse: impl Fn(&[u8]) -> std::result::Result<T, String>,
-    ) -> Result<(T, CallMeta)> {
+        new_sink: impl Fn() -> S + Sync,
+    ) -> Result<(S::Output, CallMeta)> {
+        self.execute(call, cancel, new_sink).await
+    }
+
+    async fn execute<S: BodySink>(
+        &self,
+        call: &ApiCall<'_>,
+        cancel: &CancelToken,
+        new_sink: impl Fn() -> S + Sync,
+    ) -> Result<(S::Output, CallMeta)> {
         let inner = &self.inner;
         let policy = inner.retry;
         let mut url = inner.base.join(call.path)?;
@@ -321,7 +380,9 @@ impl HttpCore {
             if let Some(b) = &body {
                 req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
             }
-            let outcome = self.attempt(req, call, auth.scheme, cancel, &parse).await?;
+            let outcome = self
+                .attempt(req, call, auth.scheme, cancel, &new_sink)
+                .await?;
             match outcome {
                 Outcome::Done(value, status) => {
                     meta.status = status;
@@ -403,17 +464,17 @@ impl HttpCore {
     }
 
     /// One attempt: send, read, map. `Err` only for cancellation.
-    async fn attempt<T>(
+    async fn attempt<S: BodySink>(
         &self,
         req: reqwest::RequestBuilder,
         call: &ApiCall<'_>,
         scheme: Scheme,
         cancel: &CancelToken,
-        parse: &impl Fn(&[u8]) -> std::result::Result<T, String>,
-    ) -> Result<Outcome<T>> {
+        new_sink: &(impl Fn() -> S + Sync),
+    ) -> Result<Outcome<S::Output>> {
         let what = format!("{} {}", call.method, call.path);
         let started = Instant::now();
-        let resp = match cancel.run(req.send()).await? {
+        let mut resp = match cancel.run(req.send()).await? {
             Ok(r) => r,
             Err(e) => {
                 let error = transport_error(&what, &e);
@@ -423,29 +484,52 @@ impl HttpCore {
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = match cancel.run(resp.bytes()).await? {
-            Ok(b) => b,
-            Err(e) => {
-                let error = transport_error(&format!("{what} (reading the answer)"), &e)
-                    .with_http_status(status);
-                tracing::debug!(method = %call.method, path = call.path, status, "reading the body failed");
-                return Ok(Outcome::Transient {
-                    error,
-                    not_sent: false,
-                    server_wait: None,
-                });
+        let success = (200..300).contains(&status);
+        // A 2xx body streams into the sink; an error body is small and read whole to be explained. `body`
+        // holds the error body, or the start of a 2xx one in case it proves unusable.
+        let mut sink = success.then(new_sink);
+        let mut body: Vec<u8> = Vec::new();
+        let mut received = 0usize;
+        let mut fed = Ok(());
+        loop {
+            let chunk = match cancel.run(resp.chunk()).await? {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    let error = transport_error(&format!("{what} (reading the answer)"), &e)
+                        .with_http_status(status);
+                    tracing::debug!(method = %call.method, path = call.path, status, "reading the body failed");
+                    return Ok(Outcome::Transient {
+                        error,
+                        not_sent: false,
+                        server_wait: None,
+                    });
+                }
+            };
+            received += chunk.len();
+            match &mut sink {
+                Some(sink) => {
+                    let room = BODY_KEPT_FOR_ERRORS.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    fed = sink.feed(&chunk);
+                    if fed.is_err() {
+                        // The rest cannot make the body valid; stop reading it.
+                        break;
+                    }
+                }
+                None => body.extend_from_slice(&chunk),
             }
-        };
+        }
         tracing::debug!(
             method = %call.method,
             path = call.path,
             status,
-            bytes = body.len(),
+            bytes = received,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "answered"
         );
-        if (200..300).contains(&status) {
-            return Ok(match parse(&body) {
+        if let Some(sink) = sink {
+            return Ok(match fed.and_then(|()| sink.finish()) {
                 Ok(v) => Outcome::Done(v, status),
                 Err(reason) => {
                     let mut e = Error::new(
@@ -454,7 +538,7 @@ impl HttpCore {
                     )
                     .with_http_status(status)
                     .with_hint("a truncated body is usually a network fault; an HTML page means the URL or a proxy answered instead of the API, so check the URL and proxy settings");
-                    if let Some(d) = summarise_body(&body) {
+                    if let Some(d) = summarise_body_start(&body, received) {
                         e = e.with_detail(d);
                     }
                     Outcome::Transient {
@@ -611,6 +695,11 @@ fn classify_transport<T>(error: Error, e: &reqwest::Error) -> Outcome<T> {
 /// A short, safe description of an error body: the server's `detail`, a compact form of its JSON, or
 /// "HTML page (N bytes)" — never an HTML page itself.
 pub(crate) fn summarise_body(body: &[u8]) -> Option<String> {
+    summarise_body_start(body, body.len())
+}
+
+/// [`summarise_body`] from the start of a body of `size` bytes.
+fn summarise_body_start(body: &[u8], size: usize) -> Option<String> {
     const MAX: usize = 4000;
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
@@ -639,7 +728,11 @@ pub(crate) fn summarise_body(body: &[u8]) -> Option<String> {
         || lower_start.starts_with("<html")
         || lower_start.contains("<html")
     {
-        return Some(format!("HTML page ({} bytes)", body.len()));
+        return Some(format!("HTML page ({size} bytes)"));
+    }
+    if size > body.len() {
+        // Only the start was kept: say how long the whole was.
+        return Some(format!("{}… ({size} bytes)", head(trimmed, 300)));
     }
     Some(truncate(trimmed, 300))
 }
@@ -648,11 +741,16 @@ fn truncate(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }
-    let mut end = max;
+    format!("{}… ({} bytes)", head(s, max), s.len())
+}
+
+/// The longest start of `s` within `max` bytes that ends on a character boundary.
+fn head(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes)", &s[..end], s.len())
+    &s[..end]
 }
 
 /// The error for a non-2xx answer: what happened, why, and what to do (spec §3.4, §3.5, §12).

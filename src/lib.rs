@@ -23,6 +23,7 @@ pub mod pager;
 pub mod params;
 pub mod runtime;
 pub mod secret;
+pub(crate) mod stream;
 
 pub use actions::{
     AlertSelection, CloseAlerts, CloseAs, CloseOutcome, EntityPk, RawRequest, SubnetSpec,

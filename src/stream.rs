@@ -1,0 +1,892 @@
+//! The list envelope (spec §4.2) parsed as its body arrives, chunk by chunk.
+//!
+//! An activity scan page is one body of ~14 MB (5000 records). Collecting it whole and parsing it afterwards
+//! holds that block and the records built from it at once, and the large blocks push glibc into caching
+//! tens of megabytes per thread. [`ListParser`] instead splits `data` into records as each one completes,
+//! keeping only the unfinished record's bytes between chunks, so a page costs its records and little more.
+//!
+//! A structural scan (strings, escapes, nesting) finds where each record ends and, in the same pass, where
+//! its top-level `_id` value lies, so dedupe needs no second parse. The scan only has to be right about
+//! boundaries for valid JSON: every record is then validated by serde_json as it becomes a [`RawValue`], and
+//! the envelope's own grammar (`{`, keys, `:`, `,`, `[`, `]`, `}`) is checked here.
+
+use std::hash::{Hash, Hasher};
+
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// One list response (spec §4.2), with the records kept as the server's JSON text.
+#[derive(Debug, Default)]
+pub(crate) struct ListPage {
+    pub records: Vec<Box<RawValue>>,
+    /// For each record, the hash of its top-level `_id` value ([`id_hash`]); `None` when it has none.
+    pub ids: Vec<Option<u64>>,
+    pub has_next: Option<bool>,
+    pub total: Option<Value>,
+    pub next_query_filters: Option<Value>,
+}
+
+impl ListPage {
+    /// Parses a whole body at once (tests, and callers that already hold one).
+    #[cfg(test)]
+    pub fn parse(body: &[u8]) -> Result<ListPage, String> {
+        let mut parser = ListParser::new();
+        parser.feed(body)?;
+        parser.finish()
+    }
+}
+
+/// The 64-bit hash of an `_id` value's JSON text. At a million records the chance of any collision is about
+/// 3 in 100 million.
+pub(crate) fn id_hash(id_text: &[u8]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id_text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where the parser stands in the envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Before the opening `{`.
+    Start,
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After `,`: a key.
+    Key,
+    /// Inside a key's string.
+    InKey,
+    /// After a key: `:`.
+    Colon,
+    /// After `:`: the value.
+    Value,
+    /// Inside a field's value other than `data`.
+    InField,
+    /// After `"data":[`: a record or `]`.
+    FirstRecord,
+    /// After `,` in `data`: a record.
+    Record,
+    /// Inside a record.
+    InRecord,
+    /// After a record: `,` or `]`.
+    AfterRecord,
+    /// After a field's value: `,` or `}`.
+    AfterValue,
+    /// After the closing `}`: only whitespace may follow.
+    End,
+}
+
+/// The top-level fields the pager reads; any other is validated and dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Data,
+    HasNext,
+    Total,
+    NextQueryFilters,
+    Other,
+}
+
+impl Field {
+    fn of(key: &str) -> Field {
+        match key {
+            "data" => Field::Data,
+            "hasNext" => Field::HasNext,
+            "total" => Field::Total,
+            "nextQueryFilters" => Field::NextQueryFilters,
+            _ => Field::Other,
+        }
+    }
+}
+
+/// Parses a list response fed in pieces of any size; see the module documentation.
+#[derive(Debug)]
+pub(crate) struct ListParser {
+    at: At,
+    /// The current top-level key's JSON text, quotes included (escapes are decoded when it closes).
+    key: Vec<u8>,
+    key_escaped: bool,
+    field: Field,
+    /// Fields already seen, so a repeated one is refused as serde would (`duplicate field`).
+    seen: [bool; 4],
+    /// The value being scanned: a record, or another field's value.
+    value: ValueScan,
+    /// The unfinished value's bytes from earlier chunks.
+    carry: Vec<u8>,
+    /// Bytes fed so far, for positions in error messages.
+    offset: usize,
+    page: ListPage,
+}
+
+impl Default for ListParser {
+    fn default() -> Self {
+        ListParser::new()
+    }
+}
+
+impl ListParser {
+    pub fn new() -> ListParser {
+        ListParser {
+            at: At::Start,
+            key: Vec::new(),
+            key_escaped: false,
+            field: Field::Other,
+            seen: [false; 4],
+            value: ValueScan::default(),
+            carry: Vec::new(),
+            offset: 0,
+            page: ListPage::default(),
+        }
+    }
+
+    /// Takes the next piece of the body. An error means the body is not a list response; feed no more.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), String> {
+        let mut i = 0;
+        while i < chunk.len() {
+            match self.at {
+                At::InRecord | At::InField => {
+                    // A value that began in an earlier chunk continues from this chunk's first byte.
+                    i = self.continue_value(chunk, i, i)?;
+                    continue;
+                }
+                At::InKey => {
+                    i = self.continue_key(chunk, i);
+                    continue;
+                }
+                _ => {}
+            }
+            let b = chunk[i];
+            if is_space(b) {
+                i += 1;
+                continue;
+            }
+            let pos = self.offset + i;
+            match (self.at, b) {
+                (At::Start, b'{') => self.at = At::FirstKey,
+                (At::Start, _) => return Err(unexpected("`{` opening the response", b, pos)),
+                (At::FirstKey | At::Key, b'"') => {
+                    self.key.clear();
+                    self.key.push(b'"');
+                    self.key_escaped = false;
+                    self.at = At::InKey;
+                }
+                (At::FirstKey, b'}') => self.at = At::End,
+                (At::FirstKey | At::Key, _) => return Err(unexpected("a field name", b, pos)),
+                (At::Colon, b':') => self.at = At::Value,
+                (At::Colon, _) => return Err(unexpected("`:` after a field name", b, pos)),
+                (At::Value, _) if self.field == Field::Data => {
+                    if std::mem::replace(&mut self.seen[0], true) {
+                        return Err("duplicate field `data`".into());
+                    }
+                    if b != b'[' {
+                        return Err(format!(
+                            "`data` is not a list: expected `[` at byte {pos}, found {}",
+                            describe(b)
+                        ));
+                    }
+                    self.at = At::FirstRecord;
+                }
+                (At::Value, _) => {
+                    if !starts_value(b) {
+                        return Err(unexpected("a value", b, pos));
+                    }
+                    self.value = ValueScan::default();
+                    self.at = At::InField;
+                    i = self.continue_value(chunk, i, i)?;
+                    continue;
+                }
+                (At::FirstRecord, b']') | (At::AfterRecord, b']') => self.at = At::AfterValue,
+                (At::FirstRecord | At::Record, _) => {
+                    if !starts_value(b) {
+                        return Err(unexpected("a record", b, pos));
+                    }
+                    self.value = ValueScan::default();
+                    self.at = At::InRecord;
+                    i = self.continue_value(chunk, i, i)?;
+                    continue;
+                }
+                (At::AfterRecord, b',') => self.at = At::Record,
+                (At::AfterRecord, _) => {
+                    return Err(unexpected("`,` or `]` after a record", b, pos))
+                }
+                (At::AfterValue, b',') => self.at = At::Key,
+                (At::AfterValue, b'}') => self.at = At::End,
+                (At::AfterValue, _) => return Err(unexpected("`,` or `}`", b, pos)),
+                (At::End, _) => return Err(format!("trailing characters at byte {pos}")),
+                (At::InKey | At::InField | At::InRecord, _) => {
+                    unreachable!("handled before whitespace")
+                }
+            }
+            i += 1;
+        }
+        self.offset += chunk.len();
+        Ok(())
+    }
+
+    /// The page, once the whole body has been fed.
+    pub fn finish(mut self) -> Result<ListPage, String> {
+        if self.at != At::End {
+            let inside = match self.at {
+                At::Start => return Err("the body is empty".into()),
+                At::InRecord | At::FirstRecord | At::Record | At::AfterRecord => {
+                    format!("inside `data`, after {} records", self.page.records.len())
+                }
+                _ => "inside the response object".into(),
+            };
+            return Err(format!(
+                "the body ended early, after {} bytes, {inside}",
+                self.offset
+            ));
+        }
+        if !self.seen[0] {
+            return Err("missing field `data`".into());
+        }
+        self.page.records.shrink_to_fit();
+        self.page.ids.shrink_to_fit();
+        Ok(self.page)
+    }
+
+    /// Reads a key's string from `chunk[i..]`; returns where the scan stopped.
+    fn continue_key(&mut self, chunk: &[u8], mut i: usize) -> usize {
+        while i < chunk.len() {
+            let b = chunk[i];
+            self.key.push(b);
+            i += 1;
+            if self.key_escaped {
+                self.key_escaped = false;
+            } else if b == b'\\' {
+                self.key_escaped = true;
+            } else if b == b'"' {
+                self.at = At::Colon;
+                self.field = match std::str::from_utf8(&self.key) {
+                    // No escapes (the usual case): the text between the quotes is the name.
+                    Ok(text) if !text.contains('\\') => Field::of(&text[1..text.len() - 1]),
+                    _ => match serde_json::from_slice::<String>(&self.key) {
+                        Ok(name) => Field::of(&name),
+                        // Undecodable names are refused with the value's validation below.
+                        Err(_) => Field::Other,
+                    },
+                };
+                return i;
+            }
+        }
+        i
+    }
+
+    /// Scans the current value from `chunk[i..]`, its bytes in this chunk starting at `start`; when it
+    /// completes, stores it and moves on. Returns where the scan stopped.
+    fn continue_value(&mut self, chunk: &[u8], start: usize, i: usize) -> Result<usize, String> {
+        let record = self.at == At::InRecord;
+        match self.value.scan(&chunk[i..], record) {
+            None => {
+                self.carry.extend_from_slice(&chunk[start..]);
+                Ok(chunk.len())
+            }
+            Some(n) => {
+                let end = i + n;
+                let text: &[u8] = if self.carry.is_empty() {
+                    &chunk[start..end]
+                } else {
+                    self.carry.extend_from_slice(&chunk[start..end]);
+                    &self.carry
+                };
+                let outcome = if record {
+                    store_record(&mut self.page, &self.value, text)
+                } else {
+                    let field = self.field;
+                    store_field(&mut self.page, &mut self.seen, field, &self.key, text)
+                };
+                self.carry.clear();
+                outcome?;
+                self.at = if record {
+                    At::AfterRecord
+                } else {
+                    At::AfterValue
+                };
+                Ok(end)
+            }
+        }
+    }
+}
+
+impl crate::http::BodySink for ListParser {
+    type Output = ListPage;
+
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), String> {
+        ListParser::feed(self, chunk)
+    }
+
+    fn finish(self) -> Result<ListPage, String> {
+        ListParser::finish(self)
+    }
+}
+
+/// Validates one record and keeps it with its `_id` hash.
+fn store_record(page: &mut ListPage, scan: &ValueScan, text: &[u8]) -> Result<(), String> {
+    let index = page.records.len();
+    let record = serde_json::from_slice::<Box<RawValue>>(text)
+        .map_err(|e| format!("record {index} of `data` is not valid JSON: {e}"))?;
+    let id = match scan.id {
+        // `"_id": null` names no record.
+        IdSlot::Found(from, to) => Some(trim_space(&text[from..to]))
+            .filter(|id| *id != b"null")
+            .map(id_hash),
+        IdSlot::None | IdSlot::Open(_) | IdSlot::Repeated => None,
+    };
+    page.records.push(record);
+    page.ids.push(id);
+    Ok(())
+}
+
+/// Parses a top-level field's value (other than `data`), typed as the pager reads it.
+fn store_field(
+    page: &mut ListPage,
+    seen: &mut [bool; 4],
+    field: Field,
+    key: &[u8],
+    text: &[u8],
+) -> Result<(), String> {
+    let slot = match field {
+        Field::Data => 0,
+        Field::HasNext => 1,
+        Field::Total => 2,
+        Field::NextQueryFilters => 3,
+        Field::Other => {
+            // Unknown fields (`max`, `moreThanTotal`, …) are dropped, but their names and values must still
+            // be JSON.
+            serde_json::from_slice::<String>(key).map_err(|e| format!("a field name: {e}"))?;
+            return serde_json::from_slice::<IgnoredAny>(text)
+                .map(drop)
+                .map_err(|e| format!("a field's value: {e}"));
+        }
+    };
+    if std::mem::replace(&mut seen[slot], true) {
+        let name = String::from_utf8_lossy(key);
+        return Err(format!("duplicate field `{}`", name.trim_matches('"')));
+    }
+    let name = ["data", "hasNext", "total", "nextQueryFilters"][slot];
+    let bad = |e: serde_json::Error| format!("field `{name}`: {e}");
+    match field {
+        Field::HasNext => page.has_next = serde_json::from_slice(text).map_err(bad)?,
+        Field::Total => page.total = serde_json::from_slice(text).map_err(bad)?,
+        Field::NextQueryFilters => {
+            page.next_query_filters = serde_json::from_slice(text).map_err(bad)?
+        }
+        Field::Data | Field::Other => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+/// Where a record's top-level `_id` value lies, as offsets into the record's text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum IdSlot {
+    #[default]
+    None,
+    /// After `"_id":`, from this offset; the value ends at the next `,` or `}` of the record's object.
+    Open(usize),
+    /// The value's text, possibly with whitespace around it.
+    Found(usize, usize),
+    /// `_id` appears twice: no id, as serde refuses such a record (`duplicate field`).
+    Repeated,
+}
+
+/// The structural scan of one JSON value, resumable at any byte.
+#[derive(Debug, Default)]
+struct ValueScan {
+    /// Bytes of the value scanned so far.
+    len: usize,
+    started: bool,
+    /// Open `{` and `[`.
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    /// A number or literal: it ends at the first delimiter.
+    scalar: bool,
+    /// The value is an object whose `_id` is wanted.
+    object: bool,
+    /// In the object's own members (depth 1), the next string is a key.
+    expect_key: bool,
+    /// Scanning a depth-1 key.
+    in_key: bool,
+    /// The key's first bytes: `_id` takes at most 18 (`\u005f\u0069\u0064`), so longer keys are not it.
+    key: [u8; KEY_KEPT],
+    key_len: usize,
+    /// The last key closed was `_id`.
+    key_is_id: bool,
+    id: IdSlot,
+}
+
+const KEY_KEPT: usize = 18;
+
+impl ValueScan {
+    /// Scans `bytes`; `Some(n)` when the value ends after `bytes[..n]`, `None` when it continues.
+    fn scan(&mut self, bytes: &[u8], track_id: bool) -> Option<usize> {
+        let mut i = 0;
+        if !self.started {
+            self.started = true;
+            match bytes[0] {
+                b'{' => {
+                    self.depth = 1;
+                    self.object = track_id;
+                    self.expect_key = track_id;
+                }
+                b'[' => self.depth = 1,
+                b'"' => self.in_string = true,
+                _ => self.scalar = true,
+            }
+            i = 1;
+        }
+        let n = bytes.len();
+        while i < n {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    self.key_bytes(&bytes[i..i + 1]);
+                    i += 1;
+                    continue;
+                }
+                let rest = &bytes[i..];
+                let run = rest
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')
+                    .unwrap_or(rest.len());
+                self.key_bytes(&rest[..run]);
+                i += run;
+                if i == n {
+                    break;
+                }
+                i += 1;
+                if bytes[i - 1] == b'\\' {
+                    self.escaped = true;
+                    self.key_bytes(b"\\");
+                    continue;
+                }
+                self.in_string = false;
+                if self.in_key {
+                    self.in_key = false;
+                    self.expect_key = false;
+                    self.key_is_id = self.key_is_id();
+                }
+                if self.depth == 0 {
+                    return self.done(i);
+                }
+                continue;
+            }
+            let b = bytes[i];
+            if self.scalar {
+                if matches!(b, b',' | b']' | b'}') || is_space(b) {
+                    return self.done(i);
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' => {
+                    self.in_string = true;
+                    if self.depth == 1 && self.expect_key {
+                        self.in_key = true;
+                        self.key_len = 0;
+                    }
+                }
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    if self.depth == 1 {
+                        self.close_id(self.len + i);
+                    }
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return self.done(i + 1);
+                    }
+                }
+                b',' if self.depth == 1 && self.object => {
+                    self.close_id(self.len + i);
+                    self.expect_key = true;
+                }
+                b':' if self.depth == 1 && self.key_is_id => {
+                    self.key_is_id = false;
+                    self.id = match self.id {
+                        IdSlot::None => IdSlot::Open(self.len + i + 1),
+                        _ => IdSlot::Repeated,
+                    };
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.len += n;
+        None
+    }
+
+    fn done(&mut self, n: usize) -> Option<usize> {
+        self.len += n;
+        Some(n)
+    }
+
+    fn key_bytes(&mut self, bytes: &[u8]) {
+        if !self.in_key {
+            return;
+        }
+        let room = KEY_KEPT.saturating_sub(self.key_len);
+        let kept = bytes.len().min(room);
+        self.key[self.key_len..self.key_len + kept].copy_from_slice(&bytes[..kept]);
+        self.key_len += bytes.len();
+    }
+
+    fn key_is_id(&self) -> bool {
+        if self.key_len > KEY_KEPT {
+            return false;
+        }
+        let key = &self.key[..self.key_len];
+        if key == b"_id" {
+            return true;
+        }
+        if !key.contains(&b'\\') {
+            return false;
+        }
+        let mut quoted = Vec::with_capacity(key.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(key);
+        quoted.push(b'"');
+        serde_json::from_slice::<String>(&quoted).is_ok_and(|k| k == "_id")
+    }
+
+    fn close_id(&mut self, at: usize) {
+        if let IdSlot::Open(from) = self.id {
+            self.id = IdSlot::Found(from, at);
+        }
+    }
+}
+
+/// JSON's whitespace (RFC 8259 §2): nothing else may separate tokens.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn trim_space(mut text: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = text {
+        if !is_space(*first) {
+            break;
+        }
+        text = rest;
+    }
+    while let [rest @ .., last] = text {
+        if !is_space(*last) {
+            break;
+        }
+        text = rest;
+    }
+    text
+}
+
+/// Whether a byte can open a JSON value.
+fn starts_value(b: u8) -> bool {
+    matches!(
+        b,
+        b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+    )
+}
+
+fn unexpected(expected: &str, found: u8, pos: usize) -> String {
+    format!(
+        "expected {expected} at byte {pos}, found {}",
+        describe(found)
+    )
+}
+
+fn describe(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("`{}`", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use serde::Deserialize;
+
+    /// What serde_json makes of a whole body: the oracle every chunked parse is compared with.
+    #[derive(Debug, Deserialize)]
+    struct Whole {
+        data: Vec<Box<RawValue>>,
+        #[serde(rename = "hasNext", default)]
+        has_next: Option<bool>,
+        #[serde(default)]
+        total: Option<Value>,
+        #[serde(rename = "nextQueryFilters", default)]
+        next_query_filters: Option<Value>,
+    }
+
+    /// A record's `_id` as serde reads it: the top-level member only, none when it appears twice or is null.
+    fn serde_id(record: &RawValue) -> Option<u64> {
+        #[derive(Deserialize)]
+        struct Probe<'a> {
+            #[serde(rename = "_id", borrow, default)]
+            id: Option<&'a RawValue>,
+        }
+        let probe: Probe<'_> = serde_json::from_str(record.get()).ok()?;
+        Some(id_hash(probe.id?.get().as_bytes()))
+    }
+
+    fn assert_same(page: &ListPage, body: &[u8], how: &str) {
+        let whole: Whole = serde_json::from_slice(body).unwrap();
+        let texts = |r: &[Box<RawValue>]| r.iter().map(|r| r.get().to_string()).collect::<Vec<_>>();
+        assert_eq!(texts(&page.records), texts(&whole.data), "{how}");
+        let ids: Vec<_> = whole.data.iter().map(|r| serde_id(r)).collect();
+        assert_eq!(page.ids, ids, "{how}");
+        assert_eq!(page.has_next, whole.has_next, "{how}");
+        assert_eq!(page.total, whole.total, "{how}");
+        assert_eq!(page.next_query_filters, whole.next_query_filters, "{how}");
+    }
+
+    fn parse_in(pieces: &[&[u8]]) -> Result<ListPage, String> {
+        let mut parser = ListParser::new();
+        for piece in pieces {
+            parser.feed(piece)?;
+        }
+        parser.finish()
+    }
+
+    /// Bodies whose boundaries fall inside escapes, multibyte characters, numbers, literals and nesting.
+    const TRICKY: &[&str] = &[
+        r#"{"data":[{"_id":"a\"b\\","x":"}]\"{[,:","n":[1,{"_id":"nested"}],"é":"ünï €𝄞"}],"hasNext":true,"total":2}"#,
+        " {\r\n\t\"total\" : 3.5e1 ,\"data\" : [ {\"y\":-1.5e+3,\"_id\" : 17 ,\"z\":null} , \"plain \\\\\\\" string\",42 ,\t[true,false,null],{\"_id\":{\"$oid\":\"x,}\"}}, {} ,-0.25 ] ,\n\"hasNext\":false,\"max\":100,\"moreThanTotal\":false} \n",
+        r#"{"nextQueryFilters":{"date":{"lte":1700000000000},"s":"\u005f\ud834\udd1e"},"hasNext":true,"data":[{"\u005fid":"escaped-key","_idx":"not it"},{"x":{"_id":1},"_id":"second"},{"_id":"dup","_id":"dup"}]}"#,
+        r#"{"d\u0061ta":[{"_id":[1,[2,{"a":"]"}]],"k":"v"},{"a":1,"_id":true},{"_id" : null}],"total":null,"hasNext":null}"#,
+        r#"{"data":[]}"#,
+    ];
+
+    #[test]
+    fn records_match_serde_at_every_split_point() {
+        for body in TRICKY {
+            let body = body.as_bytes();
+            assert_same(&parse_in(&[body]).unwrap(), body, "whole");
+            for k in 0..=body.len() {
+                let page = parse_in(&[&body[..k], &body[k..]]).unwrap();
+                assert_same(&page, body, &format!("split at {k}"));
+            }
+        }
+    }
+
+    #[test]
+    fn records_match_serde_at_every_pair_of_split_points() {
+        let body = TRICKY[0].as_bytes();
+        for a in 0..=body.len() {
+            for b in a..=body.len() {
+                let page = parse_in(&[&body[..a], &body[a..b], &body[b..]]).unwrap();
+                assert_same(&page, body, &format!("split at {a} and {b}"));
+            }
+        }
+    }
+
+    #[test]
+    fn records_match_serde_fed_one_byte_at_a_time() {
+        for body in TRICKY {
+            let body = body.as_bytes();
+            let pieces: Vec<&[u8]> = body.chunks(1).collect();
+            assert_same(&parse_in(&pieces).unwrap(), body, "1-byte chunks");
+        }
+    }
+
+    #[test]
+    fn an_id_is_the_top_level_member_only() {
+        let page = ListPage::parse(TRICKY[0].as_bytes()).unwrap();
+        assert_eq!(page.ids, vec![Some(id_hash(br#""a\"b\\""#))]);
+        let page = ListPage::parse(TRICKY[2].as_bytes()).unwrap();
+        assert_eq!(
+            page.ids,
+            vec![
+                Some(id_hash(br#""escaped-key""#)),
+                Some(id_hash(br#""second""#)),
+                None
+            ]
+        );
+    }
+
+    /// A random JSON value with the awkward parts: escapes, multibyte text, exponents, nesting.
+    fn random_value(rng: &mut StdRng, depth: u32) -> String {
+        let pick = if depth >= 3 {
+            rng.random_range(0..5)
+        } else {
+            rng.random_range(0..7)
+        };
+        match pick {
+            0 => "null".into(),
+            1 => if rng.random() { "true" } else { "false" }.into(),
+            2 => match rng.random_range(0..3) {
+                0 => rng.random_range(-1000..1000i64).to_string(),
+                1 => format!("{:.3}", rng.random_range(-1e6..1e6f64)),
+                _ => format!("{}e{}", rng.random_range(1..99), rng.random_range(-5..5)),
+            },
+            3 | 4 => random_string(rng),
+            5 => {
+                let items: Vec<String> = (0..rng.random_range(0..4))
+                    .map(|_| random_value(rng, depth + 1))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            }
+            _ => random_object(rng, depth + 1, false),
+        }
+    }
+
+    fn random_string(rng: &mut StdRng) -> String {
+        const PARTS: &[&str] = &[
+            "a", "Zz", "\\\"", "\\\\", "\\n", "\\u00e9", "é", "€", "𝄞", ",", "]", "}", ":", "{",
+            "[", " ",
+        ];
+        let text: String = (0..rng.random_range(0..8))
+            .map(|_| PARTS[rng.random_range(0..PARTS.len())])
+            .collect();
+        format!("\"{text}\"")
+    }
+
+    fn random_object(rng: &mut StdRng, depth: u32, record: bool) -> String {
+        let mut members: Vec<String> = (0..rng.random_range(0..5))
+            .map(|i| format!("\"k{i}\":{}", random_value(rng, depth)))
+            .collect();
+        if record && rng.random_range(0..10) > 0 {
+            let id = match rng.random_range(0..3) {
+                0 => random_string(rng),
+                1 => rng.random_range(0..1_000_000u32).to_string(),
+                _ => random_value(rng, depth),
+            };
+            let at = rng.random_range(0..=members.len());
+            members.insert(at, format!("\"_id\" :\t{id} "));
+        }
+        format!("{{ {} }}", members.join(" ,\n"))
+    }
+
+    fn random_body(rng: &mut StdRng) -> String {
+        let records: Vec<String> = (0..rng.random_range(0..30))
+            .map(|_| random_object(rng, 0, true))
+            .collect();
+        let mut fields = vec![
+            format!("\"data\": [{}]", records.join(",")),
+            format!("\"hasNext\": {}", rng.random::<bool>()),
+            format!("\"total\": {}", rng.random_range(0..100_000)),
+            format!("\"max\": {}", random_value(rng, 0)),
+        ];
+        if rng.random() {
+            fields.push(format!(
+                "\"nextQueryFilters\": {}",
+                random_object(rng, 0, false)
+            ));
+        }
+        let first = rng.random_range(0..fields.len());
+        fields.swap(0, first);
+        format!("{{{}}}", fields.join(", "))
+    }
+
+    #[test]
+    fn randomly_chunked_bodies_match_serde() {
+        let mut rng = StdRng::seed_from_u64(0x6d64_6361);
+        for round in 0..400 {
+            let body = random_body(&mut rng);
+            let body = body.as_bytes();
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            while at < body.len() {
+                let size = rng.random_range(1..=64).min(body.len() - at);
+                pieces.push(&body[at..at + size]);
+                at += size;
+            }
+            let page = parse_in(&pieces).unwrap_or_else(|e| {
+                panic!("round {round}: {e}\n{}", String::from_utf8_lossy(body))
+            });
+            assert_same(&page, body, &format!("round {round}"));
+        }
+    }
+
+    #[test]
+    fn only_the_unfinished_record_is_kept_between_chunks() {
+        let record = format!(r#"{{"_id":"x","pad":"{}"}}"#, "p".repeat(300));
+        let body = format!(r#"{{"data":[{}]}}"#, vec![record.as_str(); 200].join(","));
+        let mut parser = ListParser::new();
+        for piece in body.as_bytes().chunks(1000) {
+            parser.feed(piece).unwrap();
+            assert!(parser.carry.len() < record.len(), "{}", parser.carry.len());
+        }
+        assert_eq!(parser.finish().unwrap().records.len(), 200);
+    }
+
+    #[test]
+    fn a_body_that_ends_early_is_refused_wherever_it_stops() {
+        for body in TRICKY {
+            let body = body.trim_end().as_bytes();
+            for k in 0..body.len() {
+                assert!(
+                    parse_in(&[&body[..k]]).is_err(),
+                    "{}",
+                    String::from_utf8_lossy(&body[..k])
+                );
+            }
+        }
+        let e = parse_in(&[br#"{"data":[{"_id":1},{"_id""#]).unwrap_err();
+        assert!(
+            e.contains("ended early") && e.contains("after 1 records"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_refused_as_serde_refuses_them() {
+        let bad: &[&[u8]] = &[
+            b"",
+            b"   ",
+            b"<html><body>Sign in</body></html>",
+            b"null",
+            b"[]",
+            br#"{"data":null}"#,
+            br#"{"data":{}}"#,
+            br#"{"hasNext":false}"#,
+            br#"{"data":[{"a":1},]}"#,
+            br#"{"data":[{"a":1}}"#,
+            br#"{"data":[{"a":1]]}"#,
+            br#"{"data":[{"a":1}{"b":2}]}"#,
+            br#"{"data":[1 2]}"#,
+            br#"{"data":[tru]}"#,
+            br#"{"data":[nul,1]}"#,
+            br#"{"data":[01]}"#,
+            br#"{"data":[{"a":"\x"}]}"#,
+            b"{\"data\":[{\"a\":\"\xff\"}]}",
+            b"{\"data\":[{\"a\":\"line\nbreak\"}]}",
+            br#"{"data":[],}"#,
+            br#"{"data":[]} x"#,
+            br#"{"data":[] "total":1}"#,
+            br#"{"data":[],"data":[]}"#,
+            br#"{"data":[],"total":1,"total":2}"#,
+            br#"{"data":[],"hasNext":"yes"}"#,
+            br#"{"data":[],"total":}"#,
+            br#"{"data":[],"max":[1,}"#,
+            br#"{"data":[],"max":tru}"#,
+            br#"{data:[]}"#,
+            b"{\"data\":[],\"m\xffx\":1}",
+        ];
+        for body in bad {
+            let shown = String::from_utf8_lossy(body);
+            assert!(
+                serde_json::from_slice::<Whole>(body).is_err(),
+                "serde took {shown}"
+            );
+            assert!(parse_in(&[body]).is_err(), "whole: {shown}");
+            let pieces: Vec<&[u8]> = body.chunks(1).collect();
+            assert!(parse_in(&pieces).is_err(), "1-byte chunks: {shown}");
+        }
+    }
+
+    #[test]
+    fn errors_say_where_the_body_went_wrong() {
+        let e = parse_in(&[b"<html>"]).unwrap_err();
+        assert_eq!(e, "expected `{` opening the response at byte 0, found `<`");
+        let e = parse_in(&[br#"{"data":[{"a":1},]}"#]).unwrap_err();
+        assert_eq!(e, "expected a record at byte 17, found `]`");
+        let e = parse_in(&[br#"{"data":[{"a":1}, {"a":tru}]}"#]).unwrap_err();
+        assert!(
+            e.starts_with("record 1 of `data` is not valid JSON: "),
+            "{e}"
+        );
+        assert_eq!(parse_in(&[b" "]).unwrap_err(), "the body is empty");
+    }
+}

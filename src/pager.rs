@@ -3,14 +3,15 @@
 //! The rules come from spec §4: advance `skip` by the number of records received (never by `limit`), stop
 //! when `hasNext` is false or `data` is empty, never trust `total` (approximate, §4.2, §14.16), and pull
 //! large activity sets in scan mode, following `nextQueryFilters` (§4.4). Records can shift between
-//! requests (new ones arrive at the head), so every record's `_id` is remembered as a 64-bit hash and a
-//! record seen before is dropped: memory grows by a few bytes per record, never by the record itself.
+//! requests (new ones arrive at the head), so `_id`s are remembered as 64-bit hashes and a record seen
+//! before is dropped ([`Seen`]): a few bytes per record, never the record itself.
 //!
 //! Records stay as the server's JSON text ([`RawValue`]): they are never decoded into values and
-//! re-encoded, which keeps a page cheap to hand over to the C ABI and the PowerShell layer.
+//! re-encoded, which keeps a page cheap to hand over to the C ABI and the PowerShell layer. Each response
+//! is parsed as it downloads ([`crate::stream`]), so a 5000-activity page is never held as one 14 MB body.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,7 @@ use crate::entity::{spec, EntityKind, EntitySpec, ScanSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::check_raw;
 use crate::http::{ApiCall, AuthUse, CallMeta, RetryClass};
+use crate::stream::{ListPage, ListParser};
 
 /// The page size used when the caller gives none (the API's own default, spec §4.3).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -294,20 +296,8 @@ enum Cursor {
     Scan(Value),
 }
 
-/// One response of a list endpoint (spec §4.2), with the records kept as JSON text.
-#[derive(Debug, Deserialize)]
-struct RawPage {
-    data: Vec<Box<RawValue>>,
-    #[serde(rename = "hasNext", default)]
-    has_next: Option<bool>,
-    #[serde(default)]
-    total: Option<Value>,
-    #[serde(rename = "nextQueryFilters", default)]
-    next_query_filters: Option<Value>,
-}
-
 struct Fetched {
-    page: RawPage,
+    page: ListPage,
     meta: CallMeta,
     /// The `limit` the request asked for, to judge a page without `hasNext`.
     limit: u32,
@@ -421,9 +411,61 @@ impl CancelHandle {
     }
 }
 
-/// Hashes of the `_id`s already returned. The set holds hashes that are already well mixed, so it hashes
-/// them no further.
-type SeenIds = HashSet<u64, BuildHasherDefault<PassThrough>>;
+/// Hashes of `_id`s ([`crate::stream::id_hash`]). They are already well mixed, so the set hashes them no
+/// further.
+type IdSet = HashSet<u64, BuildHasherDefault<PassThrough>>;
+
+/// The `_id`s a pull has returned, to drop a record returned before.
+///
+/// Skip/limit pages shift whenever records arrive at the head between requests, by any number of records,
+/// so a repeat may come from any earlier page: that mode remembers the whole pull (one hash and one
+/// control byte per record, ~9 MiB at a million). A scan's cursor only moves forward and the server drops
+/// the last records of a non-final page so none repeats (spec §4.4, §14.13): a repeat, should the server
+/// slip, can only come from the page just before, so scan mode keeps two generations, the current page's
+/// ids and the previous page's, and its memory stays flat however long the pull.
+#[derive(Debug)]
+enum Seen {
+    Pull(IdSet),
+    Scan { current: IdSet, previous: IdSet },
+}
+
+impl Seen {
+    fn new(scan: bool) -> Seen {
+        if scan {
+            Seen::Scan {
+                current: IdSet::default(),
+                previous: IdSet::default(),
+            }
+        } else {
+            Seen::Pull(IdSet::default())
+        }
+    }
+
+    /// A new response begins: in a scan, the page before last is forgotten.
+    fn next_page(&mut self) {
+        if let Seen::Scan { current, previous } = self {
+            std::mem::swap(current, previous);
+            current.clear();
+        }
+    }
+
+    /// Remembers `id`; false when it was returned before.
+    fn insert(&mut self, id: u64) -> bool {
+        match self {
+            Seen::Pull(all) => all.insert(id),
+            Seen::Scan { current, previous } => current.insert(id) && !previous.contains(&id),
+        }
+    }
+
+    /// Buckets held, for the memory tests.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        match self {
+            Seen::Pull(all) => all.capacity(),
+            Seen::Scan { current, previous } => current.capacity() + previous.capacity(),
+        }
+    }
+}
 
 #[derive(Default)]
 struct PassThrough(u64);
@@ -440,21 +482,6 @@ impl Hasher for PassThrough {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
-}
-
-/// The 64-bit hash of a record's `_id`, read without decoding the rest of the record. At a million records
-/// the chance of any collision is about 3 in 100 million.
-fn id_hash(record: &RawValue) -> Option<u64> {
-    #[derive(Deserialize)]
-    struct Probe<'a> {
-        #[serde(rename = "_id", borrow, default)]
-        id: Option<&'a RawValue>,
-    }
-    let probe: Probe<'_> = serde_json::from_str(record.get()).ok()?;
-    let id = probe.id?;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    id.get().hash(&mut hasher);
-    Some(hasher.finish())
 }
 
 /// A page of records, as the server's JSON text.
@@ -533,7 +560,7 @@ pub struct Pager {
     client: Client,
     plan: Plan,
     cursor: Cursor,
-    seen: SeenIds,
+    seen: Seen,
     /// Records still to drop client-side (scan mode has no `skip`).
     skip_left: u64,
     /// Records still to return; `None` until the end.
@@ -574,7 +601,8 @@ impl Pager {
         } else {
             Cursor::Skip(plan.skip)
         };
-        let skip_left = if plan.scan { plan.skip } else { 0 };
+        let scan = plan.scan;
+        let skip_left = if scan { plan.skip } else { 0 };
         let counters = Arc::new(Counters::new());
         let finished = plan.wanted == Some(0);
         counters.done.store(finished, Ordering::Relaxed);
@@ -583,7 +611,7 @@ impl Pager {
             remaining: plan.wanted,
             plan,
             cursor,
-            seen: SeenIds::default(),
+            seen: Seen::new(scan),
             skip_left,
             finished,
             prefetch,
@@ -676,7 +704,7 @@ impl Pager {
         if let Some(t) = total {
             self.counters.total.store(t, Ordering::Relaxed);
         }
-        let received = page.data.len();
+        let received = page.records.len();
         let more = received > 0
             && match &mut self.cursor {
                 Cursor::Skip(skip) => {
@@ -695,27 +723,31 @@ impl Pager {
                 },
             };
 
-        let mut records = Vec::with_capacity(received);
+        self.seen.next_page();
+        let (seen, skip_left, remaining) =
+            (&mut self.seen, &mut self.skip_left, &mut self.remaining);
+        let mut ids = page.ids.into_iter();
+        let mut records = page.records;
         let mut duplicates = 0;
-        for record in page.data {
-            if self.remaining == Some(0) {
-                break;
+        // Filtered in place: the page's records are not copied into a second list.
+        records.retain(|_| {
+            let id = ids.next().flatten();
+            if *remaining == Some(0) {
+                return false;
             }
-            if let Some(hash) = id_hash(&record) {
-                if !self.seen.insert(hash) {
-                    duplicates += 1;
-                    continue;
-                }
+            if id.is_some_and(|hash| !seen.insert(hash)) {
+                duplicates += 1;
+                return false;
             }
-            if self.skip_left > 0 {
-                self.skip_left -= 1;
-                continue;
+            if *skip_left > 0 {
+                *skip_left -= 1;
+                return false;
             }
-            records.push(record);
-            if let Some(n) = &mut self.remaining {
+            if let Some(n) = remaining {
                 *n -= 1;
             }
-        }
+            true
+        });
         self.counters
             .duplicates_dropped
             .fetch_add(duplicates, Ordering::Relaxed);
@@ -808,7 +840,10 @@ impl PageRequest {
             retry: RetryClass::Read,
             auth: self.auth,
         };
-        let (page, meta) = client.http().call_json::<RawPage>(&call, cancel).await?;
+        let (page, meta) = client
+            .http()
+            .call_streamed(&call, cancel, ListParser::new)
+            .await?;
         Ok(Fetched {
             page,
             meta,
@@ -842,6 +877,7 @@ fn lenient_count(total: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::id_hash;
 
     fn plan(kind: EntityKind, json: &str) -> Result<Plan> {
         Plan::new(kind, QueryRequest::from_json(json).unwrap())
@@ -896,7 +932,7 @@ mod tests {
             records.collect::<Vec<_>>().join(",")
         );
         Fetched {
-            page: serde_json::from_str(&text).unwrap(),
+            page: ListPage::parse(text.as_bytes()).unwrap(),
             meta: CallMeta {
                 status: 200,
                 attempts: 1,
@@ -944,30 +980,85 @@ mod tests {
         send(&pager);
     }
 
+    /// The id of record `i` as a page would carry it.
+    fn id(i: u64) -> u64 {
+        id_hash(format!(r#""{i:024x}""#).as_bytes())
+    }
+
+    /// hashbrown stores one u64 and one control byte per bucket.
+    fn bytes_held(seen: &Seen) -> usize {
+        seen.capacity() * (std::mem::size_of::<u64>() + 1)
+    }
+
     #[test]
     fn remembering_a_million_ids_stays_far_under_64_mib() {
-        let mut seen = SeenIds::default();
+        // Skip/limit paging remembers the whole pull; at a million ids that is still small.
+        let mut seen = Seen::new(false);
         for i in 0..1_000_000u64 {
-            let record = RawValue::from_string(format!(r#"{{"_id":"{i:024x}"}}"#)).unwrap();
-            assert!(
-                seen.insert(id_hash(&record).unwrap()),
-                "hash collision at {i}"
-            );
+            assert!(seen.insert(id(i)), "hash collision at {i}");
         }
-        // hashbrown stores one u64 and one control byte per bucket.
-        let bytes = seen.capacity() * (std::mem::size_of::<u64>() + 1);
+        let bytes = bytes_held(&seen);
         assert!(bytes < 32 << 20, "{bytes} bytes");
     }
 
     #[test]
-    fn id_hash_reads_the_id_of_any_json_type() {
-        let a: Box<RawValue> =
-            serde_json::from_str(r#"{"x":{"_id":"nested"},"_id":"a1"}"#).unwrap();
-        let b: Box<RawValue> = serde_json::from_str(r#"{"_id":"a1","other":[1,2]}"#).unwrap();
-        let n: Box<RawValue> = serde_json::from_str(r#"{"_id":17}"#).unwrap();
-        let none: Box<RawValue> = serde_json::from_str(r#"{"id":"a1"}"#).unwrap();
-        assert_eq!(id_hash(&a), id_hash(&b));
-        assert!(id_hash(&n).is_some());
-        assert_eq!(id_hash(&none), None);
+    fn skip_limit_paging_drops_a_repeat_from_any_earlier_page() {
+        let mut seen = Seen::new(false);
+        for page in 0..10u64 {
+            seen.next_page();
+            for i in page * 100..(page + 1) * 100 {
+                assert!(seen.insert(id(i)));
+            }
+        }
+        seen.next_page();
+        assert!(!seen.insert(id(0)), "a record of the first page, shifted");
+        assert!(!seen.insert(id(999)));
+    }
+
+    #[test]
+    fn a_scan_remembers_the_current_and_previous_page_only() {
+        let mut seen = Seen::new(true);
+        seen.next_page();
+        assert!((0..5000).all(|i| seen.insert(id(i))));
+        // The next page repeating the previous one's last records: dropped.
+        seen.next_page();
+        assert!((4990..5000).all(|i| !seen.insert(id(i))));
+        assert!((5000..10_000).all(|i| seen.insert(id(i))));
+        // A repeat within one page: dropped.
+        assert!(!seen.insert(id(7000)));
+        // The page after: the previous page's ids still count, the first page's are forgotten.
+        seen.next_page();
+        assert!(!seen.insert(id(9999)));
+        assert!(seen.insert(id(0)));
+    }
+
+    #[test]
+    fn a_scan_of_a_million_ids_holds_two_pages_of_ids() {
+        let mut seen = Seen::new(true);
+        for page in 0..200u64 {
+            seen.next_page();
+            for i in page * 5000..(page + 1) * 5000 {
+                assert!(seen.insert(id(i)), "hash collision at {i}");
+            }
+        }
+        // Two sets of 5000 ids (8192 buckets each), whatever the length of the pull.
+        let bytes = bytes_held(&seen);
+        assert!(bytes <= 2 * 8192 * 9, "{bytes} bytes");
+    }
+
+    #[test]
+    fn duplicates_are_dropped_and_counted_by_id() {
+        let client = crate::Client::builder("http://127.0.0.1:9")
+            .legacy_token("t".repeat(64))
+            .build()
+            .unwrap();
+        let mut pager =
+            Pager::new(client, EntityKind::Files, QueryRequest::new().all(), false).unwrap();
+        assert_eq!(pager.absorb(short_page(0, 50, true)).len(), 50);
+        // Ten new records arrived at the head: the next page starts with ten already returned.
+        let page = pager.absorb(short_page(40, 50, false));
+        assert_eq!(page.len(), 40);
+        assert!(page.records()[0].get().contains(r#""r50""#));
+        assert_eq!(pager.progress().duplicates_dropped, 10);
     }
 }

@@ -7,6 +7,7 @@
 //   MDCA_URL=... MDCA_TOKEN=... MDCA_NATIVE_LIBRARY=.../libmdca.so \
 //       dotnet exec --runtimeconfig Consumer.runtimeconfig.json Consumer.exe activities [REQUESTS/SECONDS|off]
 using System;
+using System.Collections.Specialized;
 using System.Globalization;
 using System.Security;
 using Mdca;
@@ -35,8 +36,10 @@ public static class Consumer
             using (MdcaQuery query = client.Query(args[0], "{\"all\": true}"))
             {
                 long records = 0;
+                // Every record is read, as Get-Mdca* does (the binding converts a record when it is read).
                 foreach (MdcaPage page in query)
-                    records += page.Count;
+                    foreach (OrderedDictionary record in page.Records)
+                        if (record != null) records++;
                 MdcaProgress p = query.Progress;
                 Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture,
                     "{{\"records\": {0}, \"pages\": {1}, \"requests\": {2}, \"retries\": {3}, \"throttle_wait_ms\": {4}, \"converted\": {5}}}",

@@ -341,12 +341,19 @@ namespace Mdca
         /// <summary>Copies a library-owned string and frees it with mdca_string_free.</summary>
         internal static string TakeString(IntPtr ptr, UIntPtr len)
         {
+            byte[] bytes = TakeBytes(ptr, len);
+            return bytes == null ? null : Encoding.UTF8.GetString(bytes);
+        }
+
+        /// <summary>Copies a library-owned string's UTF-8 bytes and frees it with mdca_string_free.</summary>
+        internal static byte[] TakeBytes(IntPtr ptr, UIntPtr len)
+        {
             if (ptr == IntPtr.Zero) return null;
             try
             {
                 var bytes = new byte[checked((int)len.ToUInt64())];
                 Marshal.Copy(ptr, bytes, 0, bytes.Length);
-                return Encoding.UTF8.GetString(bytes);
+                return bytes;
             }
             finally
             {
@@ -831,7 +838,8 @@ namespace Mdca
             IntPtr json;
             UIntPtr len;
             int status = NativeMethods.mdca_client_fetch(Handle, Native.Utf8(entity), Native.Utf8(id), out json, out len);
-            return MdcaRecords.Convert(entity, MdcaJson.Parse(Native.CheckString(status, json, len)));
+            Native.Check(status);
+            return new MdcaRecordReader(entity).ReadDocument(Native.TakeBytes(json, len));
         }
 
         /// <summary>Fetches the tree of an entity by its base64 primary key, as parsed JSON.</summary>
@@ -904,23 +912,183 @@ namespace Mdca
     /// <summary>One page of records.</summary>
     public sealed class MdcaPage
     {
-        internal MdcaPage(string entity, string json)
+        private readonly byte[] utf8;
+        private string json;
+
+        internal MdcaPage(string entity, byte[] utf8)
         {
             Entity = entity;
-            Json = json;
-            var records = new List<OrderedDictionary>();
-            var items = MdcaJson.Parse(json) as IList;
-            if (items != null)
-                foreach (object item in items) records.Add(MdcaRecords.Convert(entity, item));
-            Records = records;
+            this.utf8 = utf8;
+            Records = new MdcaRecordList(entity, utf8, MdcaRecordReader.ElementOffsets(utf8));
         }
 
         public string Entity { get; private set; }
-        /// <summary>The page as the library returned it: a JSON array of records.</summary>
-        public string Json { get; private set; }
-        /// <summary>The records, converted (dates as DateTime, case-colliding keys renamed).</summary>
+
+        /// <summary>The page as the library returned it: a JSON array of records (decoded on first use).</summary>
+        public string Json
+        {
+            get
+            {
+                if (json == null) json = Encoding.UTF8.GetString(utf8);
+                return json;
+            }
+        }
+
+        /// <summary>
+        /// The records, converted (dates as DateTime, case-colliding keys renamed). Each record is converted
+        /// when first read, so a page costs what its caller reads, and records stream to a pipeline as they
+        /// are converted rather than after the whole page.
+        /// </summary>
         public IList<OrderedDictionary> Records { get; private set; }
         public int Count { get { return Records.Count; } }
+    }
+
+    /// <summary>
+    /// A page's records, each read from the page's UTF-8 JSON the first time it is asked for and kept, so
+    /// that it behaves as the list of converted records it stands for (the same object every time). Any
+    /// change to the list first converts the rest. Safe for concurrent readers.
+    /// </summary>
+    internal sealed class MdcaRecordList : IList<OrderedDictionary>, IList
+    {
+        private readonly object gate = new object();
+        private readonly string entity;
+        private byte[] utf8;
+        private int[] offsets;
+        private OrderedDictionary[] records;
+        private int pending;
+        private MdcaRecordReader reader;
+        private List<OrderedDictionary> changed;
+
+        internal MdcaRecordList(string entity, byte[] utf8, int[] offsets)
+        {
+            this.entity = entity;
+            this.utf8 = utf8;
+            this.offsets = offsets;
+            records = new OrderedDictionary[offsets.Length];
+            pending = offsets.Length;
+        }
+
+        public int Count
+        {
+            get
+            {
+                List<OrderedDictionary> list = changed;
+                return list != null ? list.Count : records.Length;
+            }
+        }
+
+        public OrderedDictionary this[int index]
+        {
+            get
+            {
+                List<OrderedDictionary> list = changed;
+                if (list != null) return list[index];
+                if ((uint)index >= (uint)records.Length) throw new ArgumentOutOfRangeException("index");
+                OrderedDictionary record = Volatile.Read(ref records[index]);
+                return record ?? Convert(index);
+            }
+            set { Changed()[index] = value; }
+        }
+
+        private OrderedDictionary Convert(int index)
+        {
+            lock (gate)
+            {
+                OrderedDictionary record = records[index];
+                if (record != null) return record;
+                if (reader == null) reader = new MdcaRecordReader(entity);
+                record = reader.ReadRecord(utf8, offsets[index]);
+                Volatile.Write(ref records[index], record);
+                if (--pending == 0)
+                {
+                    // Every record is read: the reader's caches and the offsets are no longer needed.
+                    reader = null;
+                    offsets = null;
+                    utf8 = null;
+                }
+                return record;
+            }
+        }
+
+        private List<OrderedDictionary> Changed()
+        {
+            lock (gate)
+            {
+                if (changed == null)
+                {
+                    var list = new List<OrderedDictionary>(records.Length);
+                    for (int n = 0; n < records.Length; n++) list.Add(this[n]);
+                    changed = list;
+                }
+                return changed;
+            }
+        }
+
+        public IEnumerator<OrderedDictionary> GetEnumerator()
+        {
+            List<OrderedDictionary> list = changed;
+            if (list != null) return list.GetEnumerator();
+            return Enumerate();
+        }
+
+        private IEnumerator<OrderedDictionary> Enumerate()
+        {
+            for (int n = 0; n < records.Length; n++)
+            {
+                if (changed != null) throw new InvalidOperationException("the records were changed during enumeration");
+                yield return this[n];
+            }
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() { return GetEnumerator(); }
+
+        public int IndexOf(OrderedDictionary item)
+        {
+            List<OrderedDictionary> list = changed;
+            if (list != null) return list.IndexOf(item);
+            // A record not read yet cannot be the item, which the caller got from this list or elsewhere.
+            if (item == null) return -1;
+            for (int n = 0; n < records.Length; n++)
+                if (ReferenceEquals(Volatile.Read(ref records[n]), item)) return n;
+            return -1;
+        }
+
+        public bool Contains(OrderedDictionary item) { return IndexOf(item) >= 0; }
+
+        public void CopyTo(OrderedDictionary[] array, int arrayIndex)
+        {
+            if (array == null) throw new ArgumentNullException("array");
+            if (arrayIndex < 0 || array.Length - arrayIndex < Count) throw new ArgumentException("the array is too small");
+            for (int n = 0; n < Count; n++) array[arrayIndex + n] = this[n];
+        }
+
+        public bool IsReadOnly { get { return false; } }
+        public void Add(OrderedDictionary item) { Changed().Add(item); }
+        public void Insert(int index, OrderedDictionary item) { Changed().Insert(index, item); }
+        public bool Remove(OrderedDictionary item) { return Changed().Remove(item); }
+        public void RemoveAt(int index) { Changed().RemoveAt(index); }
+        public void Clear() { Changed().Clear(); }
+
+        // The non-generic IList, which PowerShell uses for indexing, slicing and Count.
+        object IList.this[int index]
+        {
+            get { return this[index]; }
+            set { this[index] = (OrderedDictionary)value; }
+        }
+        int IList.Add(object value) { Add((OrderedDictionary)value); return Count - 1; }
+        bool IList.Contains(object value) { return Contains(value as OrderedDictionary); }
+        int IList.IndexOf(object value) { return IndexOf(value as OrderedDictionary); }
+        void IList.Insert(int index, object value) { Insert(index, (OrderedDictionary)value); }
+        void IList.Remove(object value) { Remove(value as OrderedDictionary); }
+        bool IList.IsFixedSize { get { return false; } }
+        bool IList.IsReadOnly { get { return false; } }
+        void ICollection.CopyTo(Array array, int index)
+        {
+            if (array == null) throw new ArgumentNullException("array");
+            for (int n = 0; n < Count; n++) array.SetValue(this[n], index + n);
+        }
+        bool ICollection.IsSynchronized { get { return false; } }
+        object ICollection.SyncRoot { get { return gate; } }
     }
 
     /// <summary>
@@ -1016,7 +1184,8 @@ namespace Mdca
             UIntPtr len;
             int status = NativeMethods.mdca_query_next_page(handle, out json, out len);
             if (status == MdcaStatus.Done) return null;
-            return new MdcaPage(Entity, Native.CheckString(status, json, len));
+            Native.Check(status);
+            return new MdcaPage(Entity, Native.TakeBytes(json, len));
         }
 
         /// <summary>Progress so far (records, pages, approximate total, requests, retries, throttle wait).</summary>
@@ -1252,6 +1421,31 @@ namespace Mdca
             return "Mdca.Record";
         }
 
+        /// <summary>The top-level date fields of an entity's records (entity or entities), or null.</summary>
+        internal static string[] DateFieldsOf(string entity)
+        {
+            string[] fields;
+            string key = (entity ?? "").Trim().ToLowerInvariant();
+            if (!key.EndsWith("s")) key = key == "entity" ? "entities" : key + "s";
+            return DateFields.TryGetValue(key, out fields) ? fields : null;
+        }
+
+        /// <summary>A date field's value as Convert gives it: numbers and ISO strings become UTC DateTimes.</summary>
+        internal static object ToDate(object value)
+        {
+            if (value is long) return FromEpochMilliseconds((long)value);
+            if (value is double) return FromEpochMilliseconds((double)value);
+            var text = value as string;
+            if (text != null)
+            {
+                DateTime parsed;
+                if (DateTime.TryParse(text, CultureInfo.InvariantCulture,
+                        DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out parsed))
+                    return DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
+            }
+            return value;
+        }
+
         /// <summary>Epoch milliseconds (integer or fractional) as a UTC DateTime.</summary>
         public static DateTime FromEpochMilliseconds(double milliseconds)
         {
@@ -1268,24 +1462,15 @@ namespace Mdca
             var source = record as IDictionary;
             if (source == null) throw new InvalidDataException("a record is not a JSON object");
             var converted = (OrderedDictionary)Normalize(source);
-            string[] fields;
-            string key = (entity ?? "").Trim().ToLowerInvariant();
-            if (!key.EndsWith("s")) key = key == "entity" ? "entities" : key + "s";
-            if (DateFields.TryGetValue(key, out fields))
+            string[] fields = DateFieldsOf(entity);
+            if (fields != null)
             {
                 foreach (string field in fields)
                 {
                     if (!converted.Contains(field)) continue;
                     object value = converted[field];
-                    if (value is long) converted[field] = FromEpochMilliseconds((long)value);
-                    else if (value is double) converted[field] = FromEpochMilliseconds((double)value);
-                    else if (value is string)
-                    {
-                        DateTime parsed;
-                        if (DateTime.TryParse((string)value, CultureInfo.InvariantCulture,
-                                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out parsed))
-                            converted[field] = DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
-                    }
+                    object date = ToDate(value);
+                    if (!ReferenceEquals(date, value)) converted[field] = date;
                 }
             }
             return converted;
@@ -1314,6 +1499,437 @@ namespace Mdca
                 return items;
             }
             return value;
+        }
+    }
+
+    /// <summary>
+    /// Reads the library's UTF-8 JSON straight into records' final shape, in one pass and without a UTF-16
+    /// copy of the page: objects become OrderedDictionary with case-insensitive keys (a key equal to an
+    /// earlier one but for case renamed _2, _3, …; an exact repeat replacing the earlier value), arrays
+    /// object[], numbers long (else double), and the entity's top-level date fields DateTime. The result is
+    /// what MdcaRecords.Convert(entity, MdcaJson.Parse(text)) gives; the C# tests compare the two.
+    /// Key strings, short string values and small integers are shared between records rather than
+    /// allocated for each, since a page repeats them thousands of times. Not thread-safe: one per page.
+    /// </summary>
+    internal sealed class MdcaRecordReader
+    {
+        private const int CacheSize = 4096;
+        private const int MaxCachedString = 40;
+        private static readonly object True = true;
+        private static readonly object False = false;
+        private static readonly object[] SmallLongs = MakeSmallLongs(1024);
+
+        private readonly string[] dateFields;
+        private byte[] s;
+        private int i;
+        private int end;
+        private char[] chars = new char[256];
+        // Decoded strings by their UTF-8 bytes (hash-indexed, a collision replaces): keys and short values.
+        private readonly byte[][] cachedBytes = new byte[CacheSize][];
+        private readonly string[] cachedText = new string[CacheSize];
+        // Last size of the objects under each key, so that a dictionary is allocated at its final size
+        // instead of rehashing as it grows (a page's records share their shape).
+        private readonly Dictionary<string, int> sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        private int recordSize;
+        // Elements of the arrays being read, innermost last (each array reads and removes its own tail).
+        private readonly List<object> items = new List<object>();
+
+        internal MdcaRecordReader(string entity)
+        {
+            dateFields = MdcaRecords.DateFieldsOf(entity);
+        }
+
+        private static object[] MakeSmallLongs(int count)
+        {
+            var boxes = new object[count];
+            for (int n = 0; n < count; n++) boxes[n] = (long)n;
+            return boxes;
+        }
+
+        /// <summary>The offsets of the elements of the top-level array in json (none if it is not an array).</summary>
+        internal static int[] ElementOffsets(byte[] json)
+        {
+            var offsets = new List<int>();
+            var reader = new MdcaRecordReader(null);
+            reader.s = json;
+            reader.end = json.Length;
+            reader.SkipBlanks();
+            if (reader.i < reader.end && json[reader.i] == '[')
+            {
+                reader.i++;
+                reader.SkipBlanks();
+                if (reader.i < reader.end && json[reader.i] == ']') reader.i++;
+                else
+                {
+                    while (true)
+                    {
+                        reader.SkipBlanks();
+                        offsets.Add(reader.i);
+                        reader.SkipValue();
+                        reader.SkipBlanks();
+                        if (reader.i < reader.end && json[reader.i] == ',') { reader.i++; continue; }
+                        if (reader.i < reader.end && json[reader.i] == ']') { reader.i++; break; }
+                        throw reader.Error("expected ',' or ']'");
+                    }
+                }
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+            reader.SkipBlanks();
+            if (reader.i != reader.end) throw reader.Error("trailing characters");
+            return offsets.ToArray();
+        }
+
+        /// <summary>The record (a JSON object) starting at offset in json.</summary>
+        internal OrderedDictionary ReadRecord(byte[] json, int offset)
+        {
+            s = json;
+            i = offset;
+            end = json.Length;
+            SkipBlanks();
+            if (i >= end || s[i] != '{') throw new InvalidDataException("a record is not a JSON object");
+            return ReadObject(null, true);
+        }
+
+        /// <summary>A whole document that is one record.</summary>
+        internal OrderedDictionary ReadDocument(byte[] json)
+        {
+            OrderedDictionary record = ReadRecord(json, 0);
+            SkipBlanks();
+            if (i != end) throw Error("trailing characters");
+            s = null;
+            return record;
+        }
+
+        private FormatException Error(string what)
+        {
+            return new FormatException("invalid JSON at offset " + i + ": " + what);
+        }
+
+        private void SkipBlanks()
+        {
+            while (i < end)
+            {
+                byte c = s[i];
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+                i++;
+            }
+        }
+
+        private object ReadValue(string key)
+        {
+            SkipBlanks();
+            if (i >= end) throw Error("unexpected end");
+            byte c = s[i];
+            if (c == '{') return ReadObject(key, false);
+            if (c == '[') return ReadArray(key);
+            if (c == '"') return ReadString(false);
+            if (Literal((byte)'t', "true")) return True;
+            if (Literal((byte)'f', "false")) return False;
+            if (Literal((byte)'n', "null")) return null;
+            return ReadNumber();
+        }
+
+        private bool Literal(byte first, string word)
+        {
+            if (s[i] != first || i + word.Length > end) return false;
+            for (int k = 1; k < word.Length; k++)
+                if (s[i + k] != word[k]) return false;
+            i += word.Length;
+            return true;
+        }
+
+        private OrderedDictionary ReadObject(string parentKey, bool record)
+        {
+            int size;
+            if (record) size = recordSize;
+            else if (parentKey == null || !sizes.TryGetValue(parentKey, out size)) size = 0;
+            var map = new OrderedDictionary(size, StringComparer.OrdinalIgnoreCase);
+            List<KeyValuePair<string, string>> renamed = null;
+            i++;
+            SkipBlanks();
+            if (i < end && s[i] == '}') { i++; }
+            else
+            {
+                while (true)
+                {
+                    SkipBlanks();
+                    if (i >= end || s[i] != '"') throw Error("expected a key");
+                    string key = ReadString(true);
+                    SkipBlanks();
+                    if (i >= end || s[i] != ':') throw Error("expected ':'");
+                    i++;
+                    object value = ReadValue(key);
+                    Insert(map, key, value, record, ref renamed);
+                    SkipBlanks();
+                    if (i < end && s[i] == ',') { i++; continue; }
+                    if (i < end && s[i] == '}') { i++; break; }
+                    throw Error("expected ',' or '}'");
+                }
+            }
+            if (record) recordSize = map.Count;
+            else if (parentKey != null && size != map.Count) sizes[parentKey] = map.Count;
+            return map;
+        }
+
+        // Adds key → value as MdcaJson.Parse then MdcaRecords.Convert would: a repeated key replaces the value in
+        // place (Parse), a key equal to another but for case is renamed key_2, key_3, … (Normalize), and a
+        // record's date fields are converted under their final name (Convert).
+        private void Insert(OrderedDictionary map, string key, object value, bool record,
+            ref List<KeyValuePair<string, string>> renamed)
+        {
+            try
+            {
+                map.Add(key, record ? DateIfField(key, value) : value);
+                return;
+            }
+            catch (ArgumentException)
+            {
+                // The key is taken ignoring case: the rare path, below.
+            }
+            string target = null;
+            if (renamed != null)
+                foreach (var pair in renamed)
+                    if (string.Equals(pair.Key, key, StringComparison.Ordinal)) { target = pair.Value; break; }
+            if (target == null)
+            {
+                foreach (DictionaryEntry entry in map)
+                {
+                    var existing = (string)entry.Key;
+                    if (!string.Equals(existing, key, StringComparison.Ordinal) || IsRenamed(renamed, existing)) continue;
+                    target = existing;
+                    break;
+                }
+            }
+            if (target != null)
+            {
+                map[target] = record ? DateIfField(target, value) : value;
+                return;
+            }
+            string unique = key;
+            for (int n = 2; map.Contains(unique); n++) unique = key + "_" + n.ToString(CultureInfo.InvariantCulture);
+            if (renamed == null) renamed = new List<KeyValuePair<string, string>>();
+            renamed.Add(new KeyValuePair<string, string>(key, unique));
+            map.Add(unique, record ? DateIfField(unique, value) : value);
+        }
+
+        private static bool IsRenamed(List<KeyValuePair<string, string>> renamed, string name)
+        {
+            if (renamed == null) return false;
+            foreach (var pair in renamed)
+                if (string.Equals(pair.Value, name, StringComparison.Ordinal)) return true;
+            return false;
+        }
+
+        private object DateIfField(string name, object value)
+        {
+            if (dateFields == null) return value;
+            foreach (string field in dateFields)
+                if (string.Equals(field, name, StringComparison.OrdinalIgnoreCase)) return MdcaRecords.ToDate(value);
+            return value;
+        }
+
+        // Elements of an array share the array's key for size hints.
+        private object[] ReadArray(string key)
+        {
+            int first = items.Count;
+            i++;
+            SkipBlanks();
+            if (i < end && s[i] == ']') { i++; return new object[0]; }
+            try
+            {
+                while (true)
+                {
+                    items.Add(ReadValue(key));
+                    SkipBlanks();
+                    if (i < end && s[i] == ',') { i++; continue; }
+                    if (i < end && s[i] == ']') { i++; break; }
+                    throw Error("expected ',' or ']'");
+                }
+                var result = new object[items.Count - first];
+                items.CopyTo(first, result, 0, result.Length);
+                return result;
+            }
+            finally
+            {
+                items.RemoveRange(first, items.Count - first);
+            }
+        }
+
+        private object ReadNumber()
+        {
+            int start = i;
+            bool integral = true;
+            if (i < end && s[i] == '-') i++;
+            while (i < end)
+            {
+                byte c = s[i];
+                if (c >= '0' && c <= '9') { i++; continue; }
+                if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') { integral = false; i++; continue; }
+                break;
+            }
+            int length = i - start;
+            bool negative = s[start] == '-';
+            if (length == 0 || (length == 1 && negative))
+            {
+                i = start;
+                throw Error("unexpected character");
+            }
+            int digits = negative ? length - 1 : length;
+            if (integral && digits <= 18)
+            {
+                // At most 18 digits always fit a long: no overflow check needed.
+                long whole = 0;
+                for (int k = negative ? start + 1 : start; k < i; k++) whole = whole * 10 + (s[k] - '0');
+                if (negative) whole = -whole;
+                if (whole >= 0 && whole < SmallLongs.Length) return SmallLongs[whole];
+                return whole;
+            }
+            string token = Encoding.ASCII.GetString(s, start, length);
+            long big;
+            if (integral && long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out big)) return big;
+            double real;
+            if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out real)) return real;
+            i = start;
+            throw Error("bad number " + token);
+        }
+
+        private string ReadString(bool key)
+        {
+            int start = ++i;
+            uint hash = 2166136261;
+            while (i < end)
+            {
+                byte c = s[i];
+                if (c == '"')
+                {
+                    int length = i - start;
+                    i++;
+                    if (!key && length > MaxCachedString) return Encoding.UTF8.GetString(s, start, length);
+                    return Cached(start, length, hash);
+                }
+                if (c == '\\') return ReadEscaped(start);
+                hash = (hash ^ c) * 16777619;
+                i++;
+            }
+            throw Error("unterminated string");
+        }
+
+        private string Cached(int start, int length, uint hash)
+        {
+            int slot = (int)((hash ^ (hash >> 15)) & (CacheSize - 1));
+            byte[] known = cachedBytes[slot];
+            if (known != null && known.Length == length)
+            {
+                int k = 0;
+                while (k < length && known[k] == s[start + k]) k++;
+                if (k == length) return cachedText[slot];
+            }
+            string text = Encoding.UTF8.GetString(s, start, length);
+            var copy = new byte[length];
+            Buffer.BlockCopy(s, start, copy, 0, length);
+            cachedBytes[slot] = copy;
+            cachedText[slot] = text;
+            return text;
+        }
+
+        // A string with escapes: runs of plain UTF-8 are decoded between them (as MdcaJson.ParseString does).
+        private string ReadEscaped(int start)
+        {
+            int count = 0;
+            int run = start;
+            while (true)
+            {
+                if (i >= end) throw Error("unterminated string");
+                byte c = s[i];
+                if (c != '"' && c != '\\') { i++; continue; }
+                if (i > run)
+                {
+                    Reserve(count + (i - run));
+                    count += Encoding.UTF8.GetChars(s, run, i - run, chars, count);
+                }
+                i++;
+                if (c == '"') return new string(chars, 0, count);
+                if (i >= end) throw Error("unterminated escape");
+                byte e = s[i++];
+                Reserve(count + 1);
+                switch (e)
+                {
+                    case (byte)'"': chars[count++] = '"'; break;
+                    case (byte)'\\': chars[count++] = '\\'; break;
+                    case (byte)'/': chars[count++] = '/'; break;
+                    case (byte)'b': chars[count++] = '\b'; break;
+                    case (byte)'f': chars[count++] = '\f'; break;
+                    case (byte)'n': chars[count++] = '\n'; break;
+                    case (byte)'r': chars[count++] = '\r'; break;
+                    case (byte)'t': chars[count++] = '\t'; break;
+                    case (byte)'u':
+                        if (i + 4 > end) throw Error("short \\u escape");
+                        chars[count++] = (char)int.Parse(Encoding.ASCII.GetString(s, i, 4), NumberStyles.HexNumber,
+                            CultureInfo.InvariantCulture);
+                        i += 4;
+                        break;
+                    default: throw Error("bad escape");
+                }
+                run = i;
+            }
+        }
+
+        private void Reserve(int count)
+        {
+            if (count <= chars.Length) return;
+            var bigger = new char[Math.Max(count, chars.Length * 2)];
+            Array.Copy(chars, bigger, chars.Length);
+            chars = bigger;
+        }
+
+        // Steps over one value checking only its brackets and strings (for ElementOffsets; ReadRecord checks
+        // the rest when the record is read).
+        private void SkipValue()
+        {
+            int depth = 0;
+            do
+            {
+                SkipBlanks();
+                if (i >= end) throw Error("unexpected end");
+                byte c = s[i];
+                if (c == '{' || c == '[') { depth++; i++; continue; }
+                if (c == '}' || c == ']')
+                {
+                    if (depth == 0) throw Error("unexpected '" + (char)c + "'");
+                    depth--;
+                    i++;
+                    continue;
+                }
+                if (c == '"')
+                {
+                    i++;
+                    while (true)
+                    {
+                        if (i >= end) throw Error("unterminated string");
+                        byte d = s[i++];
+                        if (d == '"') break;
+                        if (d == '\\') i++;
+                    }
+                    continue;
+                }
+                if (c == ',' || c == ':')
+                {
+                    if (depth == 0) throw Error("unexpected '" + (char)c + "'");
+                    i++;
+                    continue;
+                }
+                int start = i;
+                while (i < end)
+                {
+                    byte d = s[i];
+                    if (d == ',' || d == ':' || d == '}' || d == ']' || d == ' ' || d == '\t' || d == '\n' || d == '\r') break;
+                    i++;
+                }
+                if (i == start) throw Error("unexpected character");
+            } while (depth > 0);
         }
     }
 

@@ -128,6 +128,43 @@ public static class MdcaTests
         throw new Exception(what + ": expected " + typeof(T).Name + " but nothing was thrown");
     }
 
+    // Deep equality as a caller sees it: types, key spelling and order, case-insensitive lookups, values.
+    private static void Same(object expected, object actual, string path)
+    {
+        if (expected == null || actual == null)
+        {
+            Assert(expected == null && actual == null, path + ": expected <" + expected + "> but got <" + actual + ">");
+            return;
+        }
+        Equal(expected.GetType(), actual.GetType(), path + " type");
+        var map = expected as OrderedDictionary;
+        if (map != null)
+        {
+            var other = (OrderedDictionary)actual;
+            Equal(map.Count, other.Count, path + " key count");
+            var keys = new ArrayList(map.Keys);
+            var otherKeys = new ArrayList(other.Keys);
+            for (int n = 0; n < keys.Count; n++)
+            {
+                Equal(keys[n], otherKeys[n], path + " key " + n);
+                string key = (string)keys[n];
+                Assert(ReferenceEquals(other[key.ToUpperInvariant()], other[key]), path + ": lookups ignore case for " + key);
+                Same(map[n], other[n], path + "." + key);
+            }
+            return;
+        }
+        var list = expected as object[];
+        if (list != null)
+        {
+            var other = (object[])actual;
+            Equal(list.Length, other.Length, path + " length");
+            for (int n = 0; n < list.Length; n++) Same(list[n], other[n], path + "[" + n + "]");
+            return;
+        }
+        Equal(expected, actual, path);
+        if (expected is DateTime) Equal(((DateTime)expected).Kind, ((DateTime)actual).Kind, path + " kind");
+    }
+
     private static Hashtable Params(params object[] pairs)
     {
         var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
@@ -485,6 +522,73 @@ public static class MdcaTests
                 var files = All(client, "files", Params("First", 20));
                 Assert(files.Exists(f => f.Contains("Created_2") && f.Contains("created")), "a real file record with created/Created keeps both");
             }
+        });
+
+        Test("page_records_equal_parsing_the_page_json_then_converting_each_record", delegate
+        {
+            // The page reader goes straight from UTF-8 to the final records; Parse then Convert is the
+            // reference it must match for every entity's real records (types, key case and order, values).
+            using (MdcaClient client = TokenClient())
+            {
+                foreach (string entity in new string[] { "activities", "alerts", "files", "entities", "subnets" })
+                {
+                    using (MdcaQuery query = client.Query(entity, "{\"first\":400}"))
+                    {
+                        foreach (MdcaPage page in query)
+                        {
+                            var items = (IList)MdcaJson.Parse(page.Json);
+                            Equal(items.Count, page.Count, entity + " count");
+                            for (int n = 0; n < items.Count; n++)
+                                Same(MdcaRecords.Convert(entity, items[n]), page.Records[n], entity + "[" + n + "]");
+                        }
+                    }
+                }
+            }
+            // What real records may not contain: repeated keys, case collisions with suffixes already taken,
+            // escapes, non-ASCII text, numbers at the edges of long, nested arrays, and date fields of every kind.
+            string[] documents = new string[]
+            {
+                "{\"a\":1,\"A\":2,\"a\":3,\"A_2\":4,\"A\":5,\"b\":{\"x\":[1,{\"X\":true,\"x\":false}],\"x\":null}}",
+                "{\"s\":\"\\u00e9\\n\\\"\\\\\\/\\b\\f\\r\\t\\ud83d\\ude00 \u00e9\u20ac\ud83d\ude00\",\"k\\u0041\":\"v\",\"kA\":\"w\",\"e\":\"\"}",
+                "{\"n\":[0,-0,1023,1024,-1,123456789012345678,1234567890123456789,9223372036854775807,-9223372036854775808,9223372036854775808,1.5e3,1E2,-1.25,0.1]}",
+                " { \"nested\" : [ [ 1 , [ 2 , [ ] ] ] , { } , [ { \"timestamp\" : 5 } ] ] , \"t\" : true , \"f\" : false } ",
+                "{\"timestamp\":1607952165309,\"created\":1607952165309.8032,\"instantiation\":\"2020-12-14T13:22:45.309Z\",\"Created\":3}",
+                "{\"Timestamp\":\"not a date\",\"timestamp\":\"2020-12-14 13:22:45\",\"created\":null,\"instantiation\":true}",
+                "{\"timestamp\":\"x\",\"timestamp\":5,\"TIMESTAMP\":6}",
+            };
+            foreach (string entity in new string[] { "activities", "files", "activity" })
+            {
+                foreach (string document in documents)
+                {
+                    var page = new MdcaPage(entity, System.Text.Encoding.UTF8.GetBytes("[" + document + "," + document + "]"));
+                    Equal(2, page.Count, "count");
+                    foreach (OrderedDictionary record in page.Records)
+                        Same(MdcaRecords.Convert(entity, MdcaJson.Parse(document)), record, entity + " " + document);
+                }
+            }
+            Equal(0, new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes(" [ ] ")).Count, "an empty page");
+            Throws<System.IO.InvalidDataException>(delegate { var r = new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("[1]")).Records[0]; }, "a record that is not an object");
+            Throws<FormatException>(delegate { new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("[{\"a\":1}")); }, "an unterminated page");
+            Throws<FormatException>(delegate { var r = new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("[{\"a\":tru}]")).Records[0]; }, "a bad literal");
+        });
+
+        Test("page_records_are_the_same_objects_on_every_read_and_can_be_changed", delegate
+        {
+            var page = new MdcaPage("alerts", System.Text.Encoding.UTF8.GetBytes("[{\"_id\":\"a\"},{\"_id\":\"b\"},{\"_id\":\"c\"}]"));
+            Equal(3, page.Count, "count before any record is read");
+            OrderedDictionary second = page.Records[1];
+            second["seen"] = true;
+            var order = new List<string>();
+            foreach (OrderedDictionary record in page.Records) order.Add((string)record["_id"]);
+            Equal("a,b,c", string.Join(",", order.ToArray()), "order");
+            Assert(ReferenceEquals(second, page.Records[1]), "a record read twice is the same object");
+            Equal(true, page.Records[1]["seen"], "a change to a record is kept");
+            Equal(1, page.Records.IndexOf(second), "IndexOf");
+            page.Records.RemoveAt(0);
+            page.Records.Add(new OrderedDictionary());
+            Equal(3, page.Records.Count, "count after changes");
+            Assert(ReferenceEquals(second, page.Records[0]), "records keep their identity when the list changes");
+            Equal("[{\"_id\":\"a\"},{\"_id\":\"b\"},{\"_id\":\"c\"}]", page.Json, "the page's JSON as returned");
         });
 
         Test("fetch_by_id_returns_the_record", delegate

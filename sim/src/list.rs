@@ -75,6 +75,9 @@ pub struct Source<'a> {
     pub hi: i64,
     pub fields: &'static [FieldDef<Dataset>],
     pub record: &'a dyn Fn(i64) -> Value,
+    /// Appends record `i` as compact JSON text, the same bytes as serialising `record(i)`: pages are
+    /// written with this and never build a `Value`.
+    pub text: &'a dyn Fn(i64, &mut Vec<u8>),
     pub axis: Option<Axis>,
     /// Accepted sort fields; the first is the default.
     pub sorts: &'static [SortDef],
@@ -411,13 +414,20 @@ fn finish(
         total
     };
     ListResult {
-        data: page.into_iter().map(|i| (src.record)(i)).collect(),
+        data: page.into_iter().map(|i| record_text(src, i)).collect(),
         total: reported,
         has_next,
         max,
         more_than_total: reported < total,
         next_query_filters: next,
     }
+}
+
+fn record_text(src: &Source, i: i64) -> String {
+    // An activity is about 2.8 KB: one allocation up front instead of a few doublings.
+    let mut out = Vec::with_capacity(4096);
+    (src.text)(i, &mut out);
+    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// "Off by a few" (spec §14 rule 16): ±1..3, stable for the same total and skip.
@@ -489,22 +499,45 @@ fn partition(ds: &Dataset, axis: Axis, lo: i64, hi: i64, pred: impl Fn(i64) -> b
 }
 
 impl ListResult {
-    /// The response envelope (spec §4.2).
-    pub fn to_json(&self, e: Entity) -> Value {
-        self.clone().into_json(e)
+    /// The response envelope (spec §4.2) as the bytes sent: `data`, `hasNext`, `max`, `moreThanTotal`,
+    /// `nextQueryFilters` (activity scan pages only), `total` — serde_json's sorted-map order, which
+    /// the envelope had when it was built as a `Value`.
+    pub fn into_body(self, e: Entity) -> Vec<u8> {
+        let records: usize = self.data.iter().map(|r| r.len() + 1).sum();
+        let mut out = Vec::with_capacity(records + 256);
+        out.extend_from_slice(b"{\"data\":[");
+        for (k, r) in self.data.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(r.as_bytes());
+        }
+        out.push(b']');
+        let mut tail = Map::new();
+        tail.insert("hasNext".into(), json!(self.has_next));
+        tail.insert("max".into(), json!(self.max));
+        tail.insert("moreThanTotal".into(), json!(self.more_than_total));
+        if let (Entity::Activities, Some(next)) = (e, self.next_query_filters) {
+            tail.insert("nextQueryFilters".into(), next);
+        }
+        tail.insert("total".into(), json!(self.total));
+        // `tail` serialises as `{"hasNext":…,…}`: its members follow `data` after a comma.
+        let tail = serde_json::to_vec(&Value::Object(tail)).expect("serialising into memory");
+        out.push(b',');
+        out.extend_from_slice(&tail[1..]);
+        out
     }
 
-    /// `to_json` without copying the records.
-    pub fn into_json(self, e: Entity) -> Value {
-        let mut out = Map::new();
-        out.insert("data".into(), Value::Array(self.data));
-        out.insert("total".into(), json!(self.total));
-        out.insert("hasNext".into(), json!(self.has_next));
-        out.insert("max".into(), json!(self.max));
-        out.insert("moreThanTotal".into(), json!(self.more_than_total));
-        if let (Entity::Activities, Some(next)) = (e, self.next_query_filters) {
-            out.insert("nextQueryFilters".into(), next);
-        }
-        Value::Object(out)
+    /// The envelope as a `Value` (tests and tools; the server sends `into_body`).
+    pub fn to_json(&self, e: Entity) -> Value {
+        serde_json::from_slice(&self.clone().into_body(e)).expect("the envelope is JSON")
+    }
+
+    /// The page's records as `Value`s (tests and tools).
+    pub fn records(&self) -> Vec<Value> {
+        self.data
+            .iter()
+            .map(|r| serde_json::from_str(r).expect("a record is JSON"))
+            .collect()
     }
 }

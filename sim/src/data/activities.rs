@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use super::people::{self, PLACES};
 use super::rng::{hash, Rng, Timeline};
-use super::{entities, read, write, Dataset};
+use super::text::{strings, Obj};
+use super::{entities, read, write as write_lock, Dataset};
 use crate::filter::{FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
 
@@ -220,7 +221,39 @@ pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
     ((lo..hi).contains(&i) && id(ds, i, attrs(ds, i).app) == pk).then_some(i)
 }
 
+/// Activity `i` as a `Value`, for filters on fields without a fast getter, sorts and fetches by id.
 pub fn record(ds: &Dataset, i: i64) -> Value {
+    let mut out = Vec::with_capacity(4096);
+    write(ds, i, &mut out);
+    serde_json::from_slice(&out).expect("an activity record is JSON")
+}
+
+/// One compact entity reference of `entityData`.
+fn entity_ref(out: &mut Vec<u8>, id: &str, saas: i64, display: &str, kind: &str) {
+    let mut o = Obj::new(out);
+    o.str("displayName", display)
+        .str("id", id)
+        .int("inst", 0)
+        .int("saas", saas)
+        .str("type", kind);
+    o.end();
+}
+
+/// One `mainInfo.eventObjects` item.
+fn event_object(out: &mut Vec<u8>, id: &str, name: &str, obj_type: i64, role: i64, app: i64) {
+    let mut o = Obj::new(out);
+    o.str("id", id)
+        .int("instanceId", 0)
+        .str("name", name)
+        .int("objType", obj_type)
+        .int("role", role)
+        .int("saasId", app)
+        .raw("tags", "[]");
+    o.end();
+}
+
+/// Activity `i` as compact JSON text, keys in byte order (see `text`).
+pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let seed = ds.seed();
     let a = attrs(ds, i);
     let ts = ts(ds, i);
@@ -230,135 +263,217 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let ev = EVENTS[a.event];
     let place = PLACES[a.place];
     let agent = AGENTS[a.agent];
-    let id = id(ds, i, a.app);
+    let guid = guid(ds, i);
     let tid = people::tenant_id(seed);
+    let id = format!("{tid}_{}_{guid}", a.app);
+    let aad = ds.aad_tenant();
     let mut r = Rng::at(seed, SALT ^ 0xD7A, i);
     let app_name = people::app_name(a.app);
     let user_guid = entities::user_guid(ds, a.user);
-    let mut objects = vec![json!({
-        "id": p.upn, "name": p.display, "objType": 21, "role": 4, "saasId": a.app,
-        "instanceId": 0, "tags": [],
-    })];
-    let mut object_url = Value::Null;
-    if ev.6 {
+    // The draws from `r` keep their historical order: file, taken action, impersonation.
+    let file = ev.6.then(|| {
         let files = ds.base_count(super::Entity::Files).max(1);
         let f = r.below(files as u64) as i64;
-        let file_id = super::files::item_id(ds, f);
         let name = super::files::name(ds, f);
-        object_url = json!(format!(
+        let url = format!(
             "https://contoso-my.sharepoint.com/personal/{}/Documents/{}",
             p.upn.replace(['@', '.'], "_"),
             name
-        ));
-        objects.push(json!({
-            "id": file_id, "name": name, "objType": 1, "role": 3, "saasId": a.app,
-            "instanceId": 0, "tags": [],
-        }));
-    }
-    let taken = if a.source == 1 && r.chance(1, 3) {
-        json!(*r.pick(&["block", "proxy", "protect"]))
-    } else {
-        Value::Null
-    };
-    let actor = json!({
-        "id": p.upn, "name": p.display, "saasId": a.app, "instanceId": 0, "objType": 21,
-        "role": 4, "tags": [], "resolved": true,
+        );
+        (super::files::item_id(ds, f), name, url)
     });
-    let entity_data = if i.rem_euclid(2) == 0 {
-        json!([{"id": p.upn, "saas": a.app, "inst": 0, "displayName": p.display, "type": "account"},
-               {"id": user_guid, "saas": people::O365, "inst": 0, "displayName": p.display, "type": "user"}])
-    } else {
-        // Captured responses also show entityData as an object keyed "0", "1", … (spec §6).
-        json!({"0": {"id": p.upn, "saas": a.app, "inst": 0, "displayName": p.display, "type": "account"},
-               "1": {"id": user_guid, "saas": people::O365, "inst": 0, "displayName": p.display, "type": "user"},
-               "2": null})
-    };
-    let user_tags: Vec<String> = if hash(seed, SALT, a.user, 11) % 3 == 0 {
-        vec![super::rng::object_id(
-            seed,
-            0xE171 ^ 0x6A0,
-            2,
-            1_500_000_000_000,
-        )]
-    } else {
-        vec![]
-    };
-    let mut user = json!({"userName": p.upn, "userTags": user_tags});
-    if let Some(ou) = p.org_unit {
-        user["orgUnit"] = json!(ou);
+    let taken = (a.source == 1 && r.chance(1, 3)).then(|| *r.pick(&["block", "proxy", "protect"]));
+    let impersonated = r.chance(1, 50);
+    let category = ev.0.trim_start_matches("EVENT_CATEGORY_");
+
+    let mut o = Obj::new(out);
+    o.str("_id", &id)
+        .str("aadTenantId", aad)
+        .str("actionType", ev.3)
+        .bool("adminEvent", ev.5)
+        .raw("alertIds", "[]")
+        .int("appId", a.app)
+        .str("appName", app_name)
+        .raw("classifications", "[]")
+        .with("collected", |out| {
+            let mut c = Obj::new(out);
+            c.with("o365", |out| {
+                let mut o365 = Obj::new(out);
+                o365.int("blobCreated", created)
+                    .str("blobId", &format!("{:016x}", hash(seed, SALT, i, 12)));
+                o365.end();
+            });
+            c.end();
+        })
+        .int("confidenceLevel", 30)
+        .int("created", created)
+        .int("createdRaw", created)
+        .str(
+            "description",
+            &format!("{} {} in {}", p.display, ev.2.to_lowercase(), app_name),
+        )
+        .str("description_id", &format!("{}_DESCRIPTION", ev.1))
+        .with("device", |out| {
+            let mut d = Obj::new(out);
+            d.str("clientIP", &ip)
+                .str("countryCode", place.0)
+                .raw("tags", if a.agent == 0 { r#"["managed"]"# } else { "[]" })
+                .str("type", agent.0)
+                .str("userAgent", agent.4);
+            d.end();
+        })
+        .with("entityData", |out| {
+            let account = |out: &mut Vec<u8>| entity_ref(out, &p.upn, a.app, &p.display, "account");
+            let user =
+                |out: &mut Vec<u8>| entity_ref(out, &user_guid, people::O365, &p.display, "user");
+            if i.rem_euclid(2) == 0 {
+                out.push(b'[');
+                account(out);
+                out.push(b',');
+                user(out);
+                out.push(b']');
+            } else {
+                // Captured responses also show entityData as an object keyed "0", "1", … (spec §6).
+                let mut e = Obj::new(out);
+                e.with("0", account).with("1", user).null("2");
+                e.end();
+            }
+        })
+        .int("eventType", ev.4)
+        .str("eventTypeName", ev.0)
+        .str("eventTypeValue", ev.1);
+    if let Some(f) = read(&ds.feedback).get(&i) {
+        o.value("feedback", f);
     }
-    let device = json!({"clientIP": ip.clone(), "userAgent": agent.4, "countryCode": place.0, "type": agent.0,
-                        "tags": if a.agent == 0 { json!(["managed"]) } else { json!([]) }});
-    let location = json!({"countryCode": place.0, "city": place.2, "region": place.3, "regionCode": place.4,
-        "latitude": place.5, "longitude": place.6,
-        "organizationSearchable": if a.ip_category == 5 { "Microsoft Azure" } else { "Contoso ISP" },
-        "anonymousProxy": false, "isSatelliteProvider": false,
-        "category": a.ip_category, "categoryValue": people::ip_category_name(a.ip_category)});
-    let user_agent = json!({"family": agent.1, "name": agent.2, "os": agent.3, "browser": agent.2,
-        "deviceType": agent.0, "type": 1, "typeName": "Browser", "nativeBrowser": false,
-        "operatingSystem": {"name": agent.3, "family": agent.3.split(' ').next().unwrap_or("")},
-        "tags": []});
-    let main_info = json!({"eventObjects": objects, "rawOperationName": ev.3, "prettyOperationName": ev.2,
-        "type": ev.0.trim_start_matches("EVENT_CATEGORY_").to_lowercase()});
-    let internals = json!({"otherIPs": [], "ipTags": if a.ip_category == 5 { json!(["Azure"]) } else { json!([]) }});
-    let raw = json!({"CreationTime": super::rng::iso(ts).trim_end_matches('Z'), "Id": guid(ds, i),
-        "Operation": ev.3, "OrganizationId": people::aad_tenant(seed), "RecordType": 15,
-        "UserId": p.upn, "Workload": app_name, "ClientIP": ip.clone(), "ObjectId": object_url});
-    let blob = format!("{:016x}", hash(seed, SALT, i, 12));
-    let collected = json!({"o365": {"blobCreated": created, "blobId": blob}});
-    let generic = format!(
-        "ENUM_ACTIVITY_GENERIC_TYPE_{}",
-        ev.0.trim_start_matches("EVENT_CATEGORY_")
-    );
-    let description = format!("{} {} in {}", p.display, ev.2.to_lowercase(), app_name);
-    let mut rec = json!({
-        "_id": id,
-        "uid": id,
-        "tenantId": tid,
-        "aadTenantId": people::aad_tenant(seed),
-        "appId": a.app,
-        "saasId": a.app,
-        "srcAppId": a.app,
-        "appName": app_name,
-        "timestamp": ts,
-        "timestampRaw": ts,
-        "created": created,
-        "createdRaw": created,
-        "instantiation": created + 1_000,
-        "instantiationRaw": created + 1_000,
-        "eventType": ev.4,
-        "eventTypeValue": ev.1,
-        "eventTypeName": ev.0,
-        "genericEventType": generic,
-        "actionType": ev.3,
-        "description": description,
-        "description_id": format!("{}_DESCRIPTION", ev.1),
-        "severity": "INFO",
-        "source": a.source,
-        "confidenceLevel": 30,
-        "classifications": [],
-        "adminEvent": ev.5,
-        "impersonated": r.chance(1, 50),
-        "takenAction": taken,
-        "device": device,
-        "location": location,
-        "user": user,
-        "userAgent": user_agent,
-        "mainInfo": main_info,
-        "resolvedActor": actor,
-        "entityData": entity_data,
-        "internals": internals,
-        "rawDataJson": raw,
-        "collected": collected,
-        "policies": [],
-        "alertIds": [],
-        "fileLabels": [],
-    });
-    let feedback = read(&ds.feedback);
-    if let Some(f) = feedback.get(&i) {
-        rec["feedback"] = f.clone();
-    }
-    rec
+    o.raw("fileLabels", "[]")
+        .str(
+            "genericEventType",
+            &format!("ENUM_ACTIVITY_GENERIC_TYPE_{category}"),
+        )
+        .bool("impersonated", impersonated)
+        .int("instantiation", created + 1_000)
+        .int("instantiationRaw", created + 1_000)
+        .with("internals", |out| {
+            let mut n = Obj::new(out);
+            n.raw(
+                "ipTags",
+                if a.ip_category == 5 {
+                    r#"["Azure"]"#
+                } else {
+                    "[]"
+                },
+            )
+            .raw("otherIPs", "[]");
+            n.end();
+        })
+        .with("location", |out| {
+            let mut l = Obj::new(out);
+            l.bool("anonymousProxy", false)
+                .int("category", a.ip_category)
+                .str("categoryValue", people::ip_category_name(a.ip_category))
+                .str("city", place.2)
+                .str("countryCode", place.0)
+                .bool("isSatelliteProvider", false)
+                .float("latitude", place.5)
+                .float("longitude", place.6)
+                .str(
+                    "organizationSearchable",
+                    if a.ip_category == 5 {
+                        "Microsoft Azure"
+                    } else {
+                        "Contoso ISP"
+                    },
+                )
+                .str("region", place.3)
+                .str("regionCode", place.4);
+            l.end();
+        })
+        .with("mainInfo", |out| {
+            let mut m = Obj::new(out);
+            m.with("eventObjects", |out| {
+                out.push(b'[');
+                event_object(out, &p.upn, &p.display, 21, 4, a.app);
+                if let Some((file_id, name, _)) = &file {
+                    out.push(b',');
+                    event_object(out, file_id, name, 1, 3, a.app);
+                }
+                out.push(b']');
+            })
+            .str("prettyOperationName", ev.2)
+            .str("rawOperationName", ev.3)
+            .str("type", &category.to_lowercase());
+            m.end();
+        })
+        .raw("policies", "[]")
+        .with("rawDataJson", |out| {
+            let mut w = Obj::new(out);
+            w.str("ClientIP", &ip)
+                .str("CreationTime", super::rng::iso(ts).trim_end_matches('Z'))
+                .str("Id", &guid)
+                .opt_str("ObjectId", file.as_ref().map(|f| f.2.as_str()))
+                .str("Operation", ev.3)
+                .str("OrganizationId", aad)
+                .int("RecordType", 15)
+                .str("UserId", &p.upn)
+                .str("Workload", app_name);
+            w.end();
+        })
+        .with("resolvedActor", |out| {
+            let mut act = Obj::new(out);
+            act.str("id", &p.upn)
+                .int("instanceId", 0)
+                .str("name", &p.display)
+                .int("objType", 21)
+                .bool("resolved", true)
+                .int("role", 4)
+                .int("saasId", a.app)
+                .raw("tags", "[]");
+            act.end();
+        })
+        .int("saasId", a.app)
+        .str("severity", "INFO")
+        .int("source", a.source)
+        .int("srcAppId", a.app)
+        .opt_str("takenAction", taken)
+        .int("tenantId", tid)
+        .int("timestamp", ts)
+        .int("timestampRaw", ts)
+        .str("uid", &id)
+        .with("user", |out| {
+            let mut u = Obj::new(out);
+            if let Some(ou) = p.org_unit {
+                u.str("orgUnit", ou);
+            }
+            u.str("userName", &p.upn).with("userTags", |out| {
+                if hash(seed, SALT, a.user, 11) % 3 == 0 {
+                    let tag = super::rng::object_id(seed, 0xE171 ^ 0x6A0, 2, 1_500_000_000_000);
+                    strings(out, [tag]);
+                } else {
+                    out.extend_from_slice(b"[]");
+                }
+            });
+            u.end();
+        })
+        .with("userAgent", |out| {
+            let mut g = Obj::new(out);
+            g.str("browser", agent.2)
+                .str("deviceType", agent.0)
+                .str("family", agent.1)
+                .str("name", agent.2)
+                .bool("nativeBrowser", false)
+                .with("operatingSystem", |out| {
+                    let mut s = Obj::new(out);
+                    s.str("family", agent.3.split(' ').next().unwrap_or(""))
+                        .str("name", agent.3);
+                    s.end();
+                })
+                .str("os", agent.3)
+                .raw("tags", "[]")
+                .int("type", 1)
+                .str("typeName", "Browser");
+            g.end();
+        });
+    o.end();
 }
 
 /// Stores the caller's feedback (spec §6, §14 rule 24) and answers it back with the activity id.
@@ -371,7 +486,7 @@ pub fn feedback(ds: &Dataset, pk: &str, body: &Value) -> Option<Value> {
         "allowContact": body.get("allowContact").cloned().unwrap_or(json!(false)),
         "contactEmail": pick("contactEmail"),
     });
-    write(&ds.feedback).insert(i, stored.clone());
+    write_lock(&ds.feedback).insert(i, stored.clone());
     let mut out = stored;
     out["activityId"] = json!(pk);
     out["success"] = json!(true);

@@ -283,6 +283,7 @@ pub fn close(
     };
     let (lo, hi) = ds.range(Entity::Alerts);
     let record = |i: i64| record(ds, i);
+    let text = |i: i64, out: &mut Vec<u8>| ds.write_record(Entity::Alerts, i, out);
     let src = crate::list::Source {
         entity: Entity::Alerts,
         ds,
@@ -290,6 +291,7 @@ pub fn close(
         hi,
         fields: &FIELDS,
         record: &record,
+        text: &text,
         axis: Some(AXIS),
         sorts: &SORTS,
         implicit: Vec::new(),

@@ -27,6 +27,7 @@ pub mod files;
 pub mod people;
 pub mod rng;
 pub mod subnets;
+pub(crate) mod text;
 
 /// The five list endpoints the simulator serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -121,10 +122,11 @@ pub struct ListQuery {
     pub is_scan: bool,
 }
 
-/// One list page before it is wrapped in the response envelope (spec §4.2); see `to_json`.
+/// One list page before it is wrapped in the response envelope (spec §4.2); see `into_body`.
 #[derive(Clone, Debug)]
 pub struct ListResult {
-    pub data: Vec<Value>,
+    /// Each record as compact JSON text, exactly as it goes on the wire (see `records` for Values).
+    pub data: Vec<String>,
     pub total: u64,
     pub has_next: bool,
     pub max: u64,
@@ -174,6 +176,8 @@ pub struct Dataset {
     matches: list::MatchCache,
     /// People of the first user blocks, built on first use: user-name filters read them per record.
     people: std::sync::OnceLock<Vec<people::Person>>,
+    /// `people::aad_tenant(seed)`, which every activity and alert repeats.
+    aad_tenant: std::sync::OnceLock<String>,
 }
 
 impl Dataset {
@@ -197,6 +201,7 @@ impl Dataset {
             entity_keys: RwLock::default(),
             matches: list::MatchCache::default(),
             people: std::sync::OnceLock::new(),
+            aad_tenant: std::sync::OnceLock::new(),
         };
         *write(&ds.subnets) = subnets::Store::generate(&ds, cfg.subnets);
         let keys = (0..ds.base[Entity::Entities.slot()])
@@ -212,6 +217,12 @@ impl Dataset {
 
     pub fn now_ms(&self) -> i64 {
         self.now_ms
+    }
+
+    /// The tenant's Entra directory id (`people::aad_tenant`), computed once.
+    pub(crate) fn aad_tenant(&self) -> &str {
+        self.aad_tenant
+            .get_or_init(|| people::aad_tenant(self.seed))
     }
 
     /// Index range of an entity's records, newest first.
@@ -305,7 +316,8 @@ impl Dataset {
             Entity::Subnets => {
                 let snapshot = read(&self.subnets).records.clone();
                 let record = |i: i64| snapshot[i as usize].clone();
-                let src = subnets::source(self, &snapshot, &record);
+                let text = |i: i64, out: &mut Vec<u8>| text::put(out, &snapshot[i as usize]);
+                let src = subnets::source(self, &snapshot, &record, &text);
                 list::run(&src, q, approximate)
             }
             _ => self.with_source(e, Vec::new(), |src| list::run(src, q, approximate)),
@@ -321,6 +333,7 @@ impl Dataset {
     ) -> R {
         let (lo, hi) = self.range(e);
         let record = |i: i64| self.record(e, i);
+        let text = |i: i64, out: &mut Vec<u8>| self.write_record(e, i, out);
         let (fields, sorts, axis) = match e {
             Entity::Activities => (
                 &activities::FIELDS[..],
@@ -339,6 +352,7 @@ impl Dataset {
             hi,
             fields,
             record: &record,
+            text: &text,
             axis: Some(axis),
             sorts,
             implicit,
@@ -362,6 +376,18 @@ impl Dataset {
                     .cloned()
                     .unwrap_or(Value::Null)
             }
+        }
+    }
+
+    /// Record `i` of a generated entity as compact JSON text (the bytes `record` would serialise
+    /// to), appended to `out`: the list pages' path, which builds no `Value`.
+    pub(crate) fn write_record(&self, e: Entity, i: i64, out: &mut Vec<u8>) {
+        match e {
+            Entity::Activities => activities::write(self, i, out),
+            Entity::Alerts => text::put(out, &alerts::record(self, i)),
+            Entity::Files => text::put(out, &files::record(self, i)),
+            Entity::Entities => text::put(out, &entities::record(self, i)),
+            Entity::Subnets => text::put(out, &self.record(e, i)),
         }
     }
 

@@ -342,6 +342,7 @@ pub fn source<'a>(
     ds: &'a Dataset,
     snapshot: &'a [Value],
     record: &'a dyn Fn(i64) -> Value,
+    text: &'a dyn Fn(i64, &mut Vec<u8>),
 ) -> Source<'a> {
     Source {
         entity: Entity::Subnets,
@@ -350,6 +351,7 @@ pub fn source<'a>(
         hi: snapshot.len() as i64,
         fields: &FIELDS,
         record,
+        text,
         axis: None,
         sorts: &SORTS,
         implicit: Vec::new(),

@@ -40,7 +40,7 @@ fn query(f: Value) -> ListQuery {
 }
 
 fn ids(r: &ListResult) -> Vec<String> {
-    r.data
+    r.records()
         .iter()
         .map(|d| d["_id"].as_str().expect("_id").to_string())
         .collect()
@@ -103,7 +103,7 @@ fn ids_have_the_documented_shapes_and_fetch_round_trips() {
     for e in Entity::ALL {
         let page = d.list(e, &ListQuery::default()).unwrap();
         assert!(!page.data.is_empty());
-        for rec in page.data.iter().take(20) {
+        for (rec, text) in page.records().iter().zip(&page.data).take(20) {
             let id = rec["_id"].as_str().unwrap();
             match e {
                 Entity::Activities => {
@@ -114,7 +114,9 @@ fn ids_have_the_documented_shapes_and_fetch_round_trips() {
                 }
                 _ => assert!(rng::is_object_id(id), "{e:?} id {id}"),
             }
-            assert_eq!(d.fetch(e, id).as_ref(), Some(rec), "{e:?} {id}");
+            // Compared as text: a parsed subnet `lastModified` need not round-trip to the same f64.
+            let fetched = d.fetch(e, id).map(|v| v.to_string());
+            assert_eq!(fetched.as_ref(), Some(text), "{e:?} {id}");
         }
     }
     assert_eq!(d.fetch(Entity::Alerts, "000000000000000000000000"), None);
@@ -134,8 +136,8 @@ fn records_carry_mixed_timestamp_formats_case_twins_and_unicode() {
             },
         )
         .unwrap();
-    let twin = files
-        .data
+    let records = files.records();
+    let twin = records
         .iter()
         .find(|f| f.get("Created").is_some())
         .expect("a file with case-twin keys");
@@ -143,33 +145,39 @@ fn records_carry_mixed_timestamp_formats_case_twins_and_unicode() {
         twin.get("created").is_some() && twin.get("ftags").is_some() && twin.get("fTags").is_some()
     );
     assert!(files
-        .data
+        .records()
         .iter()
         .all(|f| f["snapshotLastModifiedDate"].is_string()));
-    assert!(files.data.iter().all(|f| f["modifiedDate"].is_i64()));
+    assert!(files.records().iter().all(|f| f["modifiedDate"].is_i64()));
     assert!(files
-        .data
+        .records()
         .iter()
         .any(|f| !f["name"].as_str().unwrap().is_ascii()));
     assert!(files
-        .data
+        .records()
         .iter()
         .all(|f| f["fileType"][1].is_string() && f["ftype"] == f["fileType"][0]));
 
-    let subnet = &d.list(Entity::Subnets, &ListQuery::default()).unwrap().data[0];
+    let subnet = &d
+        .list(Entity::Subnets, &ListQuery::default())
+        .unwrap()
+        .records()[0];
     assert!(subnet["lastModified"].is_f64());
     let entity = &d
         .list(Entity::Entities, &ListQuery::default())
         .unwrap()
-        .data[0];
+        .records()[0];
     assert!(rng::parse_iso(entity["lastSeen"].as_str().unwrap()).is_some());
     let closed = d
         .list(Entity::Alerts, &query(json!({"alertOpen": {"eq": false}})))
         .unwrap();
-    assert!(closed.data.iter().all(|a| a["resolveTime"].is_string()));
+    assert!(closed
+        .records()
+        .iter()
+        .all(|a| a["resolveTime"].is_string()));
     let acts = d.list(Entity::Activities, &ListQuery::default()).unwrap();
     assert!(acts
-        .data
+        .records()
         .iter()
         .any(|a| !a["user"]["userName"].as_str().unwrap().is_empty()));
     let names: Vec<String> = (0..400)
@@ -197,7 +205,7 @@ fn timestamps_never_increase_and_some_share_a_millisecond() {
     assert!(ts[0] < NOW);
     let page = d.list(Entity::Activities, &ListQuery::default()).unwrap();
     assert!(page
-        .data
+        .records()
         .windows(2)
         .all(|w| w[0]["timestamp"].as_i64() >= w[1]["timestamp"].as_i64()));
 }
@@ -334,7 +342,7 @@ fn rule_12_sort_fields_directions_and_stable_ties() {
     };
     let asc = sorted(Entity::Alerts, "severity", "asc");
     let sev: Vec<i64> = asc
-        .data
+        .records()
         .iter()
         .map(|a| a["severityValue"].as_i64().unwrap())
         .collect();
@@ -342,45 +350,48 @@ fn rule_12_sort_fields_directions_and_stable_ties() {
     assert_eq!(ids(&asc), ids(&sorted(Entity::Alerts, "severity", "ASC")));
     let desc = sorted(Entity::Alerts, "severity", "desc");
     let sev: Vec<i64> = desc
-        .data
+        .records()
         .iter()
         .map(|a| a["severityValue"].as_i64().unwrap())
         .collect();
     assert!(sev.windows(2).all(|w| w[0] >= w[1]));
     // Ties keep record order (newest first) in both directions.
     for r in [&asc, &desc] {
-        for w in r.data.windows(2) {
+        for w in r.records().windows(2) {
             if w[0]["severityValue"] == w[1]["severityValue"] {
                 assert!(w[0]["timestamp"].as_i64() >= w[1]["timestamp"].as_i64());
             }
         }
     }
     let old_first = sorted(Entity::Alerts, "date", "asc");
-    assert!(old_first.data[0]["timestamp"].as_i64() < old_first.data[99]["timestamp"].as_i64());
+    assert!(
+        old_first.records()[0]["timestamp"].as_i64()
+            < old_first.records()[99]["timestamp"].as_i64()
+    );
     let files = sorted(Entity::Files, "createdDate", "desc");
     let c: Vec<i64> = files
-        .data
+        .records()
         .iter()
         .map(|f| f["createdDate"].as_i64().unwrap())
         .collect();
     assert!(c.windows(2).all(|w| w[0] >= w[1]));
     let acts = sorted(Entity::Activities, "created", "asc");
     let c: Vec<i64> = acts
-        .data
+        .records()
         .iter()
         .map(|f| f["created"].as_i64().unwrap())
         .collect();
     assert!(c.windows(2).all(|w| w[0] <= w[1]));
     let ents = sorted(Entity::Entities, "username", "asc");
     let n: Vec<String> = ents
-        .data
+        .records()
         .iter()
         .map(|f| f["displayName"].as_str().unwrap().to_lowercase())
         .collect();
     assert!(n.windows(2).all(|w| w[0] <= w[1]));
     let subs = sorted(Entity::Subnets, "name", "asc");
     let n: Vec<String> = subs
-        .data
+        .records()
         .iter()
         .map(|f| f["name"].as_str().unwrap().to_lowercase())
         .collect();
@@ -433,7 +444,7 @@ fn scan_all(
         assert!(r.data.len() <= limit.clamp(500, 5000) as usize);
         seen.extend(ids(&r));
         let (next, has_next) = (r.next_query_filters.clone(), r.has_next);
-        let body = r.into_json(Entity::Activities);
+        let body = r.to_json(Entity::Activities);
         assert_eq!(body["hasNext"], has_next);
         match next {
             Some(next) => {
@@ -522,11 +533,13 @@ fn rule_13_scan_keeps_caller_filters_and_merges_the_date_cursor() {
         )
         .unwrap();
     assert_eq!(first.max, 500);
-    let next = first.next_query_filters.expect("more remain");
+    let next = first.next_query_filters.clone().expect("more remain");
     assert_eq!(next["service"], start["service"]);
     assert_eq!(next["date"]["gte"], json!(from));
     let cursor = next["date"]["lte"].as_i64().unwrap();
-    let last_kept = first.data.last().unwrap()["timestamp"].as_i64().unwrap();
+    let last_kept = first.records().last().unwrap()["timestamp"]
+        .as_i64()
+        .unwrap();
     assert!(
         cursor < last_kept,
         "the cursor is the first dropped timestamp"
@@ -869,7 +882,7 @@ fn rule_18_alert_entity_and_subnet_filters() {
     let rt = rng::parse_iso(
         d.list(Entity::Alerts, &query(json!({"alertOpen": {"eq": false}})))
             .unwrap()
-            .data[0]["resolveTime"]
+            .records()[0]["resolveTime"]
             .as_str()
             .unwrap(),
     )
@@ -1239,7 +1252,7 @@ fn rule_26_subnet_create_update_delete() {
     assert_eq!(rec["organization"], "Orange");
     assert_eq!(rec["tags"][0]["name"], "Corporate");
     let first = d.list(Entity::Subnets, &ListQuery::default()).unwrap();
-    assert_eq!(first.data[0]["_id"], id.as_str(), "newest first");
+    assert_eq!(first.records()[0]["_id"], id.as_str(), "newest first");
 
     let dup = d.create_subnet(
         &json!({"name": "bureau de lyon", "category": 2, "subnets": ["10.0.0.0/8"]}),
@@ -1307,11 +1320,11 @@ fn insert_head_adds_newer_records_for_every_entity() {
         let k = visible as usize;
         let m = before.data.len().min(after.data.len() - k);
         assert_eq!(
-            after.data[k..k + m],
-            before.data[..m],
+            after.records()[k..k + m],
+            before.records()[..m],
             "{e:?}: the old head moves down"
         );
-        let fresh = &after.data[0]["_id"];
+        let fresh = &after.records()[0]["_id"];
         assert!(d.fetch(e, fresh.as_str().unwrap()).is_some(), "{e:?}");
     }
     let newest = d.record(Entity::Activities, -1)["timestamp"]
@@ -1441,5 +1454,8 @@ fn rule_13_filtered_scans_over_large_ranges_stay_exact_with_cached_matches() {
         let a = activities::attrs(&d, *i);
         a.ip_category == 3 && a.agent == 1
     });
-    assert_eq!(asc.data[0], d.record(Entity::Activities, oldest.unwrap()));
+    assert_eq!(
+        asc.records()[0],
+        d.record(Entity::Activities, oldest.unwrap())
+    );
 }

@@ -17,7 +17,9 @@
 // - Native library resolution: runtimes/<rid>/native/ beside the module (or an explicit path).
 // - A small JSON reader/writer (no System.Text.Json on .NET Framework) and the record conversion
 //   (epoch milliseconds → DateTime, keys differing only by case renamed) so that PowerShell and C# see
-//   the same typed records.
+//   the same typed records. Pages are read by MdcaRecordReader straight from the library's UTF-8 bytes
+//   into that final shape, one record at a time as the caller reads them (a 5000-activity page is 14 MB:
+//   converting it twice through a UTF-16 copy made the binding, not the API, the bottleneck).
 //
 // Secrets (API token, client secret, access token) are only accepted as SecureString; their characters
 // are encoded straight into a byte buffer that is zeroed after the call, never into a managed string.
@@ -917,6 +919,7 @@ namespace Mdca
 
         internal MdcaPage(string entity, byte[] utf8)
         {
+            if (utf8 == null) throw new ArgumentNullException("utf8");
             Entity = entity;
             this.utf8 = utf8;
             Records = new MdcaRecordList(entity, utf8, MdcaRecordReader.ElementOffsets(utf8));
@@ -1518,6 +1521,8 @@ namespace Mdca
         private static readonly object True = true;
         private static readonly object False = false;
         private static readonly object[] SmallLongs = MakeSmallLongs(1024);
+        // Empty arrays cannot be changed, so every record shares one (an activity has several).
+        private static readonly object[] NoItems = new object[0];
 
         private readonly string[] dateFields;
         private byte[] s;
@@ -1737,7 +1742,7 @@ namespace Mdca
             int first = items.Count;
             i++;
             SkipBlanks();
-            if (i < end && s[i] == ']') { i++; return new object[0]; }
+            if (i < end && s[i] == ']') { i++; return NoItems; }
             try
             {
                 while (true)

@@ -7,10 +7,11 @@
 //! says otherwise (`trashed: eq true` → only trashed, `eq false` → no trashed); `folder: eq true/false`
 //! → only folders / only files.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::people::{self, GOOGLE, ONEDRIVE, SHAREPOINT};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
+use super::text::{self, Obj};
 use super::{entities, DataError, Dataset};
 use crate::filter::{self, Arg, Cond, FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
@@ -211,7 +212,24 @@ const POLICIES: [&str; 3] = [
     "5e8a0f1d2c3b4a5968778603",
 ];
 
+/// File `i` as a `Value`, for filters on fields without a fast getter, sorts and fetches by id.
 pub fn record(ds: &Dataset, i: i64) -> Value {
+    let mut out = Vec::with_capacity(4096);
+    write(ds, i, &mut out);
+    serde_json::from_slice(&out).expect("a file record is JSON")
+}
+
+/// `[code, "NAME"]`, the shape of `fileType`, `fileAccessLevel` and `fileStatus`.
+fn coded(out: &mut Vec<u8>, code: i64, name: &str) {
+    out.push(b'[');
+    text::put(out, &code);
+    out.push(b',');
+    text::string(out, name);
+    out.push(b']');
+}
+
+/// File `i` as compact JSON text, keys in byte order (see `text`).
+pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let seed = ds.seed();
     let a = attrs(ds, i);
     let modified = ts(ds, i);
@@ -225,6 +243,7 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let root = format!("{site}|root");
     let is_folder = a.ftype == 6;
     let blocks = ds.user_blocks();
+    // The draws from `r` keep their historical order: sharing, groups, tags, scans, size, quarantine.
     let shared_with: Vec<i64> = if a.facl >= 1 {
         (0..1 + r.below(3))
             .map(|_| r.below(blocks as u64) as i64)
@@ -232,137 +251,168 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     } else {
         vec![]
     };
-    let mut collaborators: Vec<Value> = shared_with
+    // (id and email, name, role, accessLevel)
+    let mut collaborators: Vec<(String, String, &str, i64)> = shared_with
         .iter()
         .map(|b| {
             let p = ds.person(*b);
-            json!({"id": p.upn, "saas": a.app, "inst": 0, "name": p.display, "email": p.upn,
-                   "type": 1, "role": "writer", "accessLevel": 1})
+            (p.upn.clone(), p.display.clone(), "writer", 1)
         })
         .collect();
-    let mut emails: Vec<String> = shared_with
-        .iter()
-        .map(|b| ds.person(*b).upn.clone())
-        .collect();
-    let mut domains = vec![people::DOMAIN.to_string()];
+    let mut domains = vec![people::DOMAIN];
     if a.facl >= 2 {
         let g = people::guest(seed, a.owner);
-        collaborators.push(
-            json!({"id": g.upn, "saas": a.app, "inst": 0, "name": g.display,
-                                  "email": g.upn, "type": 1, "role": "reader", "accessLevel": 2}),
-        );
-        emails.push(g.upn);
-        domains.push("fabrikam.com".into());
+        collaborators.push((g.upn, g.display, "reader", 2));
+        domains.push("fabrikam.com");
     }
-    let group_ids: Vec<String> = if a.facl == 1 && r.chance(1, 2) {
-        vec![object_id(seed, 0xE171 ^ 0x6A0, 2, 1_500_000_000_000)]
-    } else {
-        vec![]
-    };
-    let tags: Vec<&str> = if r.chance(1, 3) {
-        vec![LABELS[r.below(3) as usize].0]
-    } else {
-        vec![]
-    };
-    let policies: Vec<&str> = if a.facl >= 3 {
-        vec![POLICIES[(i.rem_euclid(3)) as usize]]
-    } else {
-        vec![]
-    };
-    let scans: Vec<Value> = if r.chance(1, 6) {
-        vec![json!({"tag": LABELS[0].0, "name": LABELS[0].1, "policyId": POLICIES[0]})]
-    } else {
-        vec![]
-    };
+    let group_id = (a.facl == 1 && r.chance(1, 2))
+        .then(|| object_id(seed, 0xE171 ^ 0x6A0, 2, 1_500_000_000_000));
+    let tag = r.chance(1, 3).then(|| LABELS[r.below(3) as usize].0);
+    let policy = (a.facl >= 3).then(|| POLICIES[(i.rem_euclid(3)) as usize]);
+    let scanned = r.chance(1, 6);
     let size = if is_folder {
         0
     } else {
         512 + r.below(50_000_000)
     };
     let quarantined = a.fstat == 0 && r.chance(1, 40);
-    let path = format!(
-        "/personal/{}/Documents/{}",
-        owner.upn.replace(['@', '.'], "_"),
-        name
-    );
-    let mut rec = json!({
-        "_id": record_id(ds, i),
-        "_tid": people::tenant_id(seed),
-        "id": item_id(ds, i),
-        "appId": a.app,
-        "saasId": a.app,
-        "instId": 0,
-        "fileSize": size,
-        "createdDate": created,
-        "modifiedDate": modified,
-        "name": name,
-        "name_l": name.to_lowercase(),
-        "fileExtension": if ext.is_empty() { Value::Null } else { json!(ext) },
-        "mimeType": mime,
-        "isFolder": is_folder,
-        "fileType": [a.ftype, TYPE_NAMES[a.ftype]],
-        "ftype": a.ftype,
-        "fileAccessLevel": [a.facl, ACL_NAMES[a.facl as usize]],
-        "facl": a.facl,
-        "fileStatus": [a.fstat, STATUS_NAMES[a.fstat as usize]],
-        "fstat": a.fstat,
-        "ownerName": owner.display,
-        "ownerAddress": owner.upn,
-        "ownerOrgUnit": owner.org_unit,
-        "ownerExternal": false,
-    });
-    let more = json!({
-        "emails": emails,
-        "domains": domains,
-        "groupIds": group_ids,
-        "groups": [],
-        "collaborators": collaborators,
-        "display_collaborators": collaborators,
-        "externalShares": if a.facl >= 2 { json!(["fabrikam.com"]) } else { json!([]) },
-        "parentId": parent,
-        "parentIds": [parent, root],
-        "effectiveParents": [parent, root],
-        "driveId": format!("b!{}", &site[..8]),
-        "alternateLink": format!("https://contoso-my.sharepoint.com{path}"),
-        "filePath": path,
-        "sitePath": format!("/personal/{}", owner.upn.replace(['@', '.'], "_")),
-        "siteCollection": "https://contoso-my.sharepoint.com",
-        "siteCollectionId": site,
-        "spDomain": "https://contoso-my.sharepoint.com",
-        "isForeign": false,
-        "noGovernance": false,
-        "scanVersion": 3,
-        "unseenScans": 0,
-        "lastNrtTimestamp": modified,
-        "snapshotLastModifiedDate": iso(modified + 90_000),
-        "originalId": item_id(ds, i),
-        "dlpScanResults": scans,
-        "fTags": tags,
-        "policies": policies,
-        "quarantined": quarantined,
-        "enriched": true,
-        "appName": people::app_name(a.app),
-        "fileTypeDisplay": TYPE_NAMES[a.ftype].to_lowercase(),
-        "actions": if a.fstat == 0 {
-            json!([{"task_name": "QuarantineTask", "display_title": "Put in admin quarantine", "type": "file"},
-                   {"task_name": "RescanFileTask", "display_title": "Rescan", "type": "file"},
-                   {"task_name": "TrashFileTask", "display_title": "Trash", "type": "file"}])
-        } else {
-            json!([])
-        },
-        "sharepointItem": {"Author": {"name": owner.display, "email": owner.upn},
-                           "Name": name, "Length": size, "TimeCreated": iso(created)},
-    });
-    if let (Value::Object(into), Value::Object(from)) = (&mut rec, more) {
-        into.extend(from);
+    let owner_path = owner.upn.replace(['@', '.'], "_");
+    let path = format!("/personal/{owner_path}/Documents/{name}");
+    let collaborators_json = |out: &mut Vec<u8>| {
+        text::array(out, &collaborators, |out, (id, name, role, level)| {
+            let mut c = Obj::new(out);
+            c.int("accessLevel", *level)
+                .str("email", id)
+                .str("id", id)
+                .int("inst", 0)
+                .str("name", name)
+                .str("role", role)
+                .int("saas", a.app)
+                .int("type", 1);
+            c.end();
+        })
+    };
+    let parents = |out: &mut Vec<u8>| text::strings(out, [&parent, &root]);
+    // Keys differing only by case, as some tenants return them (spec §2, §8).
+    let case_twins = hash(seed, SALT, i, 5) % 5 == 0;
+    let item = item_id(ds, i);
+
+    let mut o = Obj::new(out);
+    if case_twins {
+        o.str("Created", &iso(created));
     }
-    if hash(seed, SALT, i, 5) % 5 == 0 {
-        // Keys differing only by case, as some tenants return them (spec §2, §8).
-        rec["created"] = json!(created);
-        rec["Created"] = json!(iso(created));
-        rec["ftags"] = json!([]);
+    o.str("_id", &object_id(seed, SALT, i, created))
+        .int("_tid", people::tenant_id(seed))
+        .raw(
+            "actions",
+            if a.fstat == 0 {
+                concat!(
+                    r#"[{"display_title":"Put in admin quarantine","task_name":"QuarantineTask","type":"file"},"#,
+                    r#"{"display_title":"Rescan","task_name":"RescanFileTask","type":"file"},"#,
+                    r#"{"display_title":"Trash","task_name":"TrashFileTask","type":"file"}]"#
+                )
+            } else {
+                "[]"
+            },
+        )
+        .str(
+            "alternateLink",
+            &format!("https://contoso-my.sharepoint.com{path}"),
+        )
+        .int("appId", a.app)
+        .str("appName", people::app_name(a.app))
+        .with("collaborators", collaborators_json);
+    if case_twins {
+        o.int("created", created);
     }
-    rec
+    o.int("createdDate", created)
+        .with("display_collaborators", collaborators_json)
+        .with("dlpScanResults", |out| {
+            text::array(out, scanned.then_some(LABELS[0]), |out, (tag, name)| {
+                let mut d = Obj::new(out);
+                d.str("name", name)
+                    .str("policyId", POLICIES[0])
+                    .str("tag", tag);
+                d.end();
+            })
+        })
+        .with("domains", |out| text::strings(out, &domains))
+        .str("driveId", &format!("b!{}", &site[..8]))
+        .with("effectiveParents", parents)
+        .with("emails", |out| {
+            text::strings(out, collaborators.iter().map(|c| c.0.as_str()))
+        })
+        .bool("enriched", true)
+        .raw(
+            "externalShares",
+            if a.facl >= 2 {
+                r#"["fabrikam.com"]"#
+            } else {
+                "[]"
+            },
+        )
+        .with("fTags", |out| text::strings(out, tag))
+        .int("facl", a.facl)
+        .with("fileAccessLevel", |out| {
+            coded(out, a.facl, ACL_NAMES[a.facl as usize])
+        })
+        .opt_str("fileExtension", (!ext.is_empty()).then_some(ext))
+        .str("filePath", &path)
+        .uint("fileSize", size)
+        .with("fileStatus", |out| {
+            coded(out, a.fstat, STATUS_NAMES[a.fstat as usize])
+        })
+        .with("fileType", |out| {
+            coded(out, a.ftype as i64, TYPE_NAMES[a.ftype])
+        })
+        .str("fileTypeDisplay", &TYPE_NAMES[a.ftype].to_lowercase())
+        .int("fstat", a.fstat);
+    if case_twins {
+        o.raw("ftags", "[]");
+    }
+    o.int("ftype", a.ftype as i64)
+        .with("groupIds", |out| text::strings(out, &group_id))
+        .raw("groups", "[]")
+        .str("id", &item)
+        .int("instId", 0)
+        .bool("isFolder", is_folder)
+        .bool("isForeign", false)
+        .int("lastNrtTimestamp", modified)
+        .str("mimeType", mime)
+        .int("modifiedDate", modified)
+        .str("name", &name)
+        .str("name_l", &name.to_lowercase())
+        .bool("noGovernance", false)
+        .str("originalId", &item)
+        .str("ownerAddress", &owner.upn)
+        .bool("ownerExternal", false)
+        .str("ownerName", &owner.display)
+        .opt_str("ownerOrgUnit", owner.org_unit)
+        .str("parentId", &parent)
+        .with("parentIds", parents)
+        .with("policies", |out| text::strings(out, policy))
+        .bool("quarantined", quarantined)
+        .int("saasId", a.app)
+        .int("scanVersion", 3)
+        .with("sharepointItem", |out| {
+            let mut sp = Obj::new(out);
+            sp.with("Author", |out| {
+                let mut au = Obj::new(out);
+                au.str("email", &owner.upn).str("name", &owner.display);
+                au.end();
+            })
+            .uint("Length", size)
+            .str("Name", &name)
+            .str("TimeCreated", &iso(created));
+            sp.end();
+        })
+        .str("siteCollection", "https://contoso-my.sharepoint.com")
+        .str("siteCollectionId", &site)
+        .str("sitePath", &format!("/personal/{owner_path}"))
+        .str("snapshotLastModifiedDate", &iso(modified + 90_000))
+        .str("spDomain", "https://contoso-my.sharepoint.com")
+        .int("unseenScans", 0);
+    o.end();
 }
 
 /// The filters left for the field table, and the implicit conditions the switches imply.

@@ -385,7 +385,7 @@ impl Dataset {
         match e {
             Entity::Activities => activities::write(self, i, out),
             Entity::Alerts => text::put(out, &alerts::record(self, i)),
-            Entity::Files => text::put(out, &files::record(self, i)),
+            Entity::Files => files::write(self, i, out),
             Entity::Entities => text::put(out, &entities::record(self, i)),
             Entity::Subnets => text::put(out, &self.record(e, i)),
         }

@@ -199,6 +199,11 @@ impl ListParser {
                     if !starts_value(b) {
                         return Err(unexpected("a record", b, pos));
                     }
+                    if let Some(end) = self.record_within(chunk, i)? {
+                        self.at = At::AfterRecord;
+                        i = end;
+                        continue;
+                    }
                     self.value = ValueScan::default();
                     self.at = At::InRecord;
                     i = self.continue_value(chunk, i, i)?;
@@ -272,6 +277,34 @@ impl ListParser {
         i
     }
 
+    /// Takes the record starting at `chunk[i]` when it ends within the chunk, as most do: serde_json finds
+    /// its end while validating it, so its bytes are read once (and its `_id` is usually its first member).
+    /// Returns where it ends, or `None` when it runs past the chunk and needs the resumable scan.
+    fn record_within(&mut self, chunk: &[u8], i: usize) -> Result<Option<usize>, String> {
+        let rest = &chunk[i..];
+        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Box<RawValue>>();
+        let record = match stream.next() {
+            Some(Ok(record)) => record,
+            // Cut by the chunk's end (a number cut short reads as invalid, not as cut), or malformed: the
+            // resumable scan finds where it really ends and reports the error of the whole record.
+            Some(Err(_)) | None => return Ok(None),
+        };
+        let n = stream.byte_offset();
+        if n == rest.len() && !matches!(rest[0], b'{' | b'[' | b'"') {
+            // A number or literal at the end of the chunk may go on in the next one.
+            return Ok(None);
+        }
+        let text = &rest[..n];
+        let id = leading_id(text).unwrap_or_else(|| {
+            let mut scan = ValueScan::default();
+            scan.scan(text, true);
+            scan.id_in(text)
+        });
+        self.page.records.push(record);
+        self.page.ids.push(id);
+        Ok(Some(i + n))
+    }
+
     /// Scans the current value from `chunk[i..]`, its bytes in this chunk starting at `start`; when it
     /// completes, stores it and moves on. Returns where the scan stopped.
     fn continue_value(&mut self, chunk: &[u8], start: usize, i: usize) -> Result<usize, String> {
@@ -322,19 +355,35 @@ impl crate::http::BodySink for ListParser {
 
 /// Validates one record and keeps it with its `_id` hash.
 fn store_record(page: &mut ListPage, scan: &ValueScan, text: &[u8]) -> Result<(), String> {
-    let index = page.records.len();
     let record = serde_json::from_slice::<Box<RawValue>>(text)
-        .map_err(|e| format!("record {index} of `data` is not valid JSON: {e}"))?;
-    let id = match scan.id {
-        // `"_id": null` names no record.
-        IdSlot::Found(from, to) => Some(trim_space(&text[from..to]))
-            .filter(|id| *id != b"null")
-            .map(id_hash),
-        IdSlot::None | IdSlot::Open(_) | IdSlot::Repeated => None,
-    };
+        .map_err(|e| invalid_record(page.records.len(), &e))?;
     page.records.push(record);
-    page.ids.push(id);
+    page.ids.push(scan.id_in(text));
     Ok(())
+}
+
+fn invalid_record(index: usize, e: &serde_json::Error) -> String {
+    format!("record {index} of `data` is not valid JSON: {e}")
+}
+
+/// The `_id` hash of a valid record whose first member is a string `_id` (the API's own order), read
+/// without looking further; `None` when the record does not start that way.
+fn leading_id(text: &[u8]) -> Option<Option<u64>> {
+    let rest = trim_space(text.strip_prefix(b"{")?);
+    let rest = trim_space(rest.strip_prefix(b"\"_id\"")?);
+    let value = trim_space(rest.strip_prefix(b":")?);
+    if value.first() != Some(&b'"') {
+        return None;
+    }
+    let mut end = 1;
+    loop {
+        end += string_run(&value[end..]);
+        match value.get(end)? {
+            b'\\' => end += 2,
+            _ => break,
+        }
+    }
+    Some(Some(id_hash(&value[..=end])))
 }
 
 /// Parses a top-level field's value (other than `data`), typed as the pager reads it.
@@ -385,8 +434,6 @@ enum IdSlot {
     Open(usize),
     /// The value's text, possibly with whitespace around it.
     Found(usize, usize),
-    /// `_id` appears twice: no id, as serde refuses such a record (`duplicate field`).
-    Repeated,
 }
 
 /// The structural scan of one JSON value, resumable at any byte.
@@ -444,12 +491,8 @@ impl ValueScan {
                     i += 1;
                     continue;
                 }
-                let rest = &bytes[i..];
-                let run = rest
-                    .iter()
-                    .position(|&b| b == b'"' || b == b'\\')
-                    .unwrap_or(rest.len());
-                self.key_bytes(&rest[..run]);
+                let run = string_run(&bytes[i..]);
+                self.key_bytes(&bytes[i..i + run]);
                 i += run;
                 if i == n {
                     break;
@@ -479,6 +522,11 @@ impl ValueScan {
                 i += 1;
                 continue;
             }
+            if !STRUCTURAL[usize::from(b)] {
+                // Digits, letters of literals, whitespace: nothing to track.
+                i += 1;
+                continue;
+            }
             match b {
                 b'"' => {
                     self.in_string = true;
@@ -503,10 +551,10 @@ impl ValueScan {
                 }
                 b':' if self.depth == 1 && self.key_is_id => {
                     self.key_is_id = false;
-                    self.id = match self.id {
-                        IdSlot::None => IdSlot::Open(self.len + i + 1),
-                        _ => IdSlot::Repeated,
-                    };
+                    // A repeated `_id` (never sent by the API): the first one names the record.
+                    if self.id == IdSlot::None {
+                        self.id = IdSlot::Open(self.len + i + 1);
+                    }
                 }
                 _ => {}
             }
@@ -521,6 +569,7 @@ impl ValueScan {
         Some(n)
     }
 
+    #[inline]
     fn key_bytes(&mut self, bytes: &[u8]) {
         if !self.in_key {
             return;
@@ -549,11 +598,59 @@ impl ValueScan {
         serde_json::from_slice::<String>(&quoted).is_ok_and(|k| k == "_id")
     }
 
+    /// The hash of the `_id` found in `text`, the value scanned; `"_id": null` names no record.
+    fn id_in(&self, text: &[u8]) -> Option<u64> {
+        match self.id {
+            IdSlot::Found(from, to) => Some(trim_space(&text[from..to]))
+                .filter(|id| *id != b"null")
+                .map(id_hash),
+            IdSlot::None | IdSlot::Open(_) => None,
+        }
+    }
+
     fn close_id(&mut self, at: usize) {
         if let IdSlot::Open(from) = self.id {
             self.id = IdSlot::Found(from, at);
         }
     }
+}
+
+/// The bytes that open or close a string, an object or an array, or separate members.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < 7 {
+        table[b"\"{}[],:"[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
+/// How many bytes of `bytes` come before the first `"` or `\`: the part of a string that needs no look.
+/// Most of a record is string text, so this tests eight bytes at a time (the zero-byte test of
+/// "Bit Twiddling Hacks": a byte of `w ^ pattern` is zero where `w` matches; borrows can only flag bytes
+/// above the first true match, so the lowest flag is exact).
+#[inline]
+fn string_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let q = w ^ QUOTES;
+        let b = w ^ BACKSLASHES;
+        let found = ((q.wrapping_sub(ONES) & !q) | (b.wrapping_sub(ONES) & !b)) & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\\' {
+        i += 1;
+    }
+    i
 }
 
 /// JSON's whitespace (RFC 8259 §2): nothing else may separate tokens.
@@ -619,15 +716,62 @@ mod tests {
         next_query_filters: Option<Value>,
     }
 
-    /// A record's `_id` as serde reads it: the top-level member only, none when it appears twice or is null.
+    /// A record's `_id` as serde reads it: the first top-level member of that name, none when null.
     fn serde_id(record: &RawValue) -> Option<u64> {
-        #[derive(Deserialize)]
-        struct Probe<'a> {
-            #[serde(rename = "_id", borrow, default)]
-            id: Option<&'a RawValue>,
+        struct FirstId(Option<u64>);
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = FirstId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FirstId, A::Error> {
+                let mut first = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "_id" && first.is_none() {
+                        let id: &RawValue = map.next_value()?;
+                        first = Some((id.get() != "null").then(|| id_hash(id.get().as_bytes())));
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(FirstId(first.flatten()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<FirstId, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(FirstId(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<FirstId, E> {
+                Ok(FirstId(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<FirstId, E> {
+                Ok(FirstId(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<FirstId, E> {
+                Ok(FirstId(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<FirstId, E> {
+                Ok(FirstId(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<FirstId, E> {
+                Ok(FirstId(None))
+            }
+            fn visit_unit<E>(self) -> Result<FirstId, E> {
+                Ok(FirstId(None))
+            }
         }
-        let probe: Probe<'_> = serde_json::from_str(record.get()).ok()?;
-        Some(id_hash(probe.id?.get().as_bytes()))
+        impl<'de> Deserialize<'de> for FirstId {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FirstId, D::Error> {
+                d.deserialize_any(Visit)
+            }
+        }
+        serde_json::from_str::<FirstId>(record.get()).unwrap().0
     }
 
     fn assert_same(page: &ListPage, body: &[u8], how: &str) {
@@ -653,7 +797,7 @@ mod tests {
     const TRICKY: &[&str] = &[
         r#"{"data":[{"_id":"a\"b\\","x":"}]\"{[,:","n":[1,{"_id":"nested"}],"é":"ünï €𝄞"}],"hasNext":true,"total":2}"#,
         " {\r\n\t\"total\" : 3.5e1 ,\"data\" : [ {\"y\":-1.5e+3,\"_id\" : 17 ,\"z\":null} , \"plain \\\\\\\" string\",42 ,\t[true,false,null],{\"_id\":{\"$oid\":\"x,}\"}}, {} ,-0.25 ] ,\n\"hasNext\":false,\"max\":100,\"moreThanTotal\":false} \n",
-        r#"{"nextQueryFilters":{"date":{"lte":1700000000000},"s":"\u005f\ud834\udd1e"},"hasNext":true,"data":[{"\u005fid":"escaped-key","_idx":"not it"},{"x":{"_id":1},"_id":"second"},{"_id":"dup","_id":"dup"}]}"#,
+        r#"{"nextQueryFilters":{"date":{"lte":1700000000000},"s":"\u005f\ud834\udd1e"},"hasNext":true,"data":[{"\u005fid":"escaped-key","_idx":"not it"},{"x":{"_id":1},"_id":"second"},{"_id":"dup1","_id":"dup2"}]}"#,
         r#"{"d\u0061ta":[{"_id":[1,[2,{"a":"]"}]],"k":"v"},{"a":1,"_id":true},{"_id" : null}],"total":null,"hasNext":null}"#,
         r#"{"data":[]}"#,
     ];
@@ -700,7 +844,7 @@ mod tests {
             vec![
                 Some(id_hash(br#""escaped-key""#)),
                 Some(id_hash(br#""second""#)),
-                None
+                Some(id_hash(br#""dup1""#)),
             ]
         );
     }
@@ -796,6 +940,28 @@ mod tests {
                 panic!("round {round}: {e}\n{}", String::from_utf8_lossy(body))
             });
             assert_same(&page, body, &format!("round {round}"));
+        }
+    }
+
+    #[test]
+    fn string_runs_stop_at_the_first_quote_or_backslash() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..40);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.random_range(0..12) {
+                    0 => b'"',
+                    1 => b'\\',
+                    2 => 0x80 | rng.random::<u8>(),
+                    3 => rng.random_range(0..0x20),
+                    _ => rng.random_range(0x20..0x7f),
+                })
+                .collect();
+            let naive = bytes
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .unwrap_or(bytes.len());
+            assert_eq!(string_run(&bytes), naive, "{bytes:?}");
         }
     }
 

@@ -914,15 +914,18 @@ namespace Mdca
     /// <summary>One page of records.</summary>
     public sealed class MdcaPage
     {
-        private readonly byte[] utf8;
+        private readonly MdcaPageText text;
         private string json;
 
-        internal MdcaPage(string entity, byte[] utf8)
+        internal MdcaPage(string entity, byte[] utf8) : this(entity, new MdcaPageText(utf8, null)) { }
+
+        internal MdcaPage(string entity, MdcaNativeText native) : this(entity, new MdcaPageText(null, native)) { }
+
+        private MdcaPage(string entity, MdcaPageText text)
         {
-            if (utf8 == null) throw new ArgumentNullException("utf8");
             Entity = entity;
-            this.utf8 = utf8;
-            Records = new MdcaRecordList(entity, utf8, MdcaRecordReader.ElementOffsets(utf8));
+            this.text = text;
+            Records = new MdcaRecordList(entity, text, MdcaElementScanner.Scan(text));
         }
 
         public string Entity { get; private set; }
@@ -932,7 +935,7 @@ namespace Mdca
         {
             get
             {
-                if (json == null) json = Encoding.UTF8.GetString(utf8);
+                if (json == null) json = Encoding.UTF8.GetString(text.ToArray());
                 return json;
             }
         }
@@ -947,6 +950,192 @@ namespace Mdca
     }
 
     /// <summary>
+    /// Owns a string the library returned; releasing it calls mdca_string_free once. A page keeps the
+    /// library's buffer rather than a managed copy: a 14 MB page would be a large-object-heap array, which
+    /// only a full collection reclaims, so copies of past pages piled up. The GC is told of the memory.
+    /// </summary>
+    internal sealed class MdcaNativeText : SafeHandle
+    {
+        private readonly int length;
+
+        internal MdcaNativeText(IntPtr text, UIntPtr length) : base(IntPtr.Zero, true)
+        {
+            this.length = checked((int)length.ToUInt64());
+            SetHandle(text);
+            if (this.length > 0) GC.AddMemoryPressure(this.length);
+        }
+
+        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
+        internal int Length { get { return length; } }
+
+        /// <summary>Copies count bytes from offset into target (from its start).</summary>
+        internal void CopyTo(int offset, byte[] target, int count)
+        {
+            bool added = false;
+            try
+            {
+                DangerousAddRef(ref added);
+                Marshal.Copy(new IntPtr(handle.ToInt64() + offset), target, 0, count);
+            }
+            finally
+            {
+                if (added) DangerousRelease();
+            }
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            if (length > 0) GC.RemoveMemoryPressure(length);
+            return NativeMethods.mdca_string_free(handle) == MdcaStatus.Ok;
+        }
+    }
+
+    /// <summary>A page's UTF-8 JSON: the library's buffer, or managed bytes (pages built in tests).</summary>
+    internal sealed class MdcaPageText
+    {
+        private readonly byte[] managed;
+        private readonly MdcaNativeText native;
+
+        internal MdcaPageText(byte[] managed, MdcaNativeText native)
+        {
+            if (managed == null && native == null) throw new ArgumentNullException("managed");
+            this.managed = managed;
+            this.native = native;
+        }
+
+        internal int Length { get { return managed != null ? managed.Length : native.Length; } }
+
+        /// <summary>The bytes themselves when managed, else null (then use CopyTo).</summary>
+        internal byte[] Managed { get { return managed; } }
+
+        internal void CopyTo(int offset, byte[] target, int count)
+        {
+            if (managed != null) Buffer.BlockCopy(managed, offset, target, 0, count);
+            else native.CopyTo(offset, target, count);
+        }
+
+        internal byte[] ToArray()
+        {
+            if (managed != null) return managed;
+            var bytes = new byte[native.Length];
+            native.CopyTo(0, bytes, bytes.Length);
+            return bytes;
+        }
+    }
+
+    /// <summary>
+    /// Finds where each element of a page's top-level array starts and ends, reading the page in chunks
+    /// that stay off the large-object heap. Only brackets and strings are followed; each element is checked
+    /// in full when it is read. A page that is not an array has no records (as MdcaJson.Parse gave).
+    /// </summary>
+    internal sealed class MdcaElementScanner
+    {
+        private const int Chunk = 64 * 1024;
+        private readonly List<int> starts = new List<int>();
+        private readonly List<int> lengths = new List<int>();
+        private int depth;
+        private bool inString;
+        private bool escaped;
+        private bool opened;
+        private bool closed;
+        private bool afterComma;
+        private int start = -1;
+
+        internal int[] Starts { get { return starts.ToArray(); } }
+        internal int[] Lengths { get { return lengths.ToArray(); } }
+
+        internal static MdcaElementScanner Scan(MdcaPageText text)
+        {
+            var scanner = new MdcaElementScanner();
+            int length = text.Length;
+            byte[] managed = text.Managed;
+            if (managed != null)
+            {
+                if (!scanner.Feed(managed, 0, length, 0)) return NotAnArray(text);
+            }
+            else
+            {
+                var chunk = new byte[Math.Min(Chunk, Math.Max(length, 1))];
+                for (int offset = 0; offset < length; offset += chunk.Length)
+                {
+                    int count = Math.Min(chunk.Length, length - offset);
+                    text.CopyTo(offset, chunk, count);
+                    if (!scanner.Feed(chunk, 0, count, offset)) return NotAnArray(text);
+                }
+            }
+            if (!scanner.closed) throw new FormatException("invalid JSON at offset " + length + ": unexpected end");
+            return scanner;
+        }
+
+        private static MdcaElementScanner NotAnArray(MdcaPageText text)
+        {
+            MdcaJson.Parse(Encoding.UTF8.GetString(text.ToArray()));
+            return new MdcaElementScanner();
+        }
+
+        private static FormatException Error(int offset, string what)
+        {
+            return new FormatException("invalid JSON at offset " + offset + ": " + what);
+        }
+
+        // Returns false at once if the document turns out not to be an array.
+        private bool Feed(byte[] bytes, int from, int to, int offset)
+        {
+            for (int k = from; k < to; k++)
+            {
+                byte c = bytes[k];
+                if (inString)
+                {
+                    if (escaped) escaped = false;
+                    else if (c == '\\') escaped = true;
+                    else if (c == '"') inString = false;
+                    continue;
+                }
+                if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+                int position = offset + k;
+                if (closed) throw Error(position, "trailing characters");
+                if (!opened)
+                {
+                    if (c != '[') return false;
+                    opened = true;
+                    depth = 1;
+                    continue;
+                }
+                if (depth == 1)
+                {
+                    if (c == ',' || c == ']')
+                    {
+                        if (start >= 0)
+                        {
+                            starts.Add(start);
+                            lengths.Add(position - start);
+                            start = -1;
+                        }
+                        else if (c == ',' || afterComma)
+                        {
+                            throw Error(position, "unexpected character");
+                        }
+                        afterComma = c == ',';
+                        if (c == ']') { depth = 0; closed = true; }
+                        continue;
+                    }
+                    if (start >= 0 && (c == '{' || c == '[' || c == '"'))
+                        throw Error(position, "expected ',' or ']'");
+                    if (start < 0) start = position;
+                }
+                if (c == '"') inString = true;
+                else if (c == '{' || c == '[') depth++;
+                else if (c == '}' || c == ']')
+                {
+                    if (depth == 1) throw Error(position, "unexpected '" + (char)c + "'");
+                    depth--;
+                }
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
     /// A page's records, each read from the page's UTF-8 JSON the first time it is asked for and kept, so
     /// that it behaves as the list of converted records it stands for (the same object every time). Any
     /// change to the list first converts the rest. Safe for concurrent readers.
@@ -955,20 +1144,23 @@ namespace Mdca
     {
         private readonly object gate = new object();
         private readonly string entity;
-        private byte[] utf8;
-        private int[] offsets;
+        private MdcaPageText text;
+        private int[] starts;
+        private int[] lengths;
         private OrderedDictionary[] records;
         private int pending;
         private MdcaRecordReader reader;
+        private byte[] scratch;
         private List<OrderedDictionary> changed;
 
-        internal MdcaRecordList(string entity, byte[] utf8, int[] offsets)
+        internal MdcaRecordList(string entity, MdcaPageText text, MdcaElementScanner elements)
         {
             this.entity = entity;
-            this.utf8 = utf8;
-            this.offsets = offsets;
-            records = new OrderedDictionary[offsets.Length];
-            pending = offsets.Length;
+            this.text = text;
+            starts = elements.Starts;
+            lengths = elements.Lengths;
+            records = new OrderedDictionary[starts.Length];
+            pending = starts.Length;
         }
 
         public int Count
@@ -1000,14 +1192,29 @@ namespace Mdca
                 OrderedDictionary record = records[index];
                 if (record != null) return record;
                 if (reader == null) reader = new MdcaRecordReader(entity);
-                record = reader.ReadRecord(utf8, offsets[index]);
+                int start = starts[index], length = lengths[index];
+                byte[] managed = text.Managed;
+                if (managed != null)
+                {
+                    record = reader.ReadElement(managed, start, start + length);
+                }
+                else
+                {
+                    // One record (a few KB) at a time out of the library's buffer, into a reused array.
+                    if (scratch == null || scratch.Length < length) scratch = new byte[Math.Max(length, 8192)];
+                    text.CopyTo(start, scratch, length);
+                    record = reader.ReadElement(scratch, 0, length);
+                }
                 Volatile.Write(ref records[index], record);
                 if (--pending == 0)
                 {
-                    // Every record is read: the reader's caches and the offsets are no longer needed.
+                    // Every record is read: the reader's caches and the offsets are no longer needed (the
+                    // page keeps its text for Json).
                     reader = null;
-                    offsets = null;
-                    utf8 = null;
+                    scratch = null;
+                    starts = null;
+                    lengths = null;
+                    text = null;
                 }
                 return record;
             }
@@ -1188,7 +1395,16 @@ namespace Mdca
             int status = NativeMethods.mdca_query_next_page(handle, out json, out len);
             if (status == MdcaStatus.Done) return null;
             Native.Check(status);
-            return new MdcaPage(Entity, Native.TakeBytes(json, len));
+            var text = new MdcaNativeText(json, len);
+            try
+            {
+                return new MdcaPage(Entity, text);
+            }
+            catch
+            {
+                text.Dispose();
+                throw;
+            }
         }
 
         /// <summary>Progress so far (records, pages, approximate total, requests, retries, throttle wait).</summary>
@@ -1551,57 +1767,30 @@ namespace Mdca
             return boxes;
         }
 
-        /// <summary>The offsets of the elements of the top-level array in json (none if it is not an array).</summary>
-        internal static int[] ElementOffsets(byte[] json)
-        {
-            var offsets = new List<int>();
-            var reader = new MdcaRecordReader(null);
-            reader.s = json;
-            reader.end = json.Length;
-            reader.SkipBlanks();
-            if (reader.i < reader.end && json[reader.i] == '[')
-            {
-                reader.i++;
-                reader.SkipBlanks();
-                if (reader.i < reader.end && json[reader.i] == ']') reader.i++;
-                else
-                {
-                    while (true)
-                    {
-                        reader.SkipBlanks();
-                        offsets.Add(reader.i);
-                        reader.SkipValue();
-                        reader.SkipBlanks();
-                        if (reader.i < reader.end && json[reader.i] == ',') { reader.i++; continue; }
-                        if (reader.i < reader.end && json[reader.i] == ']') { reader.i++; break; }
-                        throw reader.Error("expected ',' or ']'");
-                    }
-                }
-            }
-            else
-            {
-                reader.SkipValue();
-            }
-            reader.SkipBlanks();
-            if (reader.i != reader.end) throw reader.Error("trailing characters");
-            return offsets.ToArray();
-        }
-
-        /// <summary>The record (a JSON object) starting at offset in json.</summary>
-        internal OrderedDictionary ReadRecord(byte[] json, int offset)
+        /// <summary>The record that is json[start, end) (one element of a page).</summary>
+        internal OrderedDictionary ReadElement(byte[] json, int start, int end)
         {
             s = json;
-            i = offset;
-            end = json.Length;
+            i = start;
+            this.end = end;
             SkipBlanks();
             if (i >= end || s[i] != '{') throw new InvalidDataException("a record is not a JSON object");
-            return ReadObject(null, true);
+            OrderedDictionary record = ReadObject(null, true);
+            SkipBlanks();
+            if (i != end) throw Error("expected ',' or ']'");
+            s = null;
+            return record;
         }
 
         /// <summary>A whole document that is one record.</summary>
         internal OrderedDictionary ReadDocument(byte[] json)
         {
-            OrderedDictionary record = ReadRecord(json, 0);
+            s = json;
+            i = 0;
+            end = json.Length;
+            SkipBlanks();
+            if (i >= end || s[i] != '{') throw new InvalidDataException("a record is not a JSON object");
+            OrderedDictionary record = ReadObject(null, true);
             SkipBlanks();
             if (i != end) throw Error("trailing characters");
             s = null;
@@ -1888,53 +2077,6 @@ namespace Mdca
             var bigger = new char[Math.Max(count, chars.Length * 2)];
             Array.Copy(chars, bigger, chars.Length);
             chars = bigger;
-        }
-
-        // Steps over one value checking only its brackets and strings (for ElementOffsets; ReadRecord checks
-        // the rest when the record is read).
-        private void SkipValue()
-        {
-            int depth = 0;
-            do
-            {
-                SkipBlanks();
-                if (i >= end) throw Error("unexpected end");
-                byte c = s[i];
-                if (c == '{' || c == '[') { depth++; i++; continue; }
-                if (c == '}' || c == ']')
-                {
-                    if (depth == 0) throw Error("unexpected '" + (char)c + "'");
-                    depth--;
-                    i++;
-                    continue;
-                }
-                if (c == '"')
-                {
-                    i++;
-                    while (true)
-                    {
-                        if (i >= end) throw Error("unterminated string");
-                        byte d = s[i++];
-                        if (d == '"') break;
-                        if (d == '\\') i++;
-                    }
-                    continue;
-                }
-                if (c == ',' || c == ':')
-                {
-                    if (depth == 0) throw Error("unexpected '" + (char)c + "'");
-                    i++;
-                    continue;
-                }
-                int start = i;
-                while (i < end)
-                {
-                    byte d = s[i];
-                    if (d == ',' || d == ':' || d == '}' || d == ']' || d == ' ' || d == '\t' || d == '\n' || d == '\r') break;
-                    i++;
-                }
-                if (i == start) throw Error("unexpected character");
-            } while (depth > 0);
         }
     }
 

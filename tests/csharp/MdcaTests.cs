@@ -569,6 +569,10 @@ public static class MdcaTests
             Equal(0, new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes(" [ ] ")).Count, "an empty page");
             Throws<System.IO.InvalidDataException>(delegate { var r = new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("[1]")).Records[0]; }, "a record that is not an object");
             Throws<FormatException>(delegate { new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("[{\"a\":1}")); }, "an unterminated page");
+            Equal(0, new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("{\"a\":[1]}")).Count, "a page that is not an array has no records");
+            Equal(2, new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("\n[ {\"a\":\"],[{\"} ,\t{\"b\":[{}]} ]\r\n")).Count, "brackets in strings and blanks");
+            foreach (string bad in new string[] { "[{\"a\":1},]", "[,{\"a\":1}]", "[{\"a\":1}{\"b\":2}]", "[{\"a\":1}] x", "{\"a\":", "[{\"a\":1}}" })
+                Throws<FormatException>(delegate { new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes(bad)); }, "malformed page " + bad);
             Throws<FormatException>(delegate { var r = new MdcaPage("files", System.Text.Encoding.UTF8.GetBytes("[{\"a\":tru}]")).Records[0]; }, "a bad literal");
         });
 

@@ -2,11 +2,15 @@
 //! apart). About a third of the generated alerts are already closed (legacy DISMISSED/RESOLVED included)
 //! and carry an ISO `resolveTime`. Actions overlay a small per-index state map on the generated records.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::people::{self, PLACES};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
-use super::{entities, read, wall_ms, write, CloseKind, CloseResult, DataError, Dataset, Entity};
+use super::text::{self, Obj};
+use super::{
+    entities, read, wall_ms, write as write_lock, CloseKind, CloseResult, DataError, Dataset,
+    Entity,
+};
 use crate::filter::{invalid, FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
 
@@ -176,7 +180,47 @@ fn policy_id(ds: &Dataset, p: usize) -> String {
     object_id(ds.seed(), SALT ^ 0x9011, p as i64, 1_550_000_000_000)
 }
 
+/// Alert `i` as a `Value`, for filters on fields without a fast getter, sorts, actions and fetches.
 pub fn record(ds: &Dataset, i: i64) -> Value {
+    let mut out = Vec::with_capacity(4096);
+    write(ds, i, &mut out);
+    serde_json::from_slice(&out).expect("an alert record is JSON")
+}
+
+/// An `{"id","label","type"}` reference with a string id.
+fn reference(out: &mut Vec<u8>, id: &str, label: &str, kind: &str) {
+    let mut o = Obj::new(out);
+    o.str("id", id).str("label", label).str("type", kind);
+    o.end();
+}
+
+/// The account (`Source`) or user (`Related`) reference of an alert.
+#[allow(clippy::too_many_arguments)]
+fn party(
+    out: &mut Vec<u8>,
+    upn: &str,
+    role: &str,
+    entity_type: i64,
+    id: &str,
+    label: &str,
+    saas: i64,
+    kind: &str,
+) {
+    let mut o = Obj::new(out);
+    o.str("em", upn)
+        .str("entityRole", role)
+        .int("entityType", entity_type)
+        .str("id", id)
+        .int("inst", 0)
+        .str("label", label)
+        .str("pa", upn)
+        .int("saas", saas)
+        .str("type", kind);
+    o.end();
+}
+
+/// Alert `i` as compact JSON text, keys in byte order (see `text`), with any action state applied.
+pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let seed = ds.seed();
     let a = attrs(ds, i);
     let st = state(ds, i).unwrap_or_default();
@@ -192,58 +236,114 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
     let resolve_ms = st
         .resolve_ms
         .or((a.resolution != 0).then_some(generated_resolve));
-    let comment = st.comment.clone().or_else(|| {
-        (a.resolution != 0).then(|| "Reviewed with the user — expected behaviour".to_string())
-    });
-    let mut refs = vec![
-        json!({"type": "account", "entityRole": "Source", "entityType": 2, "id": p.upn, "inst": 0,
-               "saas": a.app, "label": p.display, "pa": p.upn, "em": p.upn}),
-        json!({"type": "user", "entityRole": "Related", "entityType": 1, "id": entities::user_guid(ds, a.user),
-               "inst": 0, "saas": people::O365, "label": p.display, "pa": p.upn, "em": p.upn}),
-        json!({"type": "service", "id": a.app, "label": people::app_name(a.app)}),
-        json!({"type": "policyRule", "id": policy_id(ds, a.policy), "label": pol.0, "policyType": pol.1}),
-        json!({"type": "ip", "id": a.ip, "label": a.ip}),
-        json!({"type": "country", "id": place.0, "label": place.1}),
-    ];
-    if pol.1 == "FILE" {
+    let comment = st
+        .comment
+        .as_deref()
+        .or((a.resolution != 0).then_some("Reviewed with the user — expected behaviour"));
+    let policy_id = policy_id(ds, a.policy);
+    let file = (pol.1 == "FILE").then(|| {
         let files = ds.base_count(Entity::Files).max(1);
-        let f = hash(seed, SALT, i, 3) % files as u64;
-        refs.push(
-            json!({"type": "file", "id": super::files::item_id(ds, f as i64),
-                         "label": super::files::name(ds, f as i64)}),
-        );
-    }
-    let mut rec = json!({
-        "_id": id,
-        "timestamp": ts,
-        "entities": refs,
-        "title": pol.0,
-        "description": format!("<p>{} ({}) from {}, {}.</p>", pol.0, p.display, place.2, place.1),
-        "isMarkdown": true,
-        "statusValue": status,
-        "severityValue": a.severity,
-        "resolutionStatusValue": resolution,
-        "stories": pol.3,
-        "evidence": [{"title": {"template": "EVIDENCE_LOCATION", "parameters": {"city": place.2, "country": place.1}}}],
-        "intent": pol.4,
-        "isPreview": false,
-        "threatScore": a.score,
-        "threatScoreReasoning": [{"template": "THREAT_SCORE_REASON_SEVERITY", "parameters": {"severity": a.severity}}],
-        "contextId": people::aad_tenant(seed),
-        "idValue": 15_000_000 + i,
-        "isSystemAlert": pol.5,
-        "comment": comment,
-        "handledByUser": if resolution != 0 { json!(format!("admin@{}", people::DOMAIN)) } else { Value::Null },
-        "resolveTime": resolve_ms.map(iso),
-        "URL": format!("{}/#/alerts/{id}", people::PORTAL),
-        "policy": {"id": policy_id(ds, a.policy), "label": pol.0, "policyType": pol.1, "type": pol.2},
-        "is_open": resolution == 0,
-        "audits": [],
+        let f = (hash(seed, SALT, i, 3) % files as u64) as i64;
+        (super::files::item_id(ds, f), super::files::name(ds, f))
     });
-    if let Some(reason) = st.reason_id {
-        rec["reasonId"] = json!(reason);
+
+    let mut o = Obj::new(out);
+    o.str("URL", &format!("{}/#/alerts/{id}", people::PORTAL))
+        .str("_id", &id)
+        .raw("audits", "[]")
+        .opt_str("comment", comment)
+        .str("contextId", ds.aad_tenant())
+        .str(
+            "description",
+            &format!(
+                "<p>{} ({}) from {}, {}.</p>",
+                pol.0, p.display, place.2, place.1
+            ),
+        )
+        .with("entities", |out| {
+            out.push(b'[');
+            party(
+                out, &p.upn, "Source", 2, &p.upn, &p.display, a.app, "account",
+            );
+            out.push(b',');
+            let user = entities::user_guid(ds, a.user);
+            party(
+                out,
+                &p.upn,
+                "Related",
+                1,
+                &user,
+                &p.display,
+                people::O365,
+                "user",
+            );
+            out.push(b',');
+            let mut service = Obj::new(out);
+            service
+                .int("id", a.app)
+                .str("label", people::app_name(a.app))
+                .str("type", "service");
+            service.end();
+            out.push(b',');
+            let mut rule = Obj::new(out);
+            rule.str("id", &policy_id)
+                .str("label", pol.0)
+                .str("policyType", pol.1)
+                .str("type", "policyRule");
+            rule.end();
+            out.push(b',');
+            reference(out, &a.ip, &a.ip, "ip");
+            out.push(b',');
+            reference(out, place.0, place.1, "country");
+            if let Some((file_id, name)) = &file {
+                out.push(b',');
+                reference(out, file_id, name, "file");
+            }
+            out.push(b']');
+        })
+        .with("evidence", |out| {
+            out.extend_from_slice(br#"[{"title":{"parameters":{"city":"#);
+            text::string(out, place.2);
+            out.extend_from_slice(br#","country":"#);
+            text::string(out, place.1);
+            out.extend_from_slice(br#"},"template":"EVIDENCE_LOCATION"}}]"#);
+        });
+    if resolution != 0 {
+        o.str("handledByUser", &format!("admin@{}", people::DOMAIN));
+    } else {
+        o.null("handledByUser");
     }
-    rec
+    o.int("idValue", 15_000_000 + i)
+        .with("intent", |out| text::put(out, pol.4))
+        .bool("isMarkdown", true)
+        .bool("isPreview", false)
+        .bool("isSystemAlert", pol.5)
+        .bool("is_open", resolution == 0)
+        .with("policy", |out| {
+            let mut po = Obj::new(out);
+            po.str("id", &policy_id)
+                .str("label", pol.0)
+                .str("policyType", pol.1)
+                .int("type", pol.2);
+            po.end();
+        });
+    if let Some(reason) = st.reason_id {
+        o.int("reasonId", reason);
+    }
+    o.int("resolutionStatusValue", resolution)
+        .opt_str("resolveTime", resolve_ms.map(iso).as_deref())
+        .int("severityValue", a.severity)
+        .int("statusValue", status)
+        .with("stories", |out| text::put(out, pol.3))
+        .int("threatScore", a.score)
+        .with("threatScoreReasoning", |out| {
+            out.extend_from_slice(br#"[{"parameters":{"severity":"#);
+            text::put(out, &a.severity);
+            out.extend_from_slice(br#"},"template":"THREAT_SCORE_REASON_SEVERITY"}]"#);
+        })
+        .int("timestamp", ts)
+        .str("title", pol.0);
+    o.end();
 }
 
 /// Alert ids named in close filters (`id` or `ID`, `eq`), for `alertsNotFound`.
@@ -304,7 +404,7 @@ pub fn close(
         .filter(|id| index_of(ds, id).is_none())
         .collect();
     let when = wall_ms().max(ds.now_ms());
-    let mut map = write(&ds.alert_state);
+    let mut map = write_lock(&ds.alert_state);
     for i in &hits {
         let s = map.entry(*i).or_default();
         s.resolution = Some(code);
@@ -321,7 +421,7 @@ pub fn close(
 /// read/unread (spec §14 rule 23): `statusValue` 1/0; `None` → 404.
 pub fn set_read(ds: &Dataset, pk: &str, read_flag: bool) -> Option<Value> {
     let i = index_of(ds, pk)?;
-    write(&ds.alert_state).entry(i).or_default().status = Some(i64::from(read_flag));
+    write_lock(&ds.alert_state).entry(i).or_default().status = Some(i64::from(read_flag));
     Some(record(ds, i))
 }
 

@@ -384,7 +384,7 @@ impl Dataset {
     pub(crate) fn write_record(&self, e: Entity, i: i64, out: &mut Vec<u8>) {
         match e {
             Entity::Activities => activities::write(self, i, out),
-            Entity::Alerts => text::put(out, &alerts::record(self, i)),
+            Entity::Alerts => alerts::write(self, i, out),
             Entity::Files => files::write(self, i, out),
             Entity::Entities => text::put(out, &entities::record(self, i)),
             Entity::Subnets => text::put(out, &self.record(e, i)),

@@ -1078,31 +1078,47 @@ namespace Mdca
             return new FormatException("invalid JSON at offset " + offset + ": " + what);
         }
 
-        // Returns false at once if the document turns out not to be an array.
+        // Returns false at once if the document turns out not to be an array. Most of a page is string
+        // content, so strings are skipped in a tight loop; the state lives in locals while scanning.
         private bool Feed(byte[] bytes, int from, int to, int offset)
         {
-            for (int k = from; k < to; k++)
+            int level = depth;
+            bool quoted = inString, escape = escaped;
+            try
             {
-                byte c = bytes[k];
-                if (inString)
+                for (int k = from; k < to; k++)
                 {
-                    if (escaped) escaped = false;
-                    else if (c == '\\') escaped = true;
-                    else if (c == '"') inString = false;
-                    continue;
-                }
-                if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-                int position = offset + k;
-                if (closed) throw Error(position, "trailing characters");
-                if (!opened)
-                {
-                    if (c != '[') return false;
-                    opened = true;
-                    depth = 1;
-                    continue;
-                }
-                if (depth == 1)
-                {
+                    byte c = bytes[k];
+                    if (quoted)
+                    {
+                        if (escape) { escape = false; continue; }
+                        while (c != '"' && c != '\\')
+                        {
+                            if (++k == to) return true;
+                            c = bytes[k];
+                        }
+                        if (c == '"') quoted = false;
+                        else escape = true;
+                        continue;
+                    }
+                    if (level > 1)
+                    {
+                        if (c == '"') quoted = true;
+                        else if (c == '{' || c == '[') level++;
+                        else if (c == '}' || c == ']') level--;
+                        continue;
+                    }
+                    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+                    int position = offset + k;
+                    if (closed) throw Error(position, "trailing characters");
+                    if (!opened)
+                    {
+                        if (c != '[') return false;
+                        opened = true;
+                        level = 1;
+                        continue;
+                    }
+                    // level == 1: between or inside the page's elements.
                     if (c == ',' || c == ']')
                     {
                         if (start >= 0)
@@ -1116,22 +1132,23 @@ namespace Mdca
                             throw Error(position, "unexpected character");
                         }
                         afterComma = c == ',';
-                        if (c == ']') { depth = 0; closed = true; }
+                        if (c == ']') { level = 0; closed = true; }
                         continue;
                     }
-                    if (start >= 0 && (c == '{' || c == '[' || c == '"'))
-                        throw Error(position, "expected ',' or ']'");
+                    if (c == '}') throw Error(position, "unexpected '}'");
+                    if (start >= 0 && (c == '{' || c == '[' || c == '"')) throw Error(position, "expected ',' or ']'");
                     if (start < 0) start = position;
+                    if (c == '"') quoted = true;
+                    else if (c == '{' || c == '[') level++;
                 }
-                if (c == '"') inString = true;
-                else if (c == '{' || c == '[') depth++;
-                else if (c == '}' || c == ']')
-                {
-                    if (depth == 1) throw Error(position, "unexpected '" + (char)c + "'");
-                    depth--;
-                }
+                return true;
             }
-            return true;
+            finally
+            {
+                depth = level;
+                inString = quoted;
+                escaped = escape;
+            }
         }
     }
 

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::people::{self, Person, EXCHANGE, GOOGLE, O365, ONEDRIVE, SHAREPOINT};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
+use super::text::{self, Obj};
 use super::{decode_pk, pk_json, read, Dataset};
 use crate::filter::{FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
@@ -169,15 +170,27 @@ const GROUPS: [(&str, &str); 4] = [
     ("Équipe Paris 🇫🇷", "Bureau de Paris"),
 ];
 
-fn group(ds: &Dataset, g: usize) -> Value {
+/// One `userGroups` item.
+fn write_group(ds: &Dataset, g: usize, out: &mut Vec<u8>) {
     let id = object_id(ds.seed(), SALT ^ 0x6A0, g as i64, 1_500_000_000_000);
-    json!({
-        "_id": id, "id": id, "name": GROUPS[g].0, "description": GROUPS[g].1,
-        "usersCount": 3 + (hash(ds.seed(), SALT, g as i64, 9) % 400),
-    })
+    let mut o = Obj::new(out);
+    o.str("_id", &id)
+        .str("description", GROUPS[g].1)
+        .str("id", &id)
+        .str("name", GROUPS[g].0)
+        .uint("usersCount", 3 + (hash(ds.seed(), SALT, g as i64, 9) % 400));
+    o.end();
 }
 
+/// Entity `i` as a `Value`, for filters on fields without a fast getter, sorts, trees and fetches.
 pub fn record(ds: &Dataset, i: i64) -> Value {
+    let mut out = Vec::with_capacity(2048);
+    write(ds, i, &mut out);
+    serde_json::from_slice(&out).expect("an entity record is JSON")
+}
+
+/// Entity `i` as compact JSON text, keys in byte order (see `text`).
+pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let seed = ds.seed();
     let k = kind(ds, i);
     let b = i.div_euclid(4);
@@ -194,56 +207,90 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
         95..=97 => 1,
         _ => 0,
     };
-    let external: Value = match k {
-        Kind::Account { parent: None, .. } => json!(true),
-        Kind::Account { saas: GOOGLE, .. } => Value::Null,
-        _ => json!(false),
-    };
-    let groups: Vec<Value> = match k {
-        Kind::Account { parent: None, .. } => vec![group(ds, 1)],
+    let groups: Vec<usize> = match k {
+        Kind::Account { parent: None, .. } => vec![1],
         _ => {
             let mut g = Vec::new();
             if admin {
-                g.push(group(ds, 0));
+                g.push(0);
             }
             if hash(seed, SALT, b, 5) % 3 == 0 {
-                g.push(group(ds, 2 + (b.rem_euclid(2)) as usize));
+                g.push(2 + (b.rem_euclid(2)) as usize);
             }
             g
         }
     };
-    let score = if r.chance(1, 10) {
-        Value::Null
-    } else {
-        json!(r.below(100))
+    let score = (!r.chance(1, 10)).then(|| r.below(100));
+    let user = k == Kind::User;
+
+    let mut o = Obj::new(out);
+    o.str("_id", &record_id(ds, i))
+        .raw("actions", "[]")
+        .with("appData", |out| {
+            let mut app = Obj::new(out);
+            app.int("appId", saas)
+                .int("instance", 0)
+                .str("name", people::app_name(saas))
+                .int("saas", saas);
+            app.end();
+        })
+        .str("displayName", &p.display)
+        .str("domain", people::domain_of(&p.upn))
+        .str("email", &p.upn)
+        .str("id", &id)
+        .int("idType", if user { 1 } else { 2 })
+        .with("identifiers", |out| {
+            out.push(b'[');
+            let mut ident = Obj::new(out);
+            ident
+                .str("id", &id)
+                .int("inst", 0)
+                .int("saas", saas)
+                .str("type", "ACCOUNT");
+            ident.end();
+            out.push(b']');
+        })
+        .str("ii", &format!("{saas}|0|{id}"))
+        .bool("isAdmin", admin);
+    match k {
+        Kind::Account { parent: None, .. } => o.bool("isExternal", true),
+        Kind::Account { saas: GOOGLE, .. } => o.null("isExternal"),
+        _ => o.bool("isExternal", false),
     };
-    json!({
-        "_id": record_id(ds, i),
-        "id": id,
-        "type": if k == Kind::User { 2 } else { 1 },
-        "idType": if k == Kind::User { 1 } else { 2 },
-        "status": status,
-        "displayName": p.display,
-        "username": pk_json(&id, saas, 0),
-        "ii": format!("{saas}|0|{id}"),
-        "appData": {"appId": saas, "saas": saas, "instance": 0, "name": people::app_name(saas)},
-        "isAdmin": admin,
-        "isExternal": external,
-        "isFake": false,
-        "email": p.upn,
-        "domain": people::domain_of(&p.upn),
-        "organization": p.org_unit,
-        "role": if admin { "Global Administrator" } else { "User" },
-        "sid": if k == Kind::User { json!(format!("S-1-5-21-{}-{}", 1_000_000 + hash(seed, SALT, b, 6) % 8_999_999, 1000 + b.rem_euclid(100_000))) } else { Value::Null },
-        "lastSeen": iso(last_seen),
-        "threatScore": score,
-        "scoreTrends": {},
-        "sctime": last_seen,
-        "userGroups": groups,
-        "identifiers": [{"id": id, "saas": saas, "inst": 0, "type": "ACCOUNT"}],
-        "subApps": [],
-        "actions": [],
-    })
+    o.bool("isFake", false)
+        .str("lastSeen", &iso(last_seen))
+        .opt_str("organization", p.org_unit)
+        .str(
+            "role",
+            if admin {
+                "Global Administrator"
+            } else {
+                "User"
+            },
+        )
+        .raw("scoreTrends", "{}")
+        .int("sctime", last_seen);
+    if user {
+        let sid = format!(
+            "S-1-5-21-{}-{}",
+            1_000_000 + hash(seed, SALT, b, 6) % 8_999_999,
+            1000 + b.rem_euclid(100_000)
+        );
+        o.str("sid", &sid);
+    } else {
+        o.null("sid");
+    }
+    o.int("status", status).raw("subApps", "[]");
+    match score {
+        Some(s) => o.uint("threatScore", s),
+        None => o.null("threatScore"),
+    };
+    o.int("type", if user { 2 } else { 1 })
+        .with("userGroups", |out| {
+            text::array(out, groups, |out, g| write_group(ds, g, out))
+        })
+        .str("username", &pk_json(&id, saas, 0));
+    o.end();
 }
 
 /// Children of user block `b` that exist in the current range.

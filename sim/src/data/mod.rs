@@ -386,7 +386,7 @@ impl Dataset {
             Entity::Activities => activities::write(self, i, out),
             Entity::Alerts => alerts::write(self, i, out),
             Entity::Files => files::write(self, i, out),
-            Entity::Entities => text::put(out, &entities::record(self, i)),
+            Entity::Entities => entities::write(self, i, out),
             Entity::Subnets => text::put(out, &self.record(e, i)),
         }
     }

@@ -4,11 +4,11 @@
 //! when `hasNext` is false or `data` is empty, never trust `total` (approximate, §4.2, §14.16), and pull
 //! large activity sets in scan mode, following `nextQueryFilters` (§4.4). Records can shift between
 //! requests (new ones arrive at the head), so `_id`s are remembered as 64-bit hashes and a record seen
-//! before is dropped ([`Seen`]): a few bytes per record, never the record itself.
+//! before is dropped (`Seen`): a few bytes per record, never the record itself.
 //!
 //! Records stay as the server's JSON text ([`RawValue`]): they are never decoded into values and
 //! re-encoded, which keeps a page cheap to hand over to the C ABI and the PowerShell layer. Each response
-//! is parsed as it downloads ([`crate::stream`]), so a 5000-activity page is never held as one 14 MB body.
+//! is parsed as it downloads (`crate::stream`), so a 5000-activity page is never held as one 14 MB body.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};

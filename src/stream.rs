@@ -5,10 +5,16 @@
 //! tens of megabytes per thread. [`ListParser`] instead splits `data` into records as each one completes,
 //! keeping only the unfinished record's bytes between chunks, so a page costs its records and little more.
 //!
-//! A structural scan (strings, escapes, nesting) finds where each record ends and, in the same pass, where
-//! its top-level `_id` value lies, so dedupe needs no second parse. The scan only has to be right about
-//! boundaries for valid JSON: every record is then validated by serde_json as it becomes a [`RawValue`], and
-//! the envelope's own grammar (`{`, keys, `:`, `,`, `[`, `]`, `}`) is checked here.
+//! Each record is read once by serde_json as it becomes a [`RawValue`] (which validates it), and its
+//! top-level `_id` is found without a second parse, so dedupe costs little:
+//! - a record that ends inside the chunk it starts in (most of them) is parsed straight from the chunk,
+//!   serde finding its end; its `_id` is read from its start when it is the first member (the API's order);
+//! - a record cut by a chunk's end goes through a resumable structural scan (strings, escapes, nesting) that
+//!   finds its end and, in the same pass, where its `_id` value lies; its bytes are carried over, and it is
+//!   parsed once complete. The scan only has to be right about boundaries for valid JSON: serde then
+//!   validates.
+//!
+//! The envelope's own grammar (`{`, keys, `:`, `,`, `[`, `]`, `}`) is checked here.
 
 use std::hash::{Hash, Hasher};
 

@@ -414,20 +414,17 @@ fn finish(
         total
     };
     ListResult {
-        data: page.into_iter().map(|i| record_text(src, i)).collect(),
+        data: Records::write(
+            page.len(),
+            page.into_iter()
+                .map(|i| move |out: &mut Vec<u8>| (src.text)(i, out)),
+        ),
         total: reported,
         has_next,
         max,
         more_than_total: reported < total,
         next_query_filters: next,
     }
-}
-
-fn record_text(src: &Source, i: i64) -> String {
-    // An activity is about 2.8 KB: one allocation up front instead of a few doublings.
-    let mut out = Vec::with_capacity(4096);
-    (src.text)(i, &mut out);
-    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// "Off by a few" (spec §14 rule 16): ±1..3, stable for the same total and skip.
@@ -498,20 +495,57 @@ fn partition(ds: &Dataset, axis: Axis, lo: i64, hi: i64, pred: impl Fn(i64) -> b
     a
 }
 
+/// The envelope up to the first record: `data` is the first key in serde_json's sorted order.
+const HEAD: &[u8] = b"{\"data\":[";
+
+/// A page's records as JSON text in one buffer that already starts with the envelope's head, so the
+/// response body is finished in place: no record is copied or re-validated after it is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Records {
+    buf: Vec<u8>,
+    /// Byte range of each record in `buf`.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Records {
+    fn write<F: FnOnce(&mut Vec<u8>)>(count: usize, records: impl Iterator<Item = F>) -> Records {
+        // An activity is about 2.8 KB; reserving for the page avoids copying it while it grows.
+        let mut buf = Vec::with_capacity(HEAD.len() + count * 3072 + 256);
+        buf.extend_from_slice(HEAD);
+        let mut spans = Vec::with_capacity(count);
+        for (k, write) in records.enumerate() {
+            if k > 0 {
+                buf.push(b',');
+            }
+            let start = buf.len();
+            write(&mut buf);
+            spans.push((start, buf.len()));
+        }
+        Records { buf, spans }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Each record's text.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.spans.iter().map(|(a, b)| {
+            std::str::from_utf8(&self.buf[*a..*b]).expect("records are written from UTF-8 text")
+        })
+    }
+}
+
 impl ListResult {
     /// The response envelope (spec §4.2) as the bytes sent: `data`, `hasNext`, `max`, `moreThanTotal`,
     /// `nextQueryFilters` (activity scan pages only), `total` — serde_json's sorted-map order, which
     /// the envelope had when it was built as a `Value`.
     pub fn into_body(self, e: Entity) -> Vec<u8> {
-        let records: usize = self.data.iter().map(|r| r.len() + 1).sum();
-        let mut out = Vec::with_capacity(records + 256);
-        out.extend_from_slice(b"{\"data\":[");
-        for (k, r) in self.data.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(r.as_bytes());
-        }
+        let mut out = self.data.buf;
         out.push(b']');
         let mut tail = Map::new();
         tail.insert("hasNext".into(), json!(self.has_next));

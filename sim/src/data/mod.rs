@@ -125,8 +125,8 @@ pub struct ListQuery {
 /// One list page before it is wrapped in the response envelope (spec §4.2); see `into_body`.
 #[derive(Clone, Debug)]
 pub struct ListResult {
-    /// Each record as compact JSON text, exactly as it goes on the wire (see `records` for Values).
-    pub data: Vec<String>,
+    /// The records as compact JSON text, exactly as they go on the wire (see `records` for Values).
+    pub data: list::Records,
     pub total: u64,
     pub has_next: bool,
     pub max: u64,

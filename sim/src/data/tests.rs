@@ -103,7 +103,7 @@ fn ids_have_the_documented_shapes_and_fetch_round_trips() {
     for e in Entity::ALL {
         let page = d.list(e, &ListQuery::default()).unwrap();
         assert!(!page.data.is_empty());
-        for (rec, text) in page.records().iter().zip(&page.data).take(20) {
+        for (rec, text) in page.records().iter().zip(page.data.iter()).take(20) {
             let id = rec["_id"].as_str().unwrap();
             match e {
                 Entity::Activities => {
@@ -116,7 +116,7 @@ fn ids_have_the_documented_shapes_and_fetch_round_trips() {
             }
             // Compared as text: a parsed subnet `lastModified` need not round-trip to the same f64.
             let fetched = d.fetch(e, id).map(|v| v.to_string());
-            assert_eq!(fetched.as_ref(), Some(text), "{e:?} {id}");
+            assert_eq!(fetched.as_deref(), Some(text), "{e:?} {id}");
         }
     }
     assert_eq!(d.fetch(Entity::Alerts, "000000000000000000000000"), None);

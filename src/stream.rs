@@ -580,9 +580,11 @@ impl ValueScan {
         if !self.in_key {
             return;
         }
-        let room = KEY_KEPT.saturating_sub(self.key_len);
-        let kept = bytes.len().min(room);
-        self.key[self.key_len..self.key_len + kept].copy_from_slice(&bytes[..kept]);
+        // `key_len` counts every byte of the key, kept or not, so it can pass KEY_KEPT when a long key
+        // arrives in pieces (cut by a chunk's end, or by an escape): keep nothing more then.
+        let from = self.key_len.min(KEY_KEPT);
+        let kept = bytes.len().min(KEY_KEPT - from);
+        self.key[from..from + kept].copy_from_slice(&bytes[..kept]);
         self.key_len += bytes.len();
     }
 
@@ -806,6 +808,9 @@ mod tests {
         r#"{"nextQueryFilters":{"date":{"lte":1700000000000},"s":"\u005f\ud834\udd1e"},"hasNext":true,"data":[{"\u005fid":"escaped-key","_idx":"not it"},{"x":{"_id":1},"_id":"second"},{"_id":"dup1","_id":"dup2"}]}"#,
         r#"{"d\u0061ta":[{"_id":[1,[2,{"a":"]"}]],"k":"v"},{"a":1,"_id":true},{"_id" : null}],"total":null,"hasNext":null}"#,
         r#"{"data":[]}"#,
+        // Keys around and past the 18 bytes an `_id` can take, plain and escaped, so that one key arrives
+        // in several pieces (a files record has keys of up to 24 characters).
+        r#"{"data":[{"snapshotLastModifiedDate":"2024-01-01","_id":"f1","abcdefghijklmnopq":1,"abcdefghijklmnopqr":2,"abcdefghijklmnopqrs":3,"\u005f\u0069\u0064\u005f\u0069\u0064":4,"long\\key\\with\\escapes\\past\\eighteen":5},{"abcdefghijklmnopqrstuvwxyz0123456789":{"_id":"inner"},"\u005f\u0069\u0064":"f2"}],"hasNext":false}"#,
     ];
 
     #[test]
@@ -893,8 +898,17 @@ mod tests {
     }
 
     fn random_object(rng: &mut StdRng, depth: u32, record: bool) -> String {
+        // Keys of every length around what the `_id` scan keeps (18 bytes), some with escapes.
         let mut members: Vec<String> = (0..rng.random_range(0..5))
-            .map(|i| format!("\"k{i}\":{}", random_value(rng, depth)))
+            .map(|i| {
+                let pad = "k".repeat(rng.random_range(0..40));
+                let escape = if rng.random_range(0..4) == 0 {
+                    "\\t"
+                } else {
+                    ""
+                };
+                format!("\"{pad}{escape}{i}\":{}", random_value(rng, depth))
+            })
             .collect();
         if record && rng.random_range(0..10) > 0 {
             let id = match rng.random_range(0..3) {

@@ -121,7 +121,14 @@ fn bad(v: impl ToString) -> DataError {
 }
 
 /// Answers one list request (spec §4).
-pub fn run(src: &Source, q: &ListQuery, approximate: bool) -> Result<ListResult, DataError> {
+/// `flush`, when given, takes the page's text in pieces as it is written (the server streams them), and
+/// the result keeps only the last piece: see [`Records`].
+pub fn run(
+    src: &Source,
+    q: &ListQuery,
+    approximate: bool,
+    flush: Option<Flush<'_>>,
+) -> Result<ListResult, DataError> {
     let skip = q.skip.unwrap_or(0);
     if skip < 0 {
         return Err(bad(skip));
@@ -132,7 +139,7 @@ pub fn run(src: &Source, q: &ListQuery, approximate: bool) -> Result<ListResult,
     let conds = src.compile(&q.filters)?;
     let (lo, hi, conds) = narrow(src, conds);
     if q.is_scan && src.entity == Entity::Activities {
-        return scan(src, q, lo, hi, &conds, approximate);
+        return scan(src, q, lo, hi, &conds, Emit { approximate, flush });
     }
     let size = q.limit.unwrap_or(DEFAULT_LIMIT).min(DEFAULT_LIMIT);
     if src.entity == Entity::Activities && skip + size > SKIP_WINDOW {
@@ -184,8 +191,8 @@ pub fn run(src: &Source, q: &ListQuery, approximate: bool) -> Result<ListResult,
         total,
         skip as u64,
         size as u64,
-        approximate,
         None,
+        Emit { approximate, flush },
     ))
 }
 
@@ -347,7 +354,7 @@ fn scan(
     lo: i64,
     hi: i64,
     conds: &[Cond<Dataset>],
-    approximate: bool,
+    emit: Emit<'_>,
 ) -> Result<ListResult, DataError> {
     if let Some(f) = q.sort_field.as_deref().filter(|f| *f != "date") {
         return Err(bad(f));
@@ -394,7 +401,7 @@ fn scan(
             next = Some(Value::Object(filters));
         }
     }
-    Ok(finish(src, page, total, 0, size as u64, approximate, next))
+    Ok(finish(src, page, total, 0, size as u64, next, emit))
 }
 
 fn finish(
@@ -403,9 +410,10 @@ fn finish(
     total: u64,
     skip: u64,
     max: u64,
-    approximate: bool,
     next: Option<Value>,
+    emit: Emit<'_>,
 ) -> ListResult {
+    let Emit { approximate, flush } = emit;
     let has_next = match next {
         Some(_) => true,
         None => skip + (page.len() as u64) < total,
@@ -420,6 +428,7 @@ fn finish(
             page.len(),
             page.into_iter()
                 .map(|i| move |out: &mut Vec<u8>| (src.text)(i, out)),
+            flush,
         ),
         total: reported,
         has_next,
@@ -500,41 +509,85 @@ fn partition(ds: &Dataset, axis: Axis, lo: i64, hi: i64, pred: impl Fn(i64) -> b
 /// The envelope up to the first record: `data` is the first key in serde_json's sorted order.
 const HEAD: &[u8] = b"{\"data\":[";
 
+/// How a page is written: with an approximate total (activities, spec §14 rule 16) and, when streamed,
+/// where its pieces go.
+struct Emit<'f> {
+    approximate: bool,
+    flush: Option<Flush<'f>>,
+}
+
+/// Takes a finished piece of a page's text, to send it while the rest is written.
+pub type Flush<'a> = &'a mut dyn FnMut(Vec<u8>);
+
+/// Pieces of a streamed page are handed over once they reach this size: small enough that a client
+/// parses a 14 MB scan page while it is being written (as a real server's response streams), large
+/// enough that handing over costs nothing beside writing.
+const PIECE: usize = 64 * 1024;
+
 /// A page's records as JSON text in one buffer that already starts with the envelope's head, so the
 /// response body is finished in place: no record is copied or re-validated after it is written.
+///
+/// A streamed page (written with a flush) hands its text over in pieces as it goes; `buf` then holds
+/// only the text written after the last piece, and `spans` is empty (`streamed` counts the records).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Records {
     buf: Vec<u8>,
-    /// Byte range of each record in `buf`.
+    /// Byte range of each record in `buf` (pages written whole).
     spans: Vec<(usize, usize)>,
+    /// Records written into a streamed page.
+    streamed: usize,
 }
 
 impl Records {
-    fn write<F: FnOnce(&mut Vec<u8>)>(count: usize, records: impl Iterator<Item = F>) -> Records {
-        // An activity is about 2.8 KB; reserving for the page avoids copying it while it grows.
-        let mut buf = Vec::with_capacity(HEAD.len() + count * 3072 + 256);
+    fn write<F: FnOnce(&mut Vec<u8>)>(
+        count: usize,
+        records: impl Iterator<Item = F>,
+        mut flush: Option<Flush<'_>>,
+    ) -> Records {
+        // An activity is about 2.8 KB; reserving for the page (or a piece) avoids copying it as it grows.
+        let reserve = |records: usize| HEAD.len() + records * 3072 + 256;
+        let mut buf = match flush {
+            Some(_) => Vec::with_capacity(PIECE + reserve(1)),
+            None => Vec::with_capacity(reserve(count)),
+        };
         buf.extend_from_slice(HEAD);
-        let mut spans = Vec::with_capacity(count);
+        let mut spans = Vec::with_capacity(if flush.is_some() { 0 } else { count });
+        let mut streamed = 0;
         for (k, write) in records.enumerate() {
             if k > 0 {
                 buf.push(b',');
             }
             let start = buf.len();
             write(&mut buf);
-            spans.push((start, buf.len()));
+            match &mut flush {
+                Some(flush) => {
+                    streamed += 1;
+                    if buf.len() >= PIECE {
+                        flush(std::mem::replace(
+                            &mut buf,
+                            Vec::with_capacity(PIECE + reserve(1)),
+                        ));
+                    }
+                }
+                None => spans.push((start, buf.len())),
+            }
         }
-        Records { buf, spans }
+        Records {
+            buf,
+            spans,
+            streamed,
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.len() + self.streamed
     }
 
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.len() == 0
     }
 
-    /// Each record's text.
+    /// Each record's text (of a page written whole; a streamed page has handed its text over).
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         self.spans.iter().map(|(a, b)| {
             std::str::from_utf8(&self.buf[*a..*b]).expect("records are written from UTF-8 text")

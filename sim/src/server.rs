@@ -649,6 +649,9 @@ async fn api(shared: &Arc<Shared>, tenant: u32, op: Op, req: Request) -> Respons
             tokio::time::sleep(slow.delay).await;
         }
     }
+    if let Op::List(e) = op {
+        return list(Arc::clone(shared), tenant, e, params).await;
+    }
     // Building and serializing a page (up to 5000 records in scan mode) is CPU work: keep it off
     // the async workers so that concurrent requests and an in-process client keep moving.
     let shared = Arc::clone(shared);
@@ -663,6 +666,70 @@ async fn api(shared: &Arc<Shared>, tenant: u32, op: Op, req: Request) -> Respons
             )
         }
     }
+}
+
+/// What the thread writing a list page hands to the response.
+enum Piece {
+    /// Text of the body, in order.
+    Text(Vec<u8>),
+    /// The rest of the body, or the error answer when the request was refused before any text.
+    Last(Result<Vec<u8>, Response>),
+}
+
+/// A list page (spec §4.2). Writing it is CPU work (up to 5000 records in scan mode), done off the async
+/// workers so concurrent requests keep moving; a page larger than a piece is sent while it is written,
+/// as a real server streams a large response, so a client can read and parse it meanwhile. A small page
+/// is sent whole, with its length. The page arrives as text: it never becomes a `Value` tree.
+async fn list(shared: Arc<Shared>, tenant: u32, e: Entity, params: Map<String, Value>) -> Response {
+    let q = match body::list_query(&params) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(4);
+    tokio::task::spawn_blocking(move || {
+        let ds: &Dataset = &shared.tenants[tenant as usize].dataset;
+        // A client that hangs up makes `blocking_send` fail: the rest of the page is written for nobody.
+        let mut flush = |text: Vec<u8>| {
+            let _ = tx.blocking_send(Piece::Text(text));
+        };
+        let last = ds
+            .list_streamed(e, &q, Some(&mut flush))
+            .map(|page| page.into_body(e))
+            .map_err(data_error);
+        let _ = tx.blocking_send(Piece::Last(last));
+    });
+    let first = match rx.recv().await {
+        Some(Piece::Text(text)) => text,
+        Some(Piece::Last(Ok(body))) => return json_bytes_response(StatusCode::OK, body),
+        Some(Piece::Last(Err(resp))) => return resp,
+        None => {
+            tracing::error!("the handler for {e:?} list failed");
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"detail": "A server error occurred."}),
+            );
+        }
+    };
+    let pieces = futures_util::stream::unfold((Some(first), rx), |(first, mut rx)| async move {
+        let text = match first {
+            Some(text) => text,
+            None => match rx.recv().await? {
+                Piece::Text(text) | Piece::Last(Ok(text)) => text,
+                // Refusals come before any text; a writer that died mid-page ends the body early.
+                Piece::Last(Err(_)) => return None,
+            },
+        };
+        Some((
+            Ok::<_, std::convert::Infallible>(Bytes::from(text)),
+            (None, rx),
+        ))
+    });
+    let mut resp = Response::new(Body::from_stream(pieces));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 fn ok(v: &Value) -> Response {
@@ -689,12 +756,7 @@ fn execute(
 ) -> Result<Response, Response> {
     let ds: &Dataset = &shared.tenants[tenant as usize].dataset;
     match op {
-        Op::List(e) => {
-            let q = body::list_query(&params)?;
-            let page = ds.list(e, &q).map_err(data_error)?;
-            // The page arrives as text: a 5000-record scan page never becomes a `Value` tree.
-            Ok(json_bytes_response(StatusCode::OK, page.into_body(e)))
-        }
+        Op::List(_) => unreachable!("list requests are answered by `list`, which streams"),
         Op::Fetch(e, pk) => found(ds.fetch(e, &pk)),
         Op::Tree(pk) => found(ds.entity_tree(&pk)),
         Op::Feedback(pk) => found(ds.activity_feedback(&pk, &Value::Object(params))),

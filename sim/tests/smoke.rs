@@ -404,3 +404,49 @@ async fn slow_files_mode_delays_only_deep_files_pages() {
         "first page took {shallow:?}"
     );
 }
+
+/// A list page larger than a piece (64 KiB) is sent while it is written, as a real server streams a large
+/// response (chunked, no length); a small page goes whole with its length. Both are the same JSON.
+#[tokio::test]
+async fn large_list_pages_stream_while_small_ones_carry_their_length() {
+    let sim = mdca_sim::start(SimConfig::for_tests()).await.unwrap();
+    let url = format!("{}/api/v1/activities/", sim.url());
+    let post = |body: Value| {
+        client()
+            .post(&url)
+            .header("Authorization", format!("Token {}", sim.admin_token()))
+            .json(&body)
+            .send()
+    };
+    let large = post(json!({"isScan": true, "limit": 1000})).await.unwrap();
+    assert_eq!(large.status(), 200);
+    assert_eq!(large.headers().get("content-length"), None);
+    assert_eq!(
+        large.headers()["transfer-encoding"].to_str().unwrap(),
+        "chunked"
+    );
+    let page: Value = large.json().await.unwrap();
+    // A non-final scan page drops the records sharing its last timestamp (spec §14 rule 13).
+    let records = page["data"].as_array().unwrap().len();
+    assert!((900..1000).contains(&records), "{records} records");
+    assert_eq!(page["hasNext"], json!(true));
+    assert!(page["nextQueryFilters"].is_object());
+
+    let small = post(json!({"limit": 2})).await.unwrap();
+    let length: usize = small.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let text = small.text().await.unwrap();
+    assert_eq!(text.len(), length);
+    let page: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(page["data"].as_array().unwrap().len(), 2);
+
+    // A refused list request is still a plain 400 with a body, not a stream.
+    let refused = post(json!({"filters": {"no_such_field": {"eq": 1}}}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.headers().get("content-length").is_some());
+}

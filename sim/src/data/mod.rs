@@ -303,6 +303,17 @@ impl Dataset {
     }
 
     pub fn list(&self, e: Entity, q: &ListQuery) -> Result<ListResult, DataError> {
+        self.list_streamed(e, q, None)
+    }
+
+    /// [`Dataset::list`], handing the page's text to `flush` in pieces as it is written (the server
+    /// streams them); the result's `into_body` is then the rest of the body.
+    pub fn list_streamed(
+        &self,
+        e: Entity,
+        q: &ListQuery,
+        flush: Option<list::Flush<'_>>,
+    ) -> Result<ListResult, DataError> {
         let approximate = self.approximate.load(Ordering::SeqCst);
         match e {
             Entity::Files => {
@@ -311,16 +322,16 @@ impl Dataset {
                     filters,
                     ..q.clone()
                 };
-                self.with_source(e, implicit, |src| list::run(src, &q, approximate))
+                self.with_source(e, implicit, |src| list::run(src, &q, approximate, flush))
             }
             Entity::Subnets => {
                 let snapshot = read(&self.subnets).records.clone();
                 let record = |i: i64| snapshot[i as usize].clone();
                 let text = |i: i64, out: &mut Vec<u8>| text::put(out, &snapshot[i as usize]);
                 let src = subnets::source(self, &snapshot, &record, &text);
-                list::run(&src, q, approximate)
+                list::run(&src, q, approximate, flush)
             }
-            _ => self.with_source(e, Vec::new(), |src| list::run(src, q, approximate)),
+            _ => self.with_source(e, Vec::new(), |src| list::run(src, q, approximate, flush)),
         }
     }
 

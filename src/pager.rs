@@ -942,14 +942,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn skip_advances_by_the_records_received_not_by_the_limit() {
+    /// A pager of every file, fed by hand through `absorb` (the address is never contacted).
+    fn files_pager() -> Pager {
         let client = crate::Client::builder("http://127.0.0.1:9")
             .legacy_token("t".repeat(64))
             .build()
             .unwrap();
-        let mut pager =
-            Pager::new(client, EntityKind::Files, QueryRequest::new().all(), false).unwrap();
+        Pager::new(client, EntityKind::Files, QueryRequest::new().all(), false).unwrap()
+    }
+
+    #[test]
+    fn skip_advances_by_the_records_received_not_by_the_limit() {
+        let mut pager = files_pager();
         // A short page (60 of the 100 asked for) that still has a next one.
         let page = pager.absorb(short_page(0, 60, true));
         assert_eq!(page.len(), 60);
@@ -1048,12 +1052,7 @@ mod tests {
 
     #[test]
     fn duplicates_are_dropped_and_counted_by_id() {
-        let client = crate::Client::builder("http://127.0.0.1:9")
-            .legacy_token("t".repeat(64))
-            .build()
-            .unwrap();
-        let mut pager =
-            Pager::new(client, EntityKind::Files, QueryRequest::new().all(), false).unwrap();
+        let mut pager = files_pager();
         assert_eq!(pager.absorb(short_page(0, 50, true)).len(), 50);
         // Ten new records arrived at the head: the next page starts with ten already returned.
         let page = pager.absorb(short_page(40, 50, false));

@@ -149,9 +149,14 @@ static void client_cancel_stops_a_stalled_fetch_promptly(const mdca_client *clie
 }
 
 static void a_forked_child_gets_the_fork_error(const mdca_client *client) {
+    /* The child reports through a pipe, not its exit status: under valgrind a forked child's exit runs
+       its own leak check over everything it inherited, which says nothing about the library. */
+    int report[2];
+    CHECK(pipe(report) == 0);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        close(report[0]);
         mdca_query *query = NULL;
         int ok = mdca_query_new(client, "alerts", NULL, &query) == MDCA_STATUS_FORKED_CHILD;
         ok = ok && mdca_last_error_code() == MDCA_STATUS_FORKED_CHILD;
@@ -159,13 +164,20 @@ static void a_forked_child_gets_the_fork_error(const mdca_client *client) {
         size_t len = 0;
         ok = ok && mdca_last_error(&json, &len) == MDCA_STATUS_OK && strstr(json, "fork") != NULL;
         ok = ok && mdca_string_free(json) == MDCA_STATUS_OK;
+        char verdict = ok ? 'y' : 'n';
+        ssize_t written = write(report[1], &verdict, 1);
+        (void)written;
         /* _exit: the parent's atexit handlers and buffers are not the child's to run. */
-        _exit(ok ? 0 : 1);
+        _exit(0);
     }
+    close(report[1]);
     CHECK(pid > 0);
+    char verdict = 0;
+    CHECK(read(report[0], &verdict, 1) == 1);
+    CHECK(verdict == 'y');
+    close(report[0]);
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     /* The parent is unaffected. */
     mdca_query *query = NULL;
     CHECK_STATUS(mdca_query_new(client, "alerts", NULL, &query), MDCA_STATUS_OK);

@@ -19,6 +19,14 @@ fn main() {
     println!("cargo:rerun-if-env-changed=MDCA_CHECK_HEADER");
     println!("cargo:rerun-if-env-changed=CI");
 
+    // The soname names the ABI's major version, so a program linked against libmdca.so.0 never loads an
+    // incompatible libmdca.so.1 (src/ffi/version.rs). Install as libmdca.so.0 with a libmdca.so link.
+    if env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux") {
+        let major =
+            env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmdca.so.{major}");
+    }
+
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .unwrap_or_else(|e| panic!("cbindgen.toml: {e}"));
     // Only the ffi module is parsed (cbindgen follows its `mod` declarations): it is the whole C surface,

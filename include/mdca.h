@@ -8,8 +8,15 @@
  *  - Arguments are ordered: the object, inputs, outputs. Outputs are written only on success.
  *  - Strings passed in are NUL-terminated UTF-8; options, requests and records are JSON.
  *  - Every string returned is owned by the caller and freed with mdca_string_free(); handles are freed
- *    with their *_free function. Misuse (NULL, freed, double-freed, foreign or wrong-type handles and
- *    strings) is reported as a status, never undefined behaviour.
+ *    with their *_free function. Misuse of handles (NULL, freed, double-freed, foreign or wrong-type) is
+ *    reported as a status, never undefined behaviour. Misuse of strings (NULL, foreign, a pointer into
+ *    one) is reported too; a second free of a string is reported unless the allocator has already
+ *    reused its address for a newer string, which that free would then release: free each string once.
+ *  - Version: MDCA_VERSION_MAJOR/MINOR/PATCH here, mdca_version_number() in the loaded library; the
+ *    major number is the ABI's (Linux soname libmdca.so.<major>). Structs the library fills begin with
+ *    a struct_size member that the caller sets to sizeof(struct), so they can grow.
+ *  - No function is async-signal-safe. fork(): in a child, only the free functions, mdca_string_free
+ *    and the last-error functions work; everything else returns MDCA_STATUS_FORKED_CHILD.
  *  - An mdca_client may be used from many threads at once; an mdca_query from one thread at a time, and
  *    cancelled from any thread.
  */
@@ -22,6 +29,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * The major version of the header: a library with another major has an incompatible ABI.
+ */
+#define MDCA_VERSION_MAJOR 0
+
+/**
+ * The minor version of the header: a newer library may add functions and struct members.
+ */
+#define MDCA_VERSION_MINOR 1
+
+/**
+ * The patch version of the header.
+ */
+#define MDCA_VERSION_PATCH 0
 
 /**
  * The result of a call. `MDCA_STATUS_OK` (0) is success; `MDCA_STATUS_DONE` (401) means "no more
@@ -81,6 +103,11 @@ enum mdca_status
    * An action not available for this entity.
    */
   MDCA_STATUS_UNSUPPORTED = 9,
+  /**
+   * A call in a child process after `fork()` (only freeing, `mdca_string_free` and the last-error
+   * functions work there): create clients after the fork, or `exec` first.
+   */
+  MDCA_STATUS_FORKED_CHILD = 10,
   /**
    * HTTP 401, after one token refresh and retry where a refresh is possible.
    */
@@ -180,8 +207,16 @@ typedef struct mdca_query mdca_query;
 
 /**
  * How far a query has got. Filled by `mdca_query_progress`.
+ *
+ * The struct can grow: new members are only ever added at the end. The caller sets `struct_size` to
+ * `sizeof(mdca_progress)` as its header declares it, and the library fills only that many bytes, so a
+ * program built against an older header keeps working with a newer library.
  */
 typedef struct mdca_progress {
+  /**
+   * Set by the caller to `sizeof(mdca_progress)` before the call; never changed by the library.
+   */
+  size_t struct_size;
   /**
    * Records delivered so far (after de-duplication).
    */
@@ -243,6 +278,26 @@ extern "C" {
  * or valid for writes.
  */
 mdca_status mdca_client_activity_feedback(const struct mdca_client *client, const char *id, const char *feedback_json, char **out_json, size_t *out_len);
+
+/**
+ * Cancels every one-shot call running on the client on any thread — `mdca_client_fetch`,
+ * `mdca_client_entity_tree`, `mdca_client_close_alerts`, `mdca_client_set_alert_read`,
+ * `mdca_client_activity_feedback`, the subnet calls and `mdca_client_request`: each returns
+ * `MDCA_STATUS_CANCELLED` within moments, whatever its timeout and retries. Calls started after this one
+ * run normally, and queries are not affected (cancel those with `mdca_query_cancel`). A cancelled write
+ * (a close, a subnet change) may or may not have reached the service: read the state back before
+ * repeating it.
+ *
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+ *
+ * Thread safety: callable from any thread, while other threads are inside calls on the client (that is
+ * its purpose: a Ctrl+C watcher). Not async-signal-safe: see `mdca_query_cancel`.
+ *
+ * # Safety
+ *
+ * Any pointer value is accepted (it is never dereferenced).
+ */
+mdca_status mdca_client_cancel(const struct mdca_client *client);
 
 /**
  * Closes alerts. `request_json` selects them with exactly one of `"ids": ["…", …]` (sent in chunks of
@@ -345,7 +400,8 @@ mdca_status mdca_client_fetch(const struct mdca_client *client, const char *enti
 /**
  * Frees a client. The handle is invalid afterwards; later uses (and a second free) return
  * `MDCA_STATUS_INVALID_HANDLE`. Queries created from the client stay usable and keep what they need of
- * it alive until they are freed; a call still running on another thread finishes normally.
+ * it alive until they are freed. One-shot calls still running on it on other threads (fetch, close,
+ * subnet writes, raw request…) are cancelled: they return `MDCA_STATUS_CANCELLED` promptly.
  *
  * NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
  *
@@ -550,7 +606,9 @@ mdca_status mdca_params_subnet_spec(const char *params_json, char **out_json, si
  * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
  *
  * Thread safety: callable from any thread at any time, including while another thread is inside
- * `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C handler).
+ * `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C watcher). It is not
+ * async-signal-safe (no mdca function is): from a signal handler, write to a pipe that a thread of
+ * yours reads and calls this (the self-pipe pattern, see docs/c-api.md).
  *
  * # Safety
  *
@@ -631,9 +689,14 @@ mdca_status mdca_query_next_page(struct mdca_query *query, char **out_json, size
 /**
  * Writes the query's progress into `*out`: records, pages, approximate total, requests, retries,
  * throttle wait, duplicates dropped, done. The values are live: reading them while another thread is
- * inside `mdca_query_next_page` shows the pull moving. `*out` is written only on success.
+ * inside `mdca_query_next_page` shows the pull moving. `out->struct_size` must be set to
+ * `sizeof(mdca_progress)` first; only the members that fit in that size are written (an older caller's
+ * smaller struct is never overrun), and `struct_size` itself is left as the caller set it. `*out` is
+ * written only on success.
  *
- * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`, or
+ * `MDCA_STATUS_INVALID_ARGUMENT` when `struct_size` is smaller than the `struct_size` member itself
+ * (not set).
  *
  * Thread safety: callable from any thread at any time; never blocks on a running page fetch.
  *
@@ -672,6 +735,15 @@ mdca_status mdca_string_free(char *s);
  * Thread safety: callable from any thread at any time.
  */
 const char *mdca_version(void);
+
+/**
+ * The version of the loaded library as one number, `major * 1000000 + minor * 1000 + patch` (0.1.0 is
+ * 1000). Compare `mdca_version_number() / 1000000` with `MDCA_VERSION_MAJOR` to check that the library
+ * has the ABI your program was built for. Never fails; allocates nothing.
+ *
+ * Thread safety: callable from any thread at any time.
+ */
+uint32_t mdca_version_number(void);
 
 #ifdef __cplusplus
 }  // extern "C"

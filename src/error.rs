@@ -34,6 +34,8 @@ pub enum ErrorKind {
     UnknownEntity = 8,
     /// An action not available for this entity.
     Unsupported = 9,
+    /// (C ABI) a call made in a child process after `fork()`: the library's threads did not survive it.
+    ForkedChild = 10,
     /// HTTP 401, after one token refresh and retry where a refresh is possible.
     Unauthorized = 100,
     /// HTTP 403: the role or permission lacks the action (spec §3.4, §3.6).
@@ -80,6 +82,7 @@ impl ErrorKind {
         ErrorKind::InvalidHandle,
         ErrorKind::UnknownEntity,
         ErrorKind::Unsupported,
+        ErrorKind::ForkedChild,
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::FilesNeedLegacyToken,
@@ -120,6 +123,7 @@ impl ErrorKind {
             ErrorKind::InvalidHandle => "invalid_handle",
             ErrorKind::UnknownEntity => "unknown_entity",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::ForkedChild => "forked_child",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::FilesNeedLegacyToken => "files_need_legacy_token",

@@ -14,6 +14,8 @@ static RUNTIME: OnceCell<Runtime> = OnceCell::new();
 /// on the network and on the throttle, not computing.
 pub fn try_runtime() -> Result<&'static Runtime> {
     RUNTIME.get_or_try_init(|| {
+        // Its threads outlive every call: the library must stay mapped as long as they run.
+        crate::pin::pin_library();
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("mdca-worker")

@@ -301,6 +301,7 @@ impl ListParser {
             return Ok(None);
         }
         let text = &rest[..n];
+        check_depth(self.page.records.len(), text)?;
         let id = leading_id(text).unwrap_or_else(|| {
             let mut scan = ValueScan::default();
             scan.scan(text, true);
@@ -363,9 +364,22 @@ impl crate::http::BodySink for ListParser {
 fn store_record(page: &mut ListPage, scan: &ValueScan, text: &[u8]) -> Result<(), String> {
     let record = serde_json::from_slice::<Box<RawValue>>(text)
         .map_err(|e| invalid_record(page.records.len(), &e))?;
+    check_depth(page.records.len(), text)?;
     page.records.push(record);
     page.ids.push(scan.id_in(text));
     Ok(())
+}
+
+/// Refuses a record nested deeper than [`crate::depth::MAX_RECORD_DEPTH`] (see `crate::depth`).
+fn check_depth(index: usize, text: &[u8]) -> Result<(), String> {
+    match crate::depth::exceeds(text, crate::depth::MAX_RECORD_DEPTH) {
+        None => Ok(()),
+        Some(_) => Err(format!(
+            "record {index} of `data` is nested more than {} levels deep, which no MDCA record is: \
+             the answer is broken or was altered on the way",
+            crate::depth::MAX_RECORD_DEPTH
+        )),
+    }
 }
 
 fn invalid_record(index: usize, e: &serde_json::Error) -> String {
@@ -639,7 +653,7 @@ const STRUCTURAL: [bool; 256] = {
 /// "Bit Twiddling Hacks": a byte of `w ^ pattern` is zero where `w` matches; borrows can only flag bytes
 /// above the first true match, so the lowest flag is exact).
 #[inline]
-fn string_run(bytes: &[u8]) -> usize {
+pub(crate) fn string_run(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
     const QUOTES: u64 = ONES * b'"' as u64;

@@ -56,6 +56,11 @@ fn compile(name: &str, build: Build) -> PathBuf {
     };
     let exe = out_dir.join(format!("{name}{suffix}"));
     let lib = lib_dir();
+    // The library's soname is libmdca.so.<major> (build.rs): programs linked with -lmdca load that name.
+    let versioned = lib.join(format!("libmdca.so.{}", env!("CARGO_PKG_VERSION_MAJOR")));
+    if !versioned.exists() {
+        let _ = std::os::unix::fs::symlink("libmdca.so", &versioned);
+    }
     let mut gcc = Command::new("gcc");
     gcc.args([
         "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread",
@@ -229,6 +234,9 @@ fn run(exe: &Path, runner: Runner, fixture: &Fixture) -> Output {
                 "--errors-for-leak-kinds=definite,indirect,possible",
                 "--num-callers=30",
                 "--fair-sched=yes",
+                // A forked child (tests/c/native.c) inherits the whole heap; its own leak report at
+                // exit would say nothing about the library and could fill the output pipe.
+                "--child-silent-after-fork=yes",
             ])
             .arg(format!(
                 "--suppressions={}",
@@ -241,6 +249,7 @@ fn run(exe: &Path, runner: Runner, fixture: &Fixture) -> Output {
     command
         .envs(fixture.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("RUST_BACKTRACE", "0")
+        .env("MDCA_RUNNER", format!("{runner:?}"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -359,6 +368,54 @@ fn every_misuse_is_a_status_and_sends_nothing() {
 #[test]
 fn actions_work_through_the_c_abi() {
     run_everywhere("actions", |_| {});
+}
+
+/// A one-route HTTP server whose every answer is an alert list holding one record nested 100,000 levels
+/// deep: what a broken server or a body-rewriting proxy could send. Returns its URL.
+fn deeply_nested_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let levels = 100_000;
+    let body = format!(
+        r#"{{"data":[{{"_id":"a","x":{}{}}}],"hasNext":false,"total":1}}"#,
+        "[".repeat(levels),
+        "]".repeat(levels)
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let body = body.clone();
+            std::thread::spawn(move || {
+                // Reads the request head and any small body; the answer does not depend on them.
+                let mut buf = [0u8; 65536];
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let _ = stream.read(&mut buf);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(body.as_bytes());
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn the_abi_survives_its_host_lifecycle_and_hostile_answers() {
+    let deep = options(
+        &deeply_nested_server(),
+        serde_json::json!({"type": "token", "token": "0".repeat(64)}),
+    );
+    std::env::set_var("MDCA_DEEP_OPTIONS", deep);
+    run_everywhere("native", |sim| {
+        sim.clear_faults();
+        sim.add_fault(
+            FaultSpec::new(FaultKind::Stall(Duration::from_secs(60)), 1).on_route("alerts.fetch"),
+        );
+    });
 }
 
 #[test]

@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
         mdca_string_free(page);
     }
 
-    mdca_progress p;
+    mdca_progress p = {.struct_size = sizeof(mdca_progress)};
     if (mdca_query_progress(query, &p) == MDCA_STATUS_OK) {
         fprintf(stderr,
                 "{\"records\": %llu, \"pages\": %llu, \"requests\": %llu, \"retries\": %llu,"

@@ -15,7 +15,6 @@ use crate::ffi::boundary;
 use crate::ffi::client::{client_arg, mdca_client};
 use crate::ffi::status::mdca_status;
 use crate::ffi::strings::{check_out, give_string, parse_json, read_str};
-use crate::runtime::try_runtime;
 
 /// Checks a (string, length) output pair before any work is done.
 fn check_string_out(out_json: *mut *mut c_char, out_len: *mut usize, name: &str) -> Result<()> {
@@ -101,7 +100,7 @@ pub unsafe extern "C" fn mdca_client_fetch(
         let id = read_str(id, "id")?;
         check_string_out(out_json, out_len, "out_json")?;
         let kind = EntityKind::from_name(entity)?;
-        let record = try_runtime()?.block_on(client.client.fetch(kind, id))?;
+        let record = client.block_on(client.client.fetch(kind, id))?;
         give_string(record.to_string(), out_json, out_len)?;
         Ok(mdca_status::Ok)
     })
@@ -133,7 +132,7 @@ pub unsafe extern "C" fn mdca_client_entity_tree(
         let client = client_arg(client)?;
         let pk = read_str(pk, "pk")?;
         check_string_out(out_json, out_len, "out_json")?;
-        let tree = try_runtime()?.block_on(client.client.entity_tree(pk))?;
+        let tree = client.block_on(client.client.entity_tree(pk))?;
         give_string(tree.to_string(), out_json, out_len)?;
         Ok(mdca_status::Ok)
     })
@@ -171,7 +170,7 @@ pub unsafe extern "C" fn mdca_client_close_alerts(
         check_string_out(out_json, out_len, "out_json")?;
         let request: CloseAlertsJson = parse_json(text, "request_json", "a close-alerts request")?;
         let (selection, close) = request.into_request()?;
-        let outcome = try_runtime()?.block_on(client.client.close_alerts(selection, close))?;
+        let outcome = client.block_on(client.client.close_alerts(selection, close))?;
         let json = serde_json::json!({"closed": outcome.closed, "not_found": outcome.not_found});
         give_string(json.to_string(), out_json, out_len)?;
         Ok(mdca_status::Ok)
@@ -198,7 +197,7 @@ pub unsafe extern "C" fn mdca_client_set_alert_read(
     boundary::run("mdca_client_set_alert_read", || {
         let client = client_arg(client)?;
         let id = read_str(id, "id")?;
-        try_runtime()?.block_on(client.client.set_alert_read(id, read))?;
+        client.block_on(client.client.set_alert_read(id, read))?;
         Ok(mdca_status::Ok)
     })
 }
@@ -234,8 +233,8 @@ pub unsafe extern "C" fn mdca_client_activity_feedback(
         check_string_out(out_json, out_len, "out_json")?;
         let feedback: serde_json::Map<String, Value> =
             parse_json(text, "feedback_json", "a JSON object")?;
-        let answer = try_runtime()?
-            .block_on(client.client.activity_feedback(id, Value::Object(feedback)))?;
+        let answer =
+            client.block_on(client.client.activity_feedback(id, Value::Object(feedback)))?;
         give_string(answer.to_string(), out_json, out_len)?;
         Ok(mdca_status::Ok)
     })
@@ -269,7 +268,7 @@ pub unsafe extern "C" fn mdca_client_create_subnet(
         let text = read_str(spec_json, "spec_json")?;
         check_string_out(out_id, out_len, "out_id")?;
         let spec: SubnetSpec = parse_json(text, "spec_json", "a subnet specification")?;
-        let id = try_runtime()?.block_on(client.client.create_subnet(&spec))?;
+        let id = client.block_on(client.client.create_subnet(&spec))?;
         give_string(id, out_id, out_len)?;
         Ok(mdca_status::Ok)
     })
@@ -298,7 +297,7 @@ pub unsafe extern "C" fn mdca_client_update_subnet(
         let id = read_str(id, "id")?;
         let text = read_str(spec_json, "spec_json")?;
         let spec: SubnetSpec = parse_json(text, "spec_json", "a subnet specification")?;
-        try_runtime()?.block_on(client.client.update_subnet(id, &spec))?;
+        client.block_on(client.client.update_subnet(id, &spec))?;
         Ok(mdca_status::Ok)
     })
 }
@@ -321,7 +320,7 @@ pub unsafe extern "C" fn mdca_client_delete_subnet(
     boundary::run("mdca_client_delete_subnet", || {
         let client = client_arg(client)?;
         let id = read_str(id, "id")?;
-        try_runtime()?.block_on(client.client.delete_subnet(id))?;
+        client.block_on(client.client.delete_subnet(id))?;
         Ok(mdca_status::Ok)
     })
 }
@@ -356,7 +355,7 @@ pub unsafe extern "C" fn mdca_client_request(
         let text = read_str(request_json, "request_json")?;
         check_string_out(out_json, out_len, "out_json")?;
         let request: RawRequest = parse_json(text, "request_json", "a raw request object")?;
-        let answer = try_runtime()?.block_on(client.client.raw(request))?;
+        let answer = client.block_on(client.client.raw(request))?;
         give_string(answer.to_string(), out_json, out_len)?;
         Ok(mdca_status::Ok)
     })

@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::error::set_last_error;
@@ -18,15 +18,46 @@ thread_local! {
 
 static HOOK: Once = Once::new();
 
+/// The id of the process that first called into the library. A child made by `fork()` inherits it, but
+/// not the library's threads (the shared tokio runtime, the prefetch tasks): any call there would wait
+/// forever on a thread that does not exist, so it is refused instead.
+static FIRST_PID: OnceLock<u32> = OnceLock::new();
+
+/// Whether this process is a `fork()` child of the process that started using the library.
+pub(crate) fn in_forked_child() -> bool {
+    let me = std::process::id();
+    *FIRST_PID.get_or_init(|| me) != me
+}
+
+fn forked_child_error(function: &str) -> Error {
+    Error::new(
+        ErrorKind::ForkedChild,
+        format!(
+            "{function} was called in a child process created by fork() after the parent had used mdca: \
+             the library's worker threads do not exist in the child"
+        ),
+    )
+    .with_hint(
+        "create clients only after fork(), or exec() in the child; in the child only the free \
+         functions, mdca_string_free and the last-error functions may be called",
+    )
+}
+
 /// Routes panics raised inside the boundary into the last error instead of stderr (a C program's stderr
 /// is not ours to write to), and leaves every other panic to the previously installed hook.
 fn install_hook() {
     HOOK.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if DEPTH.with(Cell::get) == 0 {
-                previous(info);
-                return;
+            // try_with: a panic can be raised while this thread's locals are being destroyed (a
+            // thread-exit destructor calling into the library); then nothing is printed either.
+            match DEPTH.try_with(Cell::get) {
+                Ok(0) => {
+                    previous(info);
+                    return;
+                }
+                Ok(_) => {}
+                Err(_) => return,
             }
             let payload = info.payload();
             let what = payload
@@ -38,7 +69,7 @@ fn install_hook() {
                 Some(loc) => format!("{what} (at {}:{})", loc.file(), loc.line()),
                 None => what,
             };
-            PANIC_REPORT.with(|r| *r.borrow_mut() = Some(report));
+            let _ = PANIC_REPORT.try_with(|r| *r.borrow_mut() = Some(report));
         }));
     });
 }
@@ -50,25 +81,56 @@ pub(crate) fn run(
     function: &'static str,
     body: impl FnOnce() -> Result<mdca_status>,
 ) -> mdca_status {
-    install_hook();
-    DEPTH.with(|d| d.set(d.get() + 1));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(body));
-    DEPTH.with(|d| d.set(d.get() - 1));
-    match outcome {
-        Ok(Ok(status)) => status,
-        Ok(Err(error)) => fail(error),
-        Err(_) => {
-            let report = PANIC_REPORT
-                .with(|r| r.borrow_mut().take())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            fail(
-                Error::new(ErrorKind::Panic, format!("{function} panicked: {report}")).with_hint(
-                    "this is a bug in mdca; please report it with this message. The handles you \
-                     passed stay valid but the object may be unusable",
-                ),
-            )
+    run_checked(function, true, body)
+}
+
+/// As [`run`], for the functions that must work in a `fork()` child too: freeing (which then leaks
+/// instead of touching the parent's threads), `mdca_string_free` and the last-error functions.
+pub(crate) fn run_in_child_too(
+    function: &'static str,
+    body: impl FnOnce() -> Result<mdca_status>,
+) -> mdca_status {
+    run_checked(function, false, body)
+}
+
+fn run_checked(
+    function: &'static str,
+    refuse_in_child: bool,
+    body: impl FnOnce() -> Result<mdca_status>,
+) -> mdca_status {
+    // Everything, the bookkeeping and the last-error write included, runs inside catch_unwind: a call made
+    // from a thread-exit destructor finds its thread-locals gone, and a panic there must still become a
+    // status, never an unwind across `extern "C"` (which aborts the host process).
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        install_hook();
+        if refuse_in_child && in_forked_child() {
+            return fail(forked_child_error(function));
         }
-    }
+        let _ = DEPTH.try_with(|d| d.set(d.get() + 1));
+        let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+        let _ = DEPTH.try_with(|d| d.set(d.get().saturating_sub(1)));
+        match outcome {
+            Ok(Ok(status)) => status,
+            Ok(Err(error)) => fail(error),
+            Err(_) => {
+                let report = PANIC_REPORT
+                    .try_with(|r| r.borrow_mut().take())
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                fail(
+                    Error::new(ErrorKind::Panic, format!("{function} panicked: {report}"))
+                        .with_hint(
+                        "this is a bug in mdca; please report it with this message. The handles \
+                             you passed stay valid but the object may be unusable",
+                    ),
+                )
+            }
+        }
+    }));
+    // Only a panic of the last-error write itself (its thread-locals gone) reaches here: the status
+    // still tells the caller what happened.
+    outcome.unwrap_or(mdca_status::Panic)
 }
 
 fn fail(error: Error) -> mdca_status {

@@ -1,8 +1,10 @@
 //! Clients: created from a JSON options document, shared by any number of threads, freed once.
 
+use std::future::Future;
 use std::os::raw::c_char;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::config::ClientOptions;
 use crate::error::Result;
@@ -22,6 +24,40 @@ pub struct mdca_client {
 
 pub(crate) struct ClientObject {
     pub(crate) client: Client,
+    /// The token of the one-shot calls (fetch, close, subnet writes, raw request…) now running on this
+    /// client. `mdca_client_cancel` and `mdca_client_free` cancel it and put a fresh one in its place, so
+    /// calls started afterwards run normally.
+    calls: Mutex<CancelToken>,
+}
+
+impl ClientObject {
+    fn new(client: Client) -> ClientObject {
+        ClientObject {
+            client,
+            calls: Mutex::new(CancelToken::new()),
+        }
+    }
+
+    /// Runs one blocking call on the shared runtime; it ends with `Cancelled` as soon as the client's
+    /// calls are cancelled.
+    pub(crate) fn block_on<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
+        let token = self.token();
+        crate::runtime::try_runtime()?.block_on(token.run(call))?
+    }
+
+    fn token(&self) -> CancelToken {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Cancels the calls running now; later calls get a fresh token.
+    fn cancel_calls(&self) {
+        let mut current = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        current.cancel();
+        *current = CancelToken::new();
+    }
 }
 
 impl HandleType for ClientObject {
@@ -70,7 +106,7 @@ pub unsafe extern "C" fn mdca_client_new(
         // Building the HTTP client may touch the reactor; give it the shared runtime's context.
         let _context = crate::runtime::runtime().enter();
         let client = Client::from_options(options)?;
-        let id = handle::insert(Arc::new(ClientObject { client }));
+        let id = handle::insert(Arc::new(ClientObject::new(client)));
         *out = id as *mut mdca_client;
         Ok(mdca_status::Ok)
     })
@@ -78,7 +114,8 @@ pub unsafe extern "C" fn mdca_client_new(
 
 /// Frees a client. The handle is invalid afterwards; later uses (and a second free) return
 /// `MDCA_STATUS_INVALID_HANDLE`. Queries created from the client stay usable and keep what they need of
-/// it alive until they are freed; a call still running on another thread finishes normally.
+/// it alive until they are freed. One-shot calls still running on it on other threads (fetch, close,
+/// subnet writes, raw request…) are cancelled: they return `MDCA_STATUS_CANCELLED` promptly.
 ///
 /// NULL is accepted and ignored (returns `MDCA_STATUS_OK`, last error untouched), like `free(NULL)`.
 ///
@@ -94,9 +131,39 @@ pub unsafe extern "C" fn mdca_client_free(client: *mut mdca_client) -> mdca_stat
     if client.is_null() {
         return mdca_status::Ok;
     }
-    boundary::run("mdca_client_free", || {
+    boundary::run_in_child_too("mdca_client_free", || {
         let object = handle::remove::<ClientObject>(client as usize, "client")?;
+        if boundary::in_forked_child() {
+            // Dropping would reach for the parent's runtime threads, which the child does not have.
+            std::mem::forget(object);
+            return Ok(mdca_status::Ok);
+        }
+        object.cancel_calls();
         drop(object);
+        Ok(mdca_status::Ok)
+    })
+}
+
+/// Cancels every one-shot call running on the client on any thread — `mdca_client_fetch`,
+/// `mdca_client_entity_tree`, `mdca_client_close_alerts`, `mdca_client_set_alert_read`,
+/// `mdca_client_activity_feedback`, the subnet calls and `mdca_client_request`: each returns
+/// `MDCA_STATUS_CANCELLED` within moments, whatever its timeout and retries. Calls started after this one
+/// run normally, and queries are not affected (cancel those with `mdca_query_cancel`). A cancelled write
+/// (a close, a subnet change) may or may not have reached the service: read the state back before
+/// repeating it.
+///
+/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+///
+/// Thread safety: callable from any thread, while other threads are inside calls on the client (that is
+/// its purpose: a Ctrl+C watcher). Not async-signal-safe: see `mdca_query_cancel`.
+///
+/// # Safety
+///
+/// Any pointer value is accepted (it is never dereferenced).
+#[no_mangle]
+pub unsafe extern "C" fn mdca_client_cancel(client: *const mdca_client) -> mdca_status {
+    boundary::run("mdca_client_cancel", || {
+        client_arg(client)?.cancel_calls();
         Ok(mdca_status::Ok)
     })
 }

@@ -21,7 +21,8 @@ thread_local! {
 /// Records `error` as this thread's last error, replacing the previous one.
 pub(crate) fn set_last_error(error: &Error) {
     let json = error.to_json().to_string();
-    LAST_ERROR.with(|l| {
+    // try_with: during thread teardown the slot is gone; the caller still gets the status.
+    let _ = LAST_ERROR.try_with(|l| {
         *l.borrow_mut() = Some(LastError {
             code: error.code(),
             json,
@@ -31,7 +32,10 @@ pub(crate) fn set_last_error(error: &Error) {
 
 /// This thread's last error as JSON, if any call on it has failed.
 pub(crate) fn last_error_json() -> Option<String> {
-    LAST_ERROR.with(|l| l.borrow().as_ref().map(|e| e.json.clone()))
+    LAST_ERROR
+        .try_with(|l| l.borrow().as_ref().map(|e| e.json.clone()))
+        .ok()
+        .flatten()
 }
 
 /// Writes the full detail of the last failing call made on the calling thread as a UTF-8 JSON object:
@@ -61,7 +65,7 @@ pub unsafe extern "C" fn mdca_last_error(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> mdca_status {
-    boundary::run("mdca_last_error", || {
+    boundary::run_in_child_too("mdca_last_error", || {
         check_out(out_json, "out_json")?;
         check_out(out_len, "out_len")?;
         let json = last_error_json().unwrap_or_else(|| "null".to_string());

@@ -38,4 +38,4 @@ pub use params::*;
 pub use query::*;
 pub use status::mdca_status;
 pub use strings::mdca_string_free;
-pub use version::mdca_version;
+pub use version::{mdca_version, mdca_version_number};

@@ -24,9 +24,15 @@ pub struct mdca_query {
 }
 
 /// How far a query has got. Filled by `mdca_query_progress`.
+///
+/// The struct can grow: new members are only ever added at the end. The caller sets `struct_size` to
+/// `sizeof(mdca_progress)` as its header declares it, and the library fills only that many bytes, so a
+/// program built against an older header keeps working with a newer library.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct mdca_progress {
+    /// Set by the caller to `sizeof(mdca_progress)` before the call; never changed by the library.
+    pub struct_size: usize,
     /// Records delivered so far (after de-duplication).
     pub records: u64,
     /// Pages delivered so far.
@@ -50,6 +56,7 @@ pub struct mdca_progress {
 impl From<&Progress> for mdca_progress {
     fn from(p: &Progress) -> mdca_progress {
         mdca_progress {
+            struct_size: std::mem::size_of::<mdca_progress>(),
             records: p.records,
             pages: p.pages,
             total: p.total.unwrap_or(0),
@@ -192,9 +199,14 @@ pub unsafe extern "C" fn mdca_query_next_page(
 
 /// Writes the query's progress into `*out`: records, pages, approximate total, requests, retries,
 /// throttle wait, duplicates dropped, done. The values are live: reading them while another thread is
-/// inside `mdca_query_next_page` shows the pull moving. `*out` is written only on success.
+/// inside `mdca_query_next_page` shows the pull moving. `out->struct_size` must be set to
+/// `sizeof(mdca_progress)` first; only the members that fit in that size are written (an older caller's
+/// smaller struct is never overrun), and `struct_size` itself is left as the caller set it. `*out` is
+/// written only on success.
 ///
-/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`, or
+/// `MDCA_STATUS_INVALID_ARGUMENT` when `struct_size` is smaller than the `struct_size` member itself
+/// (not set).
 ///
 /// Thread safety: callable from any thread at any time; never blocks on a running page fetch.
 ///
@@ -209,7 +221,21 @@ pub unsafe extern "C" fn mdca_query_progress(
     boundary::run("mdca_query_progress", || {
         let object = query_arg(query)?;
         check_out(out, "out")?;
-        *out = mdca_progress::from(&object.progress.progress());
+        let size = std::ptr::addr_of!((*out).struct_size).read_unaligned();
+        let header = std::mem::size_of::<usize>();
+        if size < header {
+            return Err(Error::invalid_argument(format!(
+                "mdca_query_progress: out->struct_size is {size}; set it to sizeof(mdca_progress) first"
+            )));
+        }
+        let filled = mdca_progress::from(&object.progress.progress());
+        let n = size.min(std::mem::size_of::<mdca_progress>());
+        // Everything after the caller's own struct_size member, up to the size it declared.
+        std::ptr::copy_nonoverlapping(
+            (&filled as *const mdca_progress as *const u8).add(header),
+            (out as *mut u8).add(header),
+            n - header,
+        );
         Ok(mdca_status::Ok)
     })
 }
@@ -221,7 +247,9 @@ pub unsafe extern "C" fn mdca_query_progress(
 /// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
 ///
 /// Thread safety: callable from any thread at any time, including while another thread is inside
-/// `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C handler).
+/// `mdca_query_next_page` on the same query (that is its purpose: a Ctrl+C watcher). It is not
+/// async-signal-safe (no mdca function is): from a signal handler, write to a pipe that a thread of
+/// yours reads and calls this (the self-pipe pattern, see docs/c-api.md).
 ///
 /// # Safety
 ///
@@ -252,8 +280,13 @@ pub unsafe extern "C" fn mdca_query_free(query: *mut mdca_query) -> mdca_status 
     if query.is_null() {
         return mdca_status::Ok;
     }
-    boundary::run("mdca_query_free", || {
+    boundary::run_in_child_too("mdca_query_free", || {
         let object = handle::remove::<QueryObject>(query as usize, "query")?;
+        if boundary::in_forked_child() {
+            // Dropping would abort tasks of the parent's runtime, whose threads the child does not have.
+            std::mem::forget(object);
+            return Ok(mdca_status::Ok);
+        }
         object.cancel.cancel();
         drop(object);
         Ok(mdca_status::Ok)

@@ -37,6 +37,9 @@ pub enum mdca_status {
     UnknownEntity = 8,
     /// An action not available for this entity.
     Unsupported = 9,
+    /// A call in a child process after `fork()` (only freeing, `mdca_string_free` and the last-error
+    /// functions work there): create clients after the fork, or `exec` first.
+    ForkedChild = 10,
     /// HTTP 401, after one token refresh and retry where a refresh is possible.
     Unauthorized = 100,
     /// HTTP 403: the role or permission lacks the action.
@@ -86,6 +89,7 @@ impl mdca_status {
             ErrorKind::InvalidHandle => mdca_status::InvalidHandle,
             ErrorKind::UnknownEntity => mdca_status::UnknownEntity,
             ErrorKind::Unsupported => mdca_status::Unsupported,
+            ErrorKind::ForkedChild => mdca_status::ForkedChild,
             ErrorKind::Unauthorized => mdca_status::Unauthorized,
             ErrorKind::Forbidden => mdca_status::Forbidden,
             ErrorKind::FilesNeedLegacyToken => mdca_status::FilesNeedLegacyToken,

@@ -143,7 +143,7 @@ pub unsafe extern "C" fn mdca_string_free(s: *mut c_char) -> mdca_status {
     if s.is_null() {
         return mdca_status::Ok;
     }
-    boundary::run("mdca_string_free", || {
+    boundary::run_in_child_too("mdca_string_free", || {
         let Some(alloc_len) = live().remove(&!(s as usize)) else {
             return Err(Error::new(
                 ErrorKind::InvalidHandle,

@@ -30,7 +30,7 @@ static void *interfere_then_cancel(void *p) {
     args->concurrent_next_page = mdca_query_next_page(args->query, &json, &len);
     args->concurrent_error_code = mdca_last_error_code();
     /* Progress does not wait for the page in flight. */
-    mdca_progress progress;
+    mdca_progress progress = {.struct_size = sizeof(mdca_progress)};
     double start = now_seconds();
     args->progress_status = mdca_query_progress(args->query, &progress);
     args->progress_seconds = now_seconds() - start;
@@ -106,7 +106,7 @@ static void a_query_cancelled_before_its_first_page_sends_nothing(const mdca_cli
     double start = now_seconds();
     CHECK_STATUS(mdca_query_next_page(query, &json, &len), MDCA_STATUS_CANCELLED);
     CHECK(now_seconds() - start < PROMPTLY_SECONDS);
-    mdca_progress progress;
+    mdca_progress progress = {.struct_size = sizeof(mdca_progress)};
     CHECK_STATUS(mdca_query_progress(query, &progress), MDCA_STATUS_OK);
     CHECK(progress.requests == 0);
     CHECK_STATUS(mdca_query_free(query), MDCA_STATUS_OK);

@@ -172,6 +172,7 @@ static inline long page_to_end(const mdca_client *client, const char *entity, co
     }
     mdca_progress progress;
     memset(&progress, 0xAB, sizeof progress);
+    progress.struct_size = sizeof progress;
     CHECK_STATUS(mdca_query_progress(query, &progress), MDCA_STATUS_OK);
     CHECK(progress.done);
     CHECK((long)progress.records == records);

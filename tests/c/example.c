@@ -71,7 +71,7 @@ int main(void) {
         mdca_string_free(page);
     }
 
-    mdca_progress progress;
+    mdca_progress progress = {.struct_size = sizeof(mdca_progress)};
     if (mdca_query_progress(query, &progress) == MDCA_STATUS_OK) {
         printf("%llu alerts in %llu pages (%llu requests, %llu ms waiting on the throttle)\n",
                (unsigned long long)progress.records, (unsigned long long)progress.pages,

@@ -85,7 +85,7 @@ static void query_calls_reject_null(const mdca_client *client) {
     CHECK_STATUS(mdca_query_next_page(query, NULL, &len), MDCA_STATUS_NULL_POINTER);
     CHECK_STATUS(mdca_query_next_page(query, &json, NULL), MDCA_STATUS_NULL_POINTER);
     CHECK_UNTOUCHED(json, len);
-    mdca_progress progress;
+    mdca_progress progress = {.struct_size = sizeof(mdca_progress)};
     CHECK_STATUS(mdca_query_progress(NULL, &progress), MDCA_STATUS_NULL_POINTER);
     CHECK_STATUS(mdca_query_progress(query, NULL), MDCA_STATUS_NULL_POINTER);
     CHECK_STATUS(mdca_query_cancel(NULL), MDCA_STATUS_NULL_POINTER);
@@ -248,7 +248,7 @@ static void handles_are_checked_for_type_liveness_and_origin(void) {
     CHECK_STATUS(mdca_query_free(query), MDCA_STATUS_OK);
     CHECK_STATUS(mdca_query_free(query), MDCA_STATUS_INVALID_HANDLE);
     CHECK_STATUS(mdca_query_next_page(query, &json, &len), MDCA_STATUS_INVALID_HANDLE);
-    mdca_progress progress;
+    mdca_progress progress = {.struct_size = sizeof(mdca_progress)};
     memset(&progress, 0x5A, sizeof progress);
     mdca_progress copy = progress;
     CHECK_STATUS(mdca_query_progress(query, &progress), MDCA_STATUS_INVALID_HANDLE);

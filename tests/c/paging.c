@@ -32,14 +32,14 @@ static void first_and_skip_bound_the_records(const mdca_client *client) {
 static void progress_reports_the_total_before_the_end(const mdca_client *client) {
     mdca_query *query = NULL;
     CHECK_STATUS(mdca_query_new(client, "files", "{\"all\": true}", &query), MDCA_STATUS_OK);
-    mdca_progress before;
+    mdca_progress before = {.struct_size = sizeof(mdca_progress)};
     CHECK_STATUS(mdca_query_progress(query, &before), MDCA_STATUS_OK);
     CHECK(before.records == 0 && before.pages == 0 && !before.done);
     char *json = NULL;
     size_t len = 0;
     CHECK_STATUS(mdca_query_next_page(query, &json, &len), MDCA_STATUS_OK);
     mdca_string_free(json);
-    mdca_progress after;
+    mdca_progress after = {.struct_size = sizeof(mdca_progress)};
     CHECK_STATUS(mdca_query_progress(query, &after), MDCA_STATUS_OK);
     CHECK(after.pages == 1);
     CHECK(after.records == 100);

@@ -97,6 +97,25 @@ namespace Mdca
         /// <summary>A query over subnets (IP ranges).</summary>
         public MdcaQuery<MdcaSubnet> QuerySubnets(string? requestJson = null) => Query<MdcaSubnet>("subnets", requestJson);
 
+        /// <summary>
+        /// Cancels every one-shot call (fetch, close, subnet writes, raw request…) now running on this client on
+        /// any thread: each throws promptly (the native call returns MDCA_STATUS_CANCELLED). Calls started
+        /// afterwards run normally; queries are cancelled through <see cref="MdcaQuery{T}.Cancel"/>. A
+        /// cancelled write may or may not have reached the service. A cancelled token passed to a call does
+        /// this by itself.
+        /// </summary>
+        public void CancelPendingCalls()
+        {
+            try
+            {
+                _ = NativeMethods.mdca_client_cancel(Handle);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposing a client cancels its calls already.
+            }
+        }
+
         /// <summary>Fetches one record by id (for entities, the base64 primary key).</summary>
         /// <exception cref="MdcaException">NotFound for an unknown id, and any server or transport error.</exception>
         public T Fetch<T>(string entity, string id, CancellationToken cancellationToken = default) where T : MdcaRecord
@@ -107,7 +126,7 @@ namespace Mdca
                 int status = NativeMethods.mdca_client_fetch(client, Native.Utf8(entity), Native.Utf8(id), out IntPtr json, out UIntPtr len);
                 using NativeText text = Native.CheckText(status, json, len);
                 return MdcaJson.ReadRecord<T>(text.Span);
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>The tree of an entity (a user with its accounts, or an account with its parent and siblings) by its base64 primary key.</summary>
@@ -119,7 +138,7 @@ namespace Mdca
                 int status = NativeMethods.mdca_client_entity_tree(client, Native.Utf8(pk), out IntPtr json, out UIntPtr len);
                 using NativeText text = Native.CheckText(status, json, len);
                 return MdcaJson.ReadElement(text.Span);
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>
@@ -142,7 +161,7 @@ namespace Mdca
                 {
                     throw new MdcaException("the close outcome could not be read: " + e.Message, e);
                 }
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>Marks one alert as read or unread.</summary>
@@ -153,7 +172,7 @@ namespace Mdca
             {
                 Native.Check(NativeMethods.mdca_client_set_alert_read(client, Native.Utf8(id), read));
                 return true;
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>Sends feedback on one activity: <c>{"feedbackValue", "feedbackText", "allowContact", "contactEmail"}</c>. Returns the server's answer.</summary>
@@ -165,7 +184,7 @@ namespace Mdca
                 int status = NativeMethods.mdca_client_activity_feedback(client, Native.Utf8(id), Native.Utf8(feedbackJson), out IntPtr json, out UIntPtr len);
                 using NativeText text = Native.CheckText(status, json, len);
                 return MdcaJson.ReadElement(text.Span);
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>Creates a subnet (IP range) from <c>{"name", "category", "subnets", "organization"?, "tags"?}</c>; returns its id.</summary>
@@ -176,7 +195,7 @@ namespace Mdca
             {
                 int status = NativeMethods.mdca_client_create_subnet(client, Native.Utf8(specJson), out IntPtr id, out UIntPtr len);
                 return Native.CheckString(status, id, len);
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>Replaces the subnet <paramref name="id"/> with a spec of the same shape as for <see cref="CreateSubnet"/> (omitted optional fields become empty).</summary>
@@ -187,7 +206,7 @@ namespace Mdca
             {
                 Native.Check(NativeMethods.mdca_client_update_subnet(client, Native.Utf8(id), Native.Utf8(specJson)));
                 return true;
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>Deletes the subnet <paramref name="id"/>.</summary>
@@ -198,7 +217,7 @@ namespace Mdca
             {
                 Native.Check(NativeMethods.mdca_client_delete_subnet(client, Native.Utf8(id)));
                 return true;
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>
@@ -214,7 +233,7 @@ namespace Mdca
                 int status = NativeMethods.mdca_client_request(client, Native.Utf8(requestJson), out IntPtr json, out UIntPtr len);
                 using NativeText text = Native.CheckText(status, json, len);
                 return MdcaJson.ReadElement(text.Span);
-            }, cancellationToken);
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>Frees the native client. Safe to call twice; later calls throw ObjectDisposedException. Running queries keep working.</summary>

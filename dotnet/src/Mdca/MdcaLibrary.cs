@@ -178,7 +178,44 @@ namespace Mdca
                 }
                 loadedFrom = path;
             }
+            CheckAbi();
             installed = true;
+        }
+
+        /// <summary>The ABI major version this binding was written for (MDCA_VERSION_MAJOR of include/mdca.h).</summary>
+        public const int AbiMajor = 0;
+
+        /// <summary>
+        /// Refuses a library of another major version: its functions and structs may differ, and calling them
+        /// would corrupt memory instead of failing. (A library too old to have mdca_version_number is refused
+        /// the same way.)
+        /// </summary>
+        private static void CheckAbi()
+        {
+            uint number;
+            try
+            {
+                number = NativeMethods.mdca_version_number();
+            }
+            catch (EntryPointNotFoundException)
+            {
+                throw new DllNotFoundException(
+                    "the mdca native library" + Describe() + " is older than this binding (it has no mdca_version_number); "
+                    + "install the native library that came with this binding (ABI " + AbiMajor + ")");
+            }
+            if (number / 1000000 != AbiMajor)
+            {
+                string found = (number / 1000000) + "." + (number / 1000 % 1000) + "." + (number % 1000);
+                throw new DllNotFoundException(
+                    "the mdca native library" + Describe() + " is version " + found + " (ABI " + (number / 1000000)
+                    + "), but this binding needs ABI " + AbiMajor + "; install the native library that came with this binding");
+            }
+        }
+
+        private static string Describe()
+        {
+            string? from = loadedFrom ?? ResolvedPath;
+            return from == null ? string.Empty : " at " + from;
         }
 
         private static void InstallResolver(Type nativeLibrary)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Collections;
 using System.Collections.Generic;
 using System.Threading;
@@ -194,7 +195,8 @@ namespace Mdca
             get
             {
                 ThrowIfDisposed();
-                Native.Check(NativeMethods.mdca_query_progress(handle, out NativeProgress progress));
+                var progress = new NativeProgress { StructSize = (UIntPtr)Marshal.SizeOf<NativeProgress>() };
+                Native.Check(NativeMethods.mdca_query_progress(handle, ref progress));
                 return new MdcaProgress(progress);
             }
         }

@@ -57,11 +57,11 @@ namespace Mdca
         /// <summary>
         /// Runs a blocking native call. Without a cancellable token it runs on the caller's thread. With one,
         /// it runs on a worker thread while the caller waits in slices of <see cref="SliceMilliseconds"/>, so
-        /// that a cancellation returns within a second even though the native call cannot be interrupted (it
-        /// finishes in the background and its result is released there). The last error is thread-local, so
+        /// that a cancellation returns within a second; <paramref name="interrupt"/> then cancels the native
+        /// call too (it returns MDCA_STATUS_CANCELLED in the background, where any result is released). The last error is thread-local, so
         /// <paramref name="call"/> must check its own status (it does, through Check*).
         /// </summary>
-        internal static T Run<T>(Func<T> call, CancellationToken cancellationToken, Action<T>? discard = null)
+        internal static T Run<T>(Func<T> call, CancellationToken cancellationToken, Action<T>? discard = null, Action? interrupt = null)
         {
             if (!cancellationToken.CanBeCanceled)
             {
@@ -71,6 +71,9 @@ namespace Mdca
             Task<T> task = Task.Factory.StartNew(call, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (!Wait(task, cancellationToken))
             {
+                // Stops the native call itself (mdca_client_cancel), so it does not go on for its timeout
+                // and retries in the background.
+                interrupt?.Invoke();
                 if (discard != null)
                 {
                     task.ContinueWith(t => discard(t.Result), CancellationToken.None,

@@ -16,6 +16,12 @@ namespace Mdca
         internal static extern IntPtr mdca_version();
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint mdca_version_number();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int mdca_client_cancel(ClientHandle client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int mdca_last_error(out IntPtr outJson, out UIntPtr outLen);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -34,7 +40,7 @@ namespace Mdca
         internal static extern int mdca_query_next_page(QueryHandle query, out IntPtr outJson, out UIntPtr outLen);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int mdca_query_progress(QueryHandle query, out NativeProgress progress);
+        internal static extern int mdca_query_progress(QueryHandle query, ref NativeProgress progress);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int mdca_query_cancel(QueryHandle query);
@@ -82,10 +88,14 @@ namespace Mdca
         internal static extern int mdca_params_describe(out IntPtr outJson, out UIntPtr outLen);
     }
 
-    /// <summary>The C struct mdca_progress.</summary>
+    /// <summary>
+    /// The C struct mdca_progress. It starts with its size (set before each call), so the library fills
+    /// only the members this declaration knows, whatever version it is.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct NativeProgress
     {
+        internal UIntPtr StructSize;
         internal ulong Records;
         internal ulong Pages;
         internal ulong Total;

@@ -71,6 +71,31 @@ public sealed class CancellationTests(SlowSimulatorFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void cancel_pending_calls_from_another_thread_stops_a_fetch_and_a_close_in_the_library()
+    {
+        using MdcaClient client = fixture.Connect();
+        foreach (Action call in new Action[]
+        {
+            () => client.Fetch<MdcaAlert>("alerts", "ffffffffffffffffffffffff"),
+            () => client.CloseAlerts("{\"ids\":[\"ffffffffffffffffffffffff\"],\"as\":\"benign\"}"),
+        })
+        {
+            // No token: the call blocks in the native library until mdca_client_cancel stops it there.
+            using var timer = new Timer(_ => client.CancelPendingCalls(), null, 300, Timeout.Infinite);
+            var clock = Stopwatch.StartNew();
+            MdcaException e = Assert.Throws<MdcaException>(call);
+            Assert.Equal(MdcaStatus.Cancelled, e.Status);
+            Assert.True(clock.ElapsedMilliseconds < 1500, "took " + clock.ElapsedMilliseconds + " ms");
+        }
+    }
+
+    [Fact]
+    public void the_loaded_library_has_the_abi_this_binding_was_written_for()
+    {
+        Assert.StartsWith(MdcaLibrary.AbiMajor + ".", MdcaLibrary.Version, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void disposing_a_query_with_a_page_in_flight_returns_promptly()
     {
         using MdcaClient client = fixture.Connect();

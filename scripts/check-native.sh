@@ -74,7 +74,7 @@ if [ -e "$dll" ]; then
   # System DLLs only: the Windows API sets, kernel32/ntdll/advapi32 family, crypto and sockets, and the
   # C runtime that ships with every Windows (msvcrt).
   imports=$(x86_64-w64-mingw32-objdump -p "$dll" | sed -nE 's/^\s*DLL Name: (.*)$/\1/p' | tr 'A-Z' 'a-z' | sort -u)
-  allowed='^(api-ms-win-[a-z0-9-]+\.dll|kernel32\.dll|ntdll\.dll|advapi32\.dll|bcrypt\.dll|bcryptprimitives\.dll|crypt32\.dll|ncrypt\.dll|secur32\.dll|ws2_32\.dll|userenv\.dll|msvcrt\.dll|ole32\.dll|oleaut32\.dll|shell32\.dll|user32\.dll|iphlpapi\.dll|ntdll\.dll)$'
+  allowed='^(api-ms-win-[a-z0-9-]+\.dll|kernel32\.dll|ntdll\.dll|advapi32\.dll|bcrypt\.dll|bcryptprimitives\.dll|crypt32\.dll|ncrypt\.dll|secur32\.dll|ws2_32\.dll|userenv\.dll|msvcrt\.dll|ole32\.dll|oleaut32\.dll|shell32\.dll|user32\.dll|iphlpapi\.dll|ktmw32\.dll)$'
   bad=$(grep -vE "$allowed" <<<"$imports" || true)
   if [ -n "$bad" ]; then
     fail "win-x64/mdca.dll imports non-system DLLs: $(echo $bad)"

@@ -27,6 +27,10 @@ git diff --exit-code -- include/mdca.h || {
 echo "== PowerShell static checks"
 python3 scripts/check-powershell.py
 
+echo "== native libraries for Windows (run under Wine) and Linux x64/arm64 against glibc 2.17"
+bash scripts/build-native.sh
+bash scripts/check-native.sh
+
 echo "== C# binding: build (warnings are errors), dotnet format, dotnet test, dotnet pack"
 # The tests start target/debug/mdca-sim; the binding copies target/debug/libmdca.so beside itself.
 cargo build -p mdca -p mdca-sim --quiet
@@ -41,9 +45,10 @@ import sys, zipfile, pathlib
 pkgs = list(pathlib.Path(sys.argv[1]).glob("*.nupkg"))
 assert len(pkgs) == 1, f"expected one package, got {pkgs}"
 names = set(zipfile.ZipFile(pkgs[0]).namelist())
-for need in ["lib/netstandard2.0/Mdca.dll", "runtimes/linux-x64/native/libmdca.so", "README.md"]:
+for need in ["lib/netstandard2.0/Mdca.dll", "runtimes/linux-x64/native/libmdca.so",
+             "runtimes/linux-arm64/native/libmdca.so", "runtimes/win-x64/native/mdca.dll", "README.md"]:
     assert need in names, f"{pkgs[0].name} lacks {need}: {sorted(names)}"
-print(f"{pkgs[0].name}: {len(names)} entries, native library under runtimes/linux-x64/native/")
+print(f"{pkgs[0].name}: {len(names)} entries, native libraries for linux-x64, linux-arm64, win-x64")
 PY
 rm -rf "$pack_dir"
 

@@ -208,3 +208,35 @@ async fn throttled_answers_do_not_use_up_the_retry_count_meant_for_5xx() {
     let e = client.fetch(EntityKind::Alerts, &id).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ServerError);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_requests_are_paced_too_so_a_server_counting_them_draws_no_429() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(10, 1000, true));
+    let client = paced(&sim, 10, Duration::from_secs(1));
+    let started = Instant::now();
+    for _ in 0..8 {
+        one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+        // A 404 and a 400: answered with an error, counted in the window all the same.
+        let e = client
+            .fetch(EntityKind::Alerts, "0000000000000000000000ff")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let e =
+            client
+                .raw(mdca::RawRequest::new("POST", "v1/alerts/").body(
+                    serde_json::json!({"filters": {"id": {"eq": ["not an id"]}}, "limit": 1}),
+                ))
+                .await
+                .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadRequest);
+    }
+    let stats = sim.stats();
+    assert_eq!(stats.status(429), 0, "{stats:?}");
+    assert_eq!(stats.total, 24, "{stats:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "24 at 10 per second"
+    );
+}

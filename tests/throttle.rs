@@ -169,7 +169,7 @@ async fn a_429_wait_is_never_shorter_than_the_named_wait_nor_much_longer() {
     let elapsed = started.elapsed();
     // The server named 1 s (Retry-After and message); the client adds at most a fifth.
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < Duration::from_millis(1200 + 250), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1200 + 500), "{elapsed:?}");
     assert_eq!(sim.stats().status(429), 1);
 }
 

@@ -362,3 +362,26 @@ async fn cancelling_a_pull_waiting_out_an_outage_returns_at_once() {
         "cancelled in the first backoff"
     );
 }
+
+#[tokio::test]
+async fn a_files_pull_rides_out_slow_deep_pages_that_answer_html_5xx() {
+    let sim = sim().await;
+    // Spec §16 rule 38: pages from skip 100 on are slow, and every second one is a gateway's HTML 500/504.
+    sim.set_behaviour(mdca_sim::Behaviour {
+        deep_files: Some(mdca_sim::DeepFiles {
+            from_skip: 100,
+            delay_ms: 20,
+            html_5xx_every: 2,
+        }),
+        ..mdca_sim::Behaviour::default()
+    });
+    // No retry count at all: only the time budget keeps the pull going.
+    let client = budgeted(&sim, 0, Duration::from_secs(10));
+    let got = pull_all(&client, EntityKind::Files).await.unwrap();
+    assert_eq!(got as u64, sim_count(&sim, EntityKind::Files, json!({})));
+    let stats = sim.stats();
+    assert!(
+        stats.route_status("files.list", 500) + stats.route_status("files.list", 504) > 0,
+        "{stats:?}"
+    );
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mdca::{Client, EntityKind, ErrorKind, QueryRequest, RateLimit};
-use mdca_sim::{FaultKind, FaultSpec, ThrottleConfig};
+use mdca_sim::{Behaviour, FaultKind, FaultSpec, ThrottleConfig};
 
 fn throttle(requests: u32, window_ms: u64, retry_after_header: bool) -> ThrottleConfig {
     ThrottleConfig {
@@ -213,6 +213,11 @@ async fn throttled_answers_do_not_use_up_the_retry_count_meant_for_5xx() {
 async fn rejected_requests_are_paced_too_so_a_server_counting_them_draws_no_429() {
     let sim = sim().await;
     sim.set_throttle(throttle(10, 1000, true));
+    // Spec §16 rule 37: 400/401/403/404 answers count against the window.
+    sim.set_behaviour(Behaviour {
+        throttle_counts_rejected: true,
+        ..Behaviour::default()
+    });
     let client = paced(&sim, 10, Duration::from_secs(1));
     let started = Instant::now();
     for _ in 0..8 {
@@ -239,4 +244,24 @@ async fn rejected_requests_are_paced_too_so_a_server_counting_them_draws_no_429(
         started.elapsed() >= Duration::from_secs(2),
         "24 at 10 per second"
     );
+}
+
+#[tokio::test]
+async fn a_429_that_names_its_wait_only_in_the_message_is_waited_out() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(1, 1000, true));
+    // Spec §16 rule 36: no Retry-After, only "Expected available in N seconds." in the body.
+    sim.set_behaviour(Behaviour {
+        throttle_retry_after: false,
+        ..Behaviour::default()
+    });
+    // The policy's own 429 backoff (50 ms) would draw a 429 per attempt; the message's 1 s does not.
+    let client = token_client(&sim);
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    let started = Instant::now();
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let stats = sim.stats();
+    assert_eq!(stats.status(429), 1, "{stats:?}");
+    assert_eq!(stats.status(200), 2);
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{ids, records, MDCA};
 use mdca_sim::data::Entity;
-use mdca_sim::{SimConfig, Simulator, ThrottleConfig};
+use mdca_sim::{Behaviour, SimConfig, Simulator, ThrottleConfig};
 
 /// The tenant's throttle, compressed: 30 requests per 2 s instead of per minute.
 const REQUESTS: u32 = 30;
@@ -22,7 +22,12 @@ fn tenant(retry_after_header: bool) -> Simulator {
     cfg.throttle = ThrottleConfig {
         requests: REQUESTS,
         window: WINDOW,
-        retry_after_header,
+        retry_after_header: true,
+    };
+    // Spec §16 rule 36: without Retry-After only the message names the wait.
+    cfg.behaviour = Behaviour {
+        throttle_retry_after: retry_after_header,
+        ..Behaviour::default()
     };
     mdca_sim::start_blocking(cfg).expect("the simulator starts")
 }

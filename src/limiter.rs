@@ -116,7 +116,8 @@ impl State {
         }
         self.recover(now);
         self.rate = (self.rate * DECREASE).max(1.0);
-        self.rate_changed = now;
+        // The first clean window starts when the pause ends, not while nothing may be sent.
+        self.rate_changed = self.paused_until.filter(|p| *p > now).unwrap_or(now);
         self.decreased_at = Some(now);
         tracing::info!(
             requests = self.allowed(),
@@ -322,6 +323,16 @@ mod tests {
         assert_eq!(l.current_rate(), 25);
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(l.current_rate(), 30, "never above the configured rate");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn recovery_counts_clean_windows_from_the_end_of_the_429_pause() {
+        let l = TenantLimiter::new(limit(30, 1000));
+        l.throttled(Instant::now(), Duration::from_secs(5));
+        tokio::time::advance(Duration::from_millis(5999)).await;
+        assert_eq!(l.current_rate(), 21, "the pause is not a clean window");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(l.current_rate(), 22);
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,7 +14,7 @@ use crate::client::Client;
 use crate::config::relative_api_path;
 use crate::entity::{spec, EntityKind};
 use crate::error::{Error, ErrorKind, Result};
-use crate::filter::{check_raw, compact};
+use crate::filter::{check_raw, compact, FilterBuilder};
 use crate::http::{ApiCall, AuthUse, RetryClass};
 
 /// Close requests carry at most this many alert ids, one request per chunk (spec §4.3, the MCAS module).
@@ -376,6 +376,114 @@ fn auth_for(kind: EntityKind) -> AuthUse {
     }
 }
 
+/// Ids with blanks refused and repeats dropped (first occurrence kept, order kept), so no alert is sent
+/// twice and the chunk count is what the distinct ids need.
+fn distinct_ids(ids: Vec<String>) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Err(Error::invalid_argument("no alert ids to close"));
+    }
+    if let Some(blank) = ids.iter().find(|id| id.trim().is_empty()) {
+        return Err(Error::invalid_argument(format!(
+            "alert id {blank:?} is blank"
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    Ok(ids
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect())
+}
+
+/// The filter of an action that changes every record it matches (close by filter), checked with no
+/// request sent: the server applies it to whatever matches, everything for `{}` (spec §16 rule 39), so an
+/// empty filter, a misspelt field or an unknown operator would act on far more than meant. Every
+/// condition goes through [`FilterBuilder`], which knows the entity's fields, operators and value types;
+/// the checked (normalised) filter is returned.
+pub fn checked_action_filter(kind: EntityKind, filters: &Value, action: &str) -> Result<Value> {
+    check_raw(filters).map_err(|e| {
+        e.with_hint(format!(
+            "a {action} filter is an object of conditions, e.g. {{\"severity\": {{\"eq\": [2]}}}}; nothing was sent"
+        ))
+    })?;
+    let conditions = filters.as_object().map(Map::len).unwrap_or(0);
+    if conditions == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidFilter,
+            format!("refusing to {action} {kind} with an empty filter: the server would apply it to every one of them"),
+        )
+        .with_hint("give at least one condition, e.g. {\"id\": {\"eq\": [\"<id>\"]}}, or select by ids; nothing was sent"));
+    }
+    let mut builder = FilterBuilder::new(kind);
+    for (field, ops) in filters.as_object().into_iter().flatten() {
+        let ops = match ops.as_object() {
+            Some(ops) if !ops.is_empty() => ops,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidFilter,
+                    format!(
+                        "refusing to {action} {kind}: filter field {field:?} has no operator object (got {})",
+                        compact(ops, 80)
+                    ),
+                )
+                .with_hint("write each condition as \"field\": {\"operator\": value}; nothing was sent"))
+            }
+        };
+        for (op, value) in ops {
+            builder = builder.add_named(field, op, value.clone()).map_err(|e| {
+                let msg = format!("refusing to {action} {kind}: {}", e.message());
+                e.with_message(msg).with_hint(
+                    "the server applies a filter it does not understand to more records than meant, so only documented fields and operators are sent; nothing was sent",
+                )
+            })?;
+        }
+    }
+    Ok(builder.build())
+}
+
+/// What a close that failed part-way had done: carried in the error's detail as JSON
+/// (`{"partial_close": {"closed": …, "closed_ids": […], "not_found": […], "not_closed_ids": […],
+/// "requested": …}, "server_detail": …}`), so the CLI, the C ABI and PowerShell can show which alerts are
+/// already closed. Closing is idempotent: repeating the close for `not_closed_ids` is safe.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialClose {
+    /// Alerts the server counted as closed by the requests that went through.
+    pub closed: u64,
+    /// The ids of the requests that went through, minus those the server did not find.
+    pub closed_ids: Vec<String>,
+    /// Ids of the requests that went through that the server did not find.
+    pub not_found: Vec<String>,
+    /// Ids of the failed request and of those not sent: not known to be closed.
+    pub not_closed_ids: Vec<String>,
+    /// Distinct ids requested.
+    pub requested: usize,
+}
+
+impl PartialClose {
+    fn into_error(self, e: Error) -> Error {
+        let message = format!(
+            "closing alerts stopped part-way: {} of {} alerts were already closed by the earlier requests (their ids are in the detail, closed_ids); the next request failed: {}",
+            self.closed_ids.len(),
+            self.requested,
+            e.message()
+        );
+        let hint = format!(
+            "{}; then close the {} alerts of not_closed_ids again (closing an alert twice is harmless)",
+            e.hint().unwrap_or("fix the cause").trim_end_matches('.'),
+            self.not_closed_ids.len()
+        );
+        let detail = json!({"partial_close": &self, "server_detail": e.detail()});
+        e.with_message(message)
+            .with_hint(hint)
+            .with_detail(detail.to_string())
+    }
+
+    /// The partial close an error of [`Client::close_alerts`] describes, if it failed part-way.
+    pub fn from_error(e: &Error) -> Option<PartialClose> {
+        let detail: Value = serde_json::from_str(e.detail()?).ok()?;
+        serde_json::from_value(detail.get("partial_close")?.clone()).ok()
+    }
+}
+
 impl Client {
     /// One record by its id (spec §6–§10 fetch routes). Entities take their key as base64 or as the JSON
     /// key object (`{"id","saas","inst"}`), which is encoded here.
@@ -413,8 +521,15 @@ impl Client {
         .await
     }
 
-    /// Closes alerts as benign, false positive or true positive (spec §7). Ids go in chunks of 100, one
-    /// request each; the counts and the ids the server did not find are summed over the chunks.
+    /// Closes alerts as benign, false positive or true positive (spec §7). Ids are de-duplicated, then sent
+    /// in chunks of 100, one request each; the counts and the ids the server did not find are summed over
+    /// the chunks.
+    ///
+    /// The server closes whatever a filter matches, every alert for `{}` (spec §16 rule 39), so a filter
+    /// is checked here first, with no request sent: it must have at least one condition, and every field
+    /// and operator must be one the alerts table knows ([`crate::filter::FilterBuilder`]). A close that
+    /// fails after some chunks went through returns the error of the failing chunk, its message saying how
+    /// many alerts were already closed and its detail listing them ([`PartialClose`]).
     pub async fn close_alerts(
         &self,
         selection: AlertSelection,
@@ -426,28 +541,21 @@ impl Client {
             spec(EntityKind::Alerts).path,
             options.close_as.action()
         );
-        let bodies: Vec<Value> = match selection {
-            AlertSelection::Ids(ids) => {
-                if ids.is_empty() {
-                    return Err(Error::invalid_argument("no alert ids to close"));
-                }
-                if let Some(blank) = ids.iter().find(|id| id.trim().is_empty()) {
-                    return Err(Error::invalid_argument(format!(
-                        "alert id {blank:?} is blank"
-                    )));
-                }
-                ids.chunks(CLOSE_CHUNK)
-                    .map(|chunk| options.body(json!({"id": {"eq": chunk}})))
-                    .collect()
-            }
+        let chunks: Vec<(Vec<String>, Value)> = match selection {
+            AlertSelection::Ids(ids) => distinct_ids(ids)?
+                .chunks(CLOSE_CHUNK)
+                .map(|chunk| (chunk.to_vec(), options.body(json!({"id": {"eq": chunk}}))))
+                .collect(),
             AlertSelection::Filter(filters) => {
-                check_raw(&filters)?;
-                vec![options.body(filters)]
+                let filters = checked_action_filter(EntityKind::Alerts, &filters, "close")?;
+                vec![(Vec::new(), options.body(filters))]
             }
         };
+        let requested: usize = chunks.iter().map(|(ids, _)| ids.len()).sum();
         let count_key = format!("closed_{}", &options.close_as.action()["close_".len()..]);
         let mut outcome = CloseOutcome::default();
-        for body in &bodies {
+        let mut done_ids: Vec<String> = Vec::new();
+        for (i, (ids, body)) in chunks.iter().enumerate() {
             // Closing an alert twice leaves it closed: safe to retry.
             let reply = self
                 .send_json(
@@ -457,14 +565,35 @@ impl Client {
                     RetryClass::IdempotentWrite,
                     AuthUse::Default,
                 )
-                .await?;
+                .await;
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(e) if i > 0 => {
+                    let rest: Vec<String> = chunks[i..]
+                        .iter()
+                        .flat_map(|(ids, _)| ids.iter().cloned())
+                        .collect();
+                    return Err(PartialClose {
+                        closed: outcome.closed,
+                        closed_ids: done_ids,
+                        not_found: outcome.not_found,
+                        not_closed_ids: rest,
+                        requested,
+                    }
+                    .into_error(e));
+                }
+                Err(e) => return Err(e),
+            };
             outcome.closed += reply.get(&count_key).and_then(Value::as_u64).unwrap_or(0);
-            if let Some(missing) = reply.get("alertsNotFound").and_then(Value::as_array) {
-                outcome.not_found.extend(missing.iter().map(|id| match id {
+            let mut missing: Vec<String> = Vec::new();
+            if let Some(list) = reply.get("alertsNotFound").and_then(Value::as_array) {
+                missing.extend(list.iter().map(|id| match id {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 }));
             }
+            done_ids.extend(ids.iter().filter(|id| !missing.contains(id)).cloned());
+            outcome.not_found.extend(missing);
         }
         Ok(outcome)
     }
@@ -552,16 +681,20 @@ impl Client {
         Ok(())
     }
 
-    /// Deletes an IP range (spec §10).
+    /// Deletes an IP range (spec §10). Retried after a lost answer; a repeat that finds the range gone
+    /// after an attempt that may have reached the server counts as done (that attempt deleted it). A 404
+    /// on the first attempt is [`ErrorKind::NotFound`].
     pub async fn delete_subnet(&self, id: &str) -> Result<()> {
         let path = format!("{}{}/", spec(EntityKind::Subnets).path, segment(id)?);
-        self.send_any(
-            reqwest::Method::DELETE,
-            &path,
-            None,
-            RetryClass::IdempotentWrite,
-        )
-        .await?;
+        let call = ApiCall {
+            method: reqwest::Method::DELETE,
+            path: &path,
+            query: &[],
+            body: None,
+            retry: RetryClass::IdempotentWrite,
+            auth: AuthUse::Default,
+        };
+        self.http().call_delete(&call, &CancelToken::new()).await?;
         Ok(())
     }
 

@@ -301,6 +301,11 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// First pause after a 429 that names no wait (spec §12: at least 5 s); doubles, capped at `max_delay`.
     pub throttle_delay: Duration,
+    /// How long one call keeps retrying once it starts failing (`transient_budget_secs`, default 15 min),
+    /// on top of `max_retries`: list reads retry 5xx, transport faults and unusable bodies until both are
+    /// used up, so a long pull rides out an outage; every call retries 429s until both are used up (429s
+    /// have their own count, apart from the 5xx one). Zero leaves only the counts.
+    pub transient_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -310,6 +315,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(60),
             throttle_delay: Duration::from_secs(5),
+            transient_budget: Duration::from_secs(900),
         }
     }
 }
@@ -319,8 +325,15 @@ impl RetryPolicy {
     pub fn none() -> RetryPolicy {
         RetryPolicy {
             max_retries: 0,
+            transient_budget: Duration::ZERO,
             ..RetryPolicy::default()
         }
+    }
+
+    /// The same policy with another time budget for transient failures.
+    pub fn transient_budget(mut self, budget: Duration) -> RetryPolicy {
+        self.transient_budget = budget;
+        self
     }
 }
 
@@ -583,6 +596,8 @@ struct RawRetry {
     max_delay_ms: Option<u64>,
     #[serde(default)]
     throttle_delay_ms: Option<u64>,
+    #[serde(default)]
+    transient_budget_secs: Option<f64>,
 }
 
 fn secs(value: f64, key: &str) -> Result<Duration> {
@@ -653,6 +668,10 @@ impl RawOptions {
                     .throttle_delay_ms
                     .map(Duration::from_millis)
                     .unwrap_or(d.throttle_delay),
+                transient_budget: match r.transient_budget_secs {
+                    Some(b) => secs(b, "retry.transient_budget_secs")?,
+                    None => d.transient_budget,
+                },
             };
         }
         if let Some(p) = self.prefetch {
@@ -749,6 +768,13 @@ impl ClientBuilder {
 
     pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
         self.retry = Some(policy);
+        self
+    }
+
+    /// How long one call keeps retrying transient failures (see [`RetryPolicy::transient_budget`]),
+    /// keeping the rest of the retry policy.
+    pub fn transient_budget(mut self, budget: Duration) -> ClientBuilder {
+        self.retry = Some(self.retry.unwrap_or_default().transient_budget(budget));
         self
     }
 
@@ -931,7 +957,8 @@ mod tests {
             "client_secret":"topsecret","authority_host":"http://127.0.0.1:9","token_endpoint":"v1",
             "legacy_token":"legacysecret"},"timeout_secs":5,"connect_timeout_secs":1.5,
             "proxy":"http://user:pw@proxy:3128","rate_limit":{"requests":10,"per_secs":0.5},
-            "retry":{"max_retries":2,"base_delay_ms":10,"max_delay_ms":20,"throttle_delay_ms":15},
+            "retry":{"max_retries":2,"base_delay_ms":10,"max_delay_ms":20,"throttle_delay_ms":15,
+            "transient_budget_secs":2.5},
             "prefetch":false}"#,
         )
         .unwrap();
@@ -941,6 +968,7 @@ mod tests {
         assert_eq!(o.rate_limit.per, Duration::from_millis(500));
         assert_eq!(o.retry.max_retries, 2);
         assert_eq!(o.retry.throttle_delay, Duration::from_millis(15));
+        assert_eq!(o.retry.transient_budget, Duration::from_millis(2500));
         assert!(!o.prefetch);
         match &o.auth {
             AuthOptions::App { credentials, .. } => {

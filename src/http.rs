@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use crate::auth::{Auth, AuthMode, Scheme};
 use crate::cancel::CancelToken;
 use crate::config::{redact_userinfo, ApiBase, ClientOptions, RetryPolicy};
+use crate::entity::EntityKind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limiter::TenantLimiter;
 
@@ -60,14 +61,28 @@ pub struct ApiCall<'a> {
 }
 
 impl<'a> ApiCall<'a> {
+    /// The path without a leading `/`, `api/` or `cas/api/`.
+    fn relative_path(&self) -> &str {
+        let p = self.path.trim_start_matches('/');
+        p.strip_prefix("cas/api/")
+            .or_else(|| p.strip_prefix("api/"))
+            .unwrap_or(p)
+    }
+
     /// Whether this call goes to the Files API (spec §3.5 quirk).
     fn is_files(&self) -> bool {
-        let p = self.path.trim_start_matches('/');
-        let p = p
-            .strip_prefix("cas/api/")
-            .or_else(|| p.strip_prefix("api/"))
-            .unwrap_or(p);
-        p.starts_with("v1/files")
+        self.relative_path().starts_with("v1/files")
+    }
+
+    /// A read of a list endpoint (a page of a pull): these get the time budget for transient faults.
+    pub fn is_list_read(&self) -> bool {
+        if self.retry != RetryClass::Read {
+            return false;
+        }
+        let p = self.relative_path();
+        EntityKind::all()
+            .iter()
+            .any(|k| p.trim_end_matches('/') == k.spec().path.trim_end_matches('/'))
     }
 }
 
@@ -310,12 +325,44 @@ impl HttpCore {
         self.execute(call, cancel, new_sink).await
     }
 
+    /// Sends an idempotent DELETE (`call.retry` must be [`RetryClass::IdempotentWrite`]). `None` when a
+    /// repeat found 404 after an earlier attempt that may have reached the server: the earlier attempt
+    /// deleted it and only its answer was lost, so the deletion is done. A 404 on the first attempt is
+    /// still [`ErrorKind::NotFound`].
+    pub async fn call_delete(
+        &self,
+        call: &ApiCall<'_>,
+        cancel: &CancelToken,
+    ) -> Result<(Option<Bytes>, CallMeta)> {
+        self.execute_inner(
+            call,
+            cancel,
+            || Collect::new(|body: &[u8]| Ok(Bytes::copy_from_slice(body))),
+            call.method == Method::DELETE && call.retry == RetryClass::IdempotentWrite,
+        )
+        .await
+    }
+
     async fn execute<S: BodySink>(
         &self,
         call: &ApiCall<'_>,
         cancel: &CancelToken,
         new_sink: impl Fn() -> S + Sync,
     ) -> Result<(S::Output, CallMeta)> {
+        let (value, meta) = self.execute_inner(call, cancel, new_sink, false).await?;
+        let value = value.ok_or_else(|| Error::internal("a call ended without an answer"))?;
+        Ok((value, meta))
+    }
+
+    /// The attempt loop. `gone_is_done`: a 404 after an attempt that may have reached the server ends the
+    /// call with `None` (idempotent deletes).
+    async fn execute_inner<S: BodySink>(
+        &self,
+        call: &ApiCall<'_>,
+        cancel: &CancelToken,
+        new_sink: impl Fn() -> S + Sync,
+        gone_is_done: bool,
+    ) -> Result<(Option<S::Output>, CallMeta)> {
         let inner = &self.inner;
         let policy = inner.retry;
         let mut url = inner.base.join(call.path)?;
@@ -330,20 +377,20 @@ impl HttpCore {
             None => None,
         };
         let prefer_legacy = call.auth == AuthUse::PreferLegacyToken;
+        // A list read may retry transient faults for the whole time budget (a long pull rides out an
+        // outage); a one-shot call keeps the count alone.
+        let mut budget = RetryBudget::new(policy, call.is_list_read());
         let mut meta = CallMeta::default();
-        let mut retries = 0u32;
-        let mut transient_streak = 0u32;
-        let mut throttle_streak = 0u32;
         let mut refreshed = false;
+        // An earlier attempt may have reached the server (its answer was lost or was a 5xx).
+        let mut maybe_reached = false;
 
         loop {
             cancel.check()?;
             let mut auth = match inner.auth.header(prefer_legacy, cancel).await {
                 Ok(h) => h,
-                Err(e) if auth_error_is_transient(&e) && retries < policy.max_retries => {
-                    retries += 1;
-                    let wait = backoff(policy.base_delay, policy.max_delay, transient_streak);
-                    transient_streak += 1;
+                Err(e) if auth_error_is_transient(&e) && budget.transient_allowed() => {
+                    let wait = budget.transient_wait(None);
                     tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "token request failed; retrying");
                     cancel.sleep(wait).await?;
                     continue;
@@ -359,6 +406,7 @@ impl HttpCore {
                 // A long pacing wait may have outlived the app token; the cache answers at once if not.
                 auth = inner.auth.header(prefer_legacy, cancel).await?;
             }
+            let sent_at = Instant::now();
             meta.attempts += 1;
             inner.requests.fetch_add(1, Ordering::Relaxed);
             if meta.attempts > 1 {
@@ -387,7 +435,19 @@ impl HttpCore {
                 Outcome::Done(value, status) => {
                     meta.status = status;
                     tracing::debug!(method = %call.method, path = call.path, status, attempts = meta.attempts, "done");
-                    return Ok((value, meta));
+                    return Ok((Some(value), meta));
+                }
+                Outcome::Fail(e)
+                    if gone_is_done && maybe_reached && e.http_status() == Some(404) =>
+                {
+                    meta.status = 404;
+                    tracing::info!(
+                        method = %call.method,
+                        path = call.path,
+                        attempts = meta.attempts,
+                        "not found on a repeat after an attempt that may have reached the server; counted as done"
+                    );
+                    return Ok((None, meta));
                 }
                 Outcome::Fail(e) => return Err(e),
                 Outcome::Unauthorized(e) => {
@@ -403,20 +463,13 @@ impl HttpCore {
                 }
                 Outcome::Throttled { error, server_wait } => {
                     inner.throttled.fetch_add(1, Ordering::Relaxed);
-                    let wait = match server_wait {
-                        // The server knows its window; honour it, but never hang for hours on a bad value.
-                        Some(w) => w.min(policy.max_delay.max(Duration::from_secs(60))),
-                        None => {
-                            backoff_exact(policy.throttle_delay, policy.max_delay, throttle_streak)
-                        }
-                    };
-                    throttle_streak += 1;
-                    // Every client of this tenant waits, not just this call, even when this call gives up.
-                    inner.limiter.pause(wait);
-                    if retries >= policy.max_retries {
-                        return Err(exhausted(error, meta.attempts));
+                    let wait = budget.throttle_wait(server_wait);
+                    // Every client of this tenant waits, not just this call, even when this call gives
+                    // up; and the tenant's pace drops (AIMD), so processes sharing it converge.
+                    inner.limiter.throttled(sent_at, wait);
+                    if !budget.throttle_allowed() {
+                        return Err(exhausted(error, meta.attempts, budget.elapsed()));
                     }
-                    retries += 1;
                     tracing::warn!(
                         method = %call.method,
                         path = call.path,
@@ -439,16 +492,11 @@ impl HttpCore {
                         );
                         return Err(error.with_hint(hint));
                     }
-                    if retries >= policy.max_retries {
-                        return Err(exhausted(error, meta.attempts));
+                    maybe_reached |= !not_sent;
+                    if !budget.transient_allowed() {
+                        return Err(exhausted(error, meta.attempts, budget.elapsed()));
                     }
-                    retries += 1;
-                    let wait = server_wait
-                        .map(|w| w.min(policy.max_delay))
-                        .unwrap_or_else(|| {
-                            backoff(policy.base_delay, policy.max_delay, transient_streak)
-                        });
-                    transient_streak += 1;
+                    let wait = budget.transient_wait(server_wait);
                     tracing::warn!(
                         method = %call.method,
                         path = call.path,
@@ -582,13 +630,118 @@ fn auth_error_is_transient(e: &Error) -> bool {
     }
 }
 
-fn exhausted(error: Error, attempts: u32) -> Error {
+fn exhausted(error: Error, attempts: u32, failing_for: Duration) -> Error {
+    let over = if failing_for >= Duration::from_secs(2) {
+        format!(" over {}", human_duration(failing_for))
+    } else {
+        String::new()
+    };
     let msg = format!(
-        "{} (gave up after {attempts} attempt{})",
+        "{} (gave up after {attempts} attempt{}{over})",
         error.message(),
         if attempts == 1 { "" } else { "s" }
     );
     error.with_message(msg)
+}
+
+/// `95 s`, `12 min`: for messages.
+fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 120 {
+        format!("{secs} s")
+    } else {
+        format!("{} min", secs / 60)
+    }
+}
+
+/// How many more retries one call may make (spec §12 client guidance): 5xx/transport faults and 429s
+/// are counted apart, each up to `max_retries`; past its count a kind is still retried while the call
+/// has been failing for less than `transient_budget` — always for 429s, for 5xx/transport faults only
+/// on list reads (one-shot calls keep the count alone).
+struct RetryBudget {
+    policy: RetryPolicy,
+    list_read: bool,
+    transient_retries: u32,
+    throttle_retries: u32,
+    /// When the first failure of this call came.
+    failing_since: Option<Instant>,
+}
+
+impl RetryBudget {
+    fn new(policy: RetryPolicy, list_read: bool) -> RetryBudget {
+        RetryBudget {
+            policy,
+            list_read,
+            transient_retries: 0,
+            throttle_retries: 0,
+            failing_since: None,
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.failing_since.map(|t| t.elapsed()).unwrap_or_default()
+    }
+
+    fn within_time(&mut self) -> bool {
+        let since = *self.failing_since.get_or_insert_with(Instant::now);
+        since.elapsed() < self.policy.transient_budget
+    }
+
+    /// Whether a 5xx/transport fault may be retried; counts the retry when it may.
+    fn transient_allowed(&mut self) -> bool {
+        let in_time = self.within_time();
+        let ok = self.transient_retries < self.policy.max_retries || (self.list_read && in_time);
+        if ok {
+            self.transient_retries += 1;
+        }
+        ok
+    }
+
+    /// Whether a 429 may be retried; counts the retry when it may.
+    fn throttle_allowed(&mut self) -> bool {
+        let in_time = self.within_time();
+        let ok = self.throttle_retries < self.policy.max_retries || in_time;
+        if ok {
+            self.throttle_retries += 1;
+        }
+        ok
+    }
+
+    /// The pause before the next attempt after a 5xx/transport fault: the server's `Retry-After` (capped),
+    /// else exponential backoff with jitter, capped at `max_delay`.
+    fn transient_wait(&self, server_wait: Option<Duration>) -> Duration {
+        let p = &self.policy;
+        match server_wait {
+            Some(w) => w.min(p.max_delay),
+            None => backoff(
+                p.base_delay,
+                p.max_delay,
+                self.transient_retries.saturating_sub(1),
+            ),
+        }
+    }
+
+    /// The pause after a 429: the wait the server named (capped, so a bad value cannot hang a call for
+    /// hours), else exponential backoff from `throttle_delay`; plus 0–20 % so the processes sharing the
+    /// tenant do not all come back at the same instant. Never shorter than what the server named.
+    fn throttle_wait(&self, server_wait: Option<Duration>) -> Duration {
+        let p = &self.policy;
+        let base = match server_wait {
+            Some(w) => w.min(p.max_delay.max(Duration::from_secs(60))),
+            None => backoff_exact(p.throttle_delay, p.max_delay, self.throttle_retries),
+        };
+        base + up_to_a_fifth(base)
+    }
+}
+
+/// A random extra of 0–20 % of `d`.
+fn up_to_a_fifth(d: Duration) -> Duration {
+    let fifth = (d / 5).as_micros() as u64;
+    if fifth == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_micros(rand::rng().random_range(0..=fifth))
+    }
 }
 
 /// `base * 2^streak`, capped, with "equal jitter" (half fixed, half random) so concurrent clients
@@ -905,6 +1058,73 @@ mod tests {
             let exact = backoff_exact(base, cap, streak);
             assert!(d >= exact / 2 && d <= exact, "{d:?} vs {exact:?}");
         }
+    }
+
+    #[test]
+    fn a_429_wait_is_never_shorter_than_the_named_wait_and_adds_up_to_a_fifth() {
+        let budget = RetryBudget::new(RetryPolicy::default(), true);
+        let named = Duration::from_secs(10);
+        let waits: Vec<Duration> = (0..200)
+            .map(|_| budget.throttle_wait(Some(named)))
+            .collect();
+        for w in &waits {
+            assert!(*w >= named && *w <= named + named / 5, "{w:?}");
+        }
+        assert!(
+            waits.iter().any(|w| *w != waits[0]),
+            "the waits are spread, not all the same"
+        );
+        // Without a named wait: the policy's backoff, jittered the same way.
+        let w = budget.throttle_wait(None);
+        let base = RetryPolicy::default().throttle_delay;
+        assert!(w >= base && w <= base + base / 5, "{w:?}");
+    }
+
+    #[test]
+    fn only_list_reads_get_the_time_budget_for_5xx_and_every_call_for_429s() {
+        let policy = RetryPolicy {
+            max_retries: 1,
+            transient_budget: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
+        let mut list = RetryBudget::new(policy, true);
+        let mut one_shot = RetryBudget::new(policy, false);
+        for _ in 0..10 {
+            assert!(list.transient_allowed());
+            assert!(list.throttle_allowed());
+            assert!(one_shot.throttle_allowed());
+        }
+        assert!(one_shot.transient_allowed(), "the count still applies");
+        assert!(!one_shot.transient_allowed());
+        // No time budget: the counts alone, each kind its own.
+        let mut counted = RetryBudget::new(policy.transient_budget(Duration::ZERO), true);
+        assert!(counted.throttle_allowed());
+        assert!(counted.transient_allowed());
+        assert!(!counted.throttle_allowed());
+        assert!(!counted.transient_allowed());
+    }
+
+    #[test]
+    fn list_reads_are_reads_of_a_list_path() {
+        let call = |path, retry| ApiCall {
+            method: Method::POST,
+            path,
+            query: &[],
+            body: None,
+            retry,
+            auth: AuthUse::Default,
+        };
+        for p in [
+            "v1/activities/",
+            "/api/v1/files/",
+            "cas/api/v1/subnet",
+            "v1/entities/",
+        ] {
+            assert!(call(p, RetryClass::Read).is_list_read(), "{p}");
+        }
+        assert!(!call("v1/alerts/abc/", RetryClass::Read).is_list_read());
+        assert!(!call("v1/alerts/close_benign/", RetryClass::IdempotentWrite).is_list_read());
+        assert!(!call("v1/alerts/", RetryClass::IdempotentWrite).is_list_read());
     }
 
     #[test]

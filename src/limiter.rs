@@ -6,6 +6,12 @@
 //! sends happened in the last `per` (plus a small safety margin for clock and network skew). A long pull
 //! therefore runs at the ceiling without ever tripping a 429. When a 429 comes anyway (another process
 //! shares the tenant), its pause blocks every client of the tenant.
+//!
+//! Several processes on one tenant cannot see each other's sends, so each adapts its own pace the way TCP
+//! shares a link (AIMD): a 429 multiplies the process's rate by 0.7 (at most once per round of requests,
+//! never below one request per window), and every window that passes without a 429 gives back one request
+//! per window, up to the configured rate. Two processes that start at the full rate each therefore settle
+//! near their share after a few 429s, instead of drawing 429s for the whole pull.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -36,7 +42,17 @@ struct State {
     sends: VecDeque<Instant>,
     /// No send before this instant (after a 429).
     paused_until: Option<Instant>,
+    /// Requests per window allowed now: `limit.requests`, lowered by 429s and recovering (AIMD).
+    rate: f64,
+    /// When `rate` last changed; each full window since then without a 429 adds one request.
+    rate_changed: Instant,
+    /// The last multiplicative decrease. A 429 to a request sent before it answers the old rate, which
+    /// was already lowered for it: one burst of 429s lowers the rate once, not once per request.
+    decreased_at: Option<Instant>,
 }
+
+/// The factor a 429 applies to the rate.
+const DECREASE: f64 = 0.7;
 
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     // The state stays consistent even if a holder panicked: every update is a single assignment.
@@ -52,10 +68,11 @@ impl State {
             }
             self.paused_until = None;
         }
-        let n = self.limit.requests as usize;
-        if n == 0 {
+        if self.limit.requests == 0 {
             return None;
         }
+        self.recover(now);
+        let n = self.allowed();
         let window = self.limit.per + TenantLimiter::margin(self.limit.per);
         while self
             .sends
@@ -71,6 +88,43 @@ impl State {
             Some(self.sends[self.sends.len() - n] + window)
         }
     }
+
+    /// Whole requests per window allowed now (at least one).
+    fn allowed(&self) -> usize {
+        (self.rate.floor() as usize).max(1)
+    }
+
+    /// Additive increase: one request per window for each full window without a 429.
+    fn recover(&mut self, now: Instant) {
+        let full = f64::from(self.limit.requests);
+        if self.rate >= full {
+            return;
+        }
+        let per = self.limit.per.max(Duration::from_millis(1));
+        let clean = now.saturating_duration_since(self.rate_changed).as_nanos() / per.as_nanos();
+        if clean > 0 {
+            self.rate = (self.rate + clean as f64).min(full);
+            self.rate_changed += per * clean.min(u128::from(u32::MAX)) as u32;
+            tracing::debug!(rate = self.rate, "no 429 for a window; tenant pace raised");
+        }
+    }
+
+    /// Multiplicative decrease after a 429 to a request sent at `sent_at`.
+    fn decrease(&mut self, sent_at: Instant, now: Instant) {
+        if self.limit.requests == 0 || self.decreased_at.is_some_and(|d| sent_at < d) {
+            return;
+        }
+        self.recover(now);
+        self.rate = (self.rate * DECREASE).max(1.0);
+        // The first clean window starts when the pause ends, not while nothing may be sent.
+        self.rate_changed = self.paused_until.filter(|p| *p > now).unwrap_or(now);
+        self.decreased_at = Some(now);
+        tracing::info!(
+            requests = self.allowed(),
+            per_ms = self.limit.per.as_millis() as u64,
+            "throttled (429): another client shares this tenant; pace lowered"
+        );
+    }
 }
 
 impl TenantLimiter {
@@ -83,6 +137,8 @@ impl TenantLimiter {
             let mut st = lock(&existing.state);
             if st.limit != limit {
                 st.limit = limit;
+                st.rate = f64::from(limit.requests);
+                st.rate_changed = Instant::now();
             }
             drop(st);
             return existing;
@@ -99,6 +155,9 @@ impl TenantLimiter {
                 limit,
                 sends: VecDeque::new(),
                 paused_until: None,
+                rate: f64::from(limit.requests),
+                rate_changed: Instant::now(),
+                decreased_at: None,
             }),
         }
     }
@@ -144,6 +203,24 @@ impl TenantLimiter {
         if st.paused_until.is_none_or(|p| p < until) {
             st.paused_until = Some(until);
         }
+    }
+
+    /// A request sent at `sent_at` drew a 429: pause the tenant for `wait` and lower its pace.
+    pub(crate) fn throttled(&self, sent_at: Instant, wait: Duration) {
+        self.pause(wait);
+        let mut st = lock(&self.state);
+        st.decrease(sent_at, Instant::now());
+    }
+
+    /// Requests per window allowed now (the configured rate, or less after 429s); 0 when pacing is off.
+    #[cfg(test)]
+    fn current_rate(&self) -> usize {
+        let mut st = lock(&self.state);
+        if st.limit.requests == 0 {
+            return 0;
+        }
+        st.recover(Instant::now());
+        st.allowed()
     }
 }
 
@@ -204,6 +281,77 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(l.acquire(&c).await.unwrap(), Duration::ZERO);
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_lowers_the_pace_multiplicatively_down_to_one_per_window() {
+        let l = TenantLimiter::new(limit(30, 1000));
+        assert_eq!(l.current_rate(), 30);
+        l.throttled(Instant::now(), Duration::ZERO);
+        assert_eq!(l.current_rate(), 21);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        l.throttled(Instant::now(), Duration::ZERO);
+        assert_eq!(l.current_rate(), 14);
+        for _ in 0..20 {
+            tokio::time::advance(Duration::from_millis(1)).await;
+            l.throttled(Instant::now(), Duration::ZERO);
+        }
+        assert_eq!(l.current_rate(), 1, "never below one request per window");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_429s_to_requests_sent_before_a_decrease_lowers_the_pace_once() {
+        let l = TenantLimiter::new(limit(30, 1000));
+        let sent = Instant::now();
+        tokio::time::advance(Duration::from_millis(10)).await;
+        for _ in 0..5 {
+            l.throttled(sent, Duration::ZERO);
+        }
+        assert_eq!(l.current_rate(), 21);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pace_recovers_by_one_request_per_clean_window() {
+        let l = TenantLimiter::new(limit(30, 1000));
+        l.throttled(Instant::now(), Duration::ZERO);
+        assert_eq!(l.current_rate(), 21);
+        tokio::time::advance(Duration::from_millis(999)).await;
+        assert_eq!(l.current_rate(), 21);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(l.current_rate(), 22);
+        tokio::time::advance(Duration::from_millis(3000)).await;
+        assert_eq!(l.current_rate(), 25);
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(l.current_rate(), 30, "never above the configured rate");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn recovery_counts_clean_windows_from_the_end_of_the_429_pause() {
+        let l = TenantLimiter::new(limit(30, 1000));
+        l.throttled(Instant::now(), Duration::from_secs(5));
+        tokio::time::advance(Duration::from_millis(5999)).await;
+        assert_eq!(l.current_rate(), 21, "the pause is not a clean window");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(l.current_rate(), 22);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lowered_pace_is_what_the_sliding_window_admits() {
+        let l = TenantLimiter::new(limit(10, 1000));
+        let c = CancelToken::new();
+        for _ in 0..3 {
+            l.throttled(Instant::now(), Duration::ZERO);
+            tokio::time::advance(Duration::from_millis(1)).await;
+        }
+        // 10 × 0.7³ = 3.43: three sends per window.
+        assert_eq!(l.current_rate(), 3);
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(l.acquire(&c).await.unwrap(), Duration::ZERO);
+        }
+        let waited = l.acquire(&c).await.unwrap();
+        assert!(waited >= Duration::from_millis(1000), "{waited:?}");
+        assert!(start.elapsed() < Duration::from_millis(1100));
     }
 
     #[tokio::test]

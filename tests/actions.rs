@@ -1,14 +1,23 @@
 //! Actions (spec §6–§10): fetch by id for every entity (entity keys as base64 or JSON), the entity tree,
 //! closing alerts in chunks of 100 with not-found reporting, read/unread, activity feedback, subnet
 //! create/update/delete, and raw requests that still get authentication and error mapping.
+//!
+//! Bulk actions are safe (issue 13 §4, spec §16 rule 39: the server closes whatever a filter matches): an
+//! empty or unknown-field close filter is refused with no request sent, ids are de-duplicated before
+//! chunking, a close that fails part-way says which alerts are closed, and a repeated DELETE that finds
+//! the subnet gone counts as done.
 
 mod common;
 
 use common::*;
+use std::time::Duration;
+
+use mdca::actions::PartialClose;
 use mdca::{
-    AlertSelection, CloseAlerts, CloseAs, EntityKind, ErrorKind, QueryRequest, RawRequest,
-    SubnetSpec,
+    AlertSelection, CloseAlerts, CloseAs, EntityKind, ErrorKind, QueryRequest, RateLimit,
+    RawRequest, RetryPolicy, SubnetSpec,
 };
+use mdca_sim::{FaultKind, FaultSpec};
 use serde_json::{json, Value};
 
 /// The first `n` records of `kind`, decoded.
@@ -368,4 +377,205 @@ fn raw_requests_deserialise_from_the_json_the_c_abi_passes() {
     assert!(
         serde_json::from_str::<RawRequest>(r#"{"method": "GET", "path": "x", "verb": 1}"#).is_err()
     );
+}
+
+async fn alert_ids(client: &mdca::Client, n: u64) -> Vec<String> {
+    records(client, EntityKind::Alerts, n)
+        .await
+        .iter()
+        .map(|a| a["_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_close_by_an_empty_or_unknown_filter_is_refused_with_no_request_sent() {
+    let sim = sim().await;
+    let client = token_client(&sim);
+    let open_before = sim_count(
+        &sim,
+        EntityKind::Alerts,
+        json!({"resolutionStatus": {"eq": [0]}}),
+    );
+    sim.reset_stats();
+    for (filter, says) in [
+        (json!({}), "empty filter"),
+        (json!(null), "JSON object"),
+        (json!([]), "JSON object"),
+        // A misspelt field: a server that ignores it would close every alert.
+        (json!({"severty": {"eq": [2]}}), "severty"),
+        // `ID` and `id` are the alerts table's spellings; another case is unknown.
+        (json!({"Id": {"eq": ["x"]}}), "did you mean"),
+        (json!({"severity": {"equals": [2]}}), "equals"),
+        (json!({"severity": {"gte_ndays": 2}}), "does not support"),
+        (json!({"severity": {}}), "no operator"),
+        (json!({"severity": [2]}), "no operator"),
+        (json!({"severity": {"eq": ["high"]}}), "integer"),
+    ] {
+        let err = client
+            .close_alerts(
+                AlertSelection::Filter(filter.clone()),
+                CloseAlerts::new(CloseAs::Benign),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::InvalidFilter),
+            "{filter}: {err:?}"
+        );
+        assert!(err.message().contains(says), "{filter}: {}", err.message());
+        assert!(
+            err.to_string().contains("nothing was sent"),
+            "{filter}: {err}"
+        );
+    }
+    assert_eq!(sim.stats().total, 0, "no request reached the tenant");
+    assert_eq!(
+        sim_count(
+            &sim,
+            EntityKind::Alerts,
+            json!({"resolutionStatus": {"eq": [0]}})
+        ),
+        open_before
+    );
+    // A documented filter goes through, normalised (a scalar becomes a one-element list).
+    let id = alert_ids(&client, 1).await.remove(0);
+    let outcome = client
+        .close_alerts(
+            AlertSelection::Filter(json!({"id": {"eq": id}})),
+            CloseAlerts::new(CloseAs::TruePositive),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.closed, 1);
+}
+
+#[tokio::test]
+async fn repeated_ids_are_sent_once_so_150_distinct_ids_take_2_requests() {
+    let sim = sim().await;
+    let client = token_client(&sim);
+    let distinct = alert_ids(&client, 150).await;
+    // Every id twice, the repeats interleaved: 300 ids would be 3 chunks.
+    let mut ids = distinct.clone();
+    ids.extend(distinct.iter().rev().cloned());
+    sim.reset_stats();
+    let outcome = client
+        .close_alerts(AlertSelection::Ids(ids), CloseAlerts::new(CloseAs::Benign))
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().route("alerts.close_benign"), 2);
+    assert_eq!(outcome.closed, 150);
+    assert!(outcome.not_found.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_close_that_fails_on_its_second_chunk_says_which_alerts_are_closed() {
+    let sim = std::sync::Arc::new(sim().await);
+    let ids = alert_ids(&token_client(&sim), 250).await;
+    let benign_before: Vec<bool> = ids.iter().map(|id| is_benign(&sim, id)).collect();
+    // One request a second: the second chunk waits a second after the first, long enough to arm the
+    // fault between them.
+    let client = builder(&sim)
+        .legacy_token(sim.admin_token())
+        .rate_limit(RateLimit {
+            requests: 1,
+            per: Duration::from_secs(1),
+        })
+        .retry(fast_retry(2))
+        .build()
+        .unwrap();
+    sim.reset_stats();
+    let watcher = {
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            while sim.stats().route_status("alerts.close_benign", 200) == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            sim.add_fault(
+                FaultSpec::new(FaultKind::Status(503), 10).on_route("alerts.close_benign"),
+            );
+        })
+    };
+    let err = client
+        .close_alerts(
+            AlertSelection::Ids(ids.clone()),
+            CloseAlerts::new(CloseAs::Benign),
+        )
+        .await
+        .unwrap_err();
+    watcher.await.unwrap();
+    // The failing request's own error, retried within its budget, with what was done before it.
+    assert_eq!(err.kind(), ErrorKind::ServerError, "{err:?}");
+    assert_eq!(err.http_status(), Some(503));
+    assert_eq!(sim.stats().route_status("alerts.close_benign", 503), 3);
+    assert!(
+        err.message()
+            .contains("100 of 250 alerts were already closed"),
+        "{}",
+        err.message()
+    );
+    let partial = PartialClose::from_error(&err).expect("the detail describes the partial close");
+    assert_eq!(partial.closed, 100);
+    assert_eq!(partial.closed_ids, ids[..100]);
+    assert_eq!(partial.not_closed_ids, ids[100..]);
+    assert_eq!(partial.requested, 250);
+    // The C ABI and PowerShell read the same from the error JSON.
+    let j = err.to_json();
+    let detail: Value = serde_json::from_str(j["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["partial_close"]["closed"], 100);
+    // Ground truth: the first chunk is closed benign (4), the others kept their status.
+    for (i, id) in ids.iter().enumerate() {
+        let benign = is_benign(&sim, id);
+        assert_eq!(benign, i < 100 || benign_before[i], "alert {i}");
+    }
+}
+
+fn is_benign(sim: &mdca_sim::Simulator, id: &str) -> bool {
+    sim_count(
+        sim,
+        EntityKind::Alerts,
+        json!({"id": {"eq": [id]}, "resolutionStatus": {"eq": [4]}}),
+    ) == 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_delete_that_finds_the_subnet_gone_counts_as_done() {
+    let sim = sim().await;
+    let admin = token_client(&sim);
+    let spec = SubnetSpec {
+        name: "deleted twice".into(),
+        category: 6,
+        subnets: vec!["192.0.2.0/24".into()],
+        organization: None,
+        tags: vec![],
+    };
+    let id = admin.create_subnet(&spec).await.unwrap();
+    // The first attempt fails with a 502 after reaching the gateway; before the repeat (a second later)
+    // the subnet is deleted, as if that first attempt had deleted it and only its answer was lost.
+    let client = builder(&sim)
+        .legacy_token(sim.admin_token())
+        .retry(RetryPolicy {
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(2),
+            ..fast_retry(2)
+        })
+        .build()
+        .unwrap();
+    sim.add_fault(FaultSpec::new(FaultKind::Status(502), 1).on_route("subnets.delete"));
+    sim.reset_stats();
+    let deleting = {
+        let (client, id) = (client.clone(), id.clone());
+        tokio::spawn(async move { client.delete_subnet(&id).await })
+    };
+    while sim.stats().route_status("subnets.delete", 502) == 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    admin.delete_subnet(&id).await.unwrap();
+    deleting
+        .await
+        .unwrap()
+        .expect("the repeat's 404 counts as done");
+    assert_eq!(sim.stats().route_status("subnets.delete", 404), 1);
+    // A 404 on a first attempt is still an error: that subnet never existed.
+    let err = client.delete_subnet(&id).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
 }

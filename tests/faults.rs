@@ -1,6 +1,8 @@
 //! Fault rules (spec §12, §14 rule 29): transient faults are retried with backoff and counted exactly;
 //! 400/403/404 are never retried; a non-idempotent write is not repeated after it may have reached the
-//! server; a stalled request can be cancelled.
+//! server; a stalled request can be cancelled. List reads keep retrying for a time budget
+//! (`retry.transient_budget_secs`), so a long pull rides out an outage longer than the retry count;
+//! one-shot calls keep the count.
 
 mod common;
 
@@ -257,4 +259,129 @@ async fn a_proxy_from_the_environment_is_bypassed_for_loopback() {
     std::env::remove_var("http_proxy");
     assert_eq!(result.unwrap(), 1);
     assert_eq!(sim.stats().total, 1);
+}
+
+fn budgeted(sim: &mdca_sim::Simulator, max_retries: u32, budget: Duration) -> mdca::Client {
+    builder(sim)
+        .legacy_token(sim.admin_token())
+        .retry(fast_retry(max_retries).transient_budget(budget))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_list_read_rides_out_more_faults_than_the_retry_count_within_its_time_budget() {
+    let sim = sim().await;
+    let client = budgeted(&sim, 2, Duration::from_secs(5));
+    // 503s, gateway pages, resets and a truncated body: three times the count of 2.
+    sim.add_fault(FaultSpec::new(FaultKind::Status(503), 2).on_route("alerts.list"));
+    sim.add_fault(FaultSpec::new(FaultKind::Status(504), 2).on_route("alerts.list"));
+    sim.add_fault(FaultSpec::new(FaultKind::Reset, 1).on_route("alerts.list"));
+    sim.add_fault(FaultSpec::new(FaultKind::Truncate, 1).on_route("alerts.list"));
+    let mut pager = client
+        .query(EntityKind::Alerts, QueryRequest::new().page_size(3))
+        .unwrap();
+    assert_eq!(pager.next_page().await.unwrap().unwrap().len(), 3);
+    let stats = sim.stats();
+    assert_eq!(stats.route("alerts.list"), 7, "{stats:?}");
+    assert_eq!(pager.progress().retries, 6);
+}
+
+#[tokio::test]
+async fn a_list_read_gives_up_when_its_time_budget_is_spent() {
+    let sim = sim().await;
+    let client = budgeted(&sim, 1, Duration::from_millis(600));
+    sim.add_fault(FaultSpec::new(FaultKind::Status(500), 1000).on_route("alerts.list"));
+    let started = Instant::now();
+    let e = one_page(&client, EntityKind::Alerts, 3).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(e.kind(), ErrorKind::ServerError);
+    assert!(e.message().contains("gave up after"), "{e}");
+    // The budget, plus at most one backoff (capped at 200 ms) begun inside it.
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
+    let sent = sim.stats().route_status("alerts.list", 500);
+    assert!(sent > 2, "more attempts than the count of 1: {sent}");
+}
+
+#[tokio::test]
+async fn a_one_shot_call_keeps_the_retry_count_whatever_the_time_budget() {
+    let sim = sim().await;
+    let client = budgeted(&sim, 2, Duration::from_secs(60));
+    let id = {
+        let mut pager = client
+            .query(EntityKind::Alerts, QueryRequest::new().page_size(1))
+            .unwrap();
+        let page = pager.next_page().await.unwrap().unwrap();
+        page.into_values().unwrap()[0]["_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    sim.add_fault(FaultSpec::new(FaultKind::Status(500), 1000).on_route("alerts.fetch"));
+    let started = Instant::now();
+    let e = client.fetch(EntityKind::Alerts, &id).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ServerError);
+    assert!(e.message().contains("gave up after 3 attempts"), "{e}");
+    assert_eq!(sim.stats().route("alerts.fetch"), 3);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_pull_waiting_out_an_outage_returns_at_once() {
+    let sim = sim().await;
+    let client = builder(&sim)
+        .legacy_token(sim.admin_token())
+        .retry(mdca::RetryPolicy {
+            base_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(30),
+            ..fast_retry(0).transient_budget(Duration::from_secs(900))
+        })
+        .build()
+        .unwrap();
+    sim.add_fault(FaultSpec::new(FaultKind::Status(503), 1000).on_route("alerts.list"));
+    let mut pager = client
+        .query(EntityKind::Alerts, QueryRequest::new().page_size(3))
+        .unwrap();
+    let cancel = pager.cancel_handle();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        cancel.cancel();
+    });
+    let started = Instant::now();
+    let e = pager.next_page().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        sim.stats().route("alerts.list"),
+        1,
+        "cancelled in the first backoff"
+    );
+}
+
+#[tokio::test]
+async fn a_files_pull_rides_out_slow_deep_pages_that_answer_html_5xx() {
+    let sim = sim().await;
+    // Spec §16 rule 38: pages from skip 100 on are slow, and every second one is a gateway's HTML 500/504.
+    sim.set_behaviour(mdca_sim::Behaviour {
+        deep_files: Some(mdca_sim::DeepFiles {
+            from_skip: 100,
+            delay_ms: 20,
+            html_5xx_every: 2,
+        }),
+        ..mdca_sim::Behaviour::default()
+    });
+    // No retry count at all: only the time budget keeps the pull going.
+    let client = budgeted(&sim, 0, Duration::from_secs(10));
+    let got = pull_all(&client, EntityKind::Files).await.unwrap();
+    assert_eq!(got as u64, sim_count(&sim, EntityKind::Files, json!({})));
+    let stats = sim.stats();
+    assert!(
+        stats.route_status("files.list", 500) + stats.route_status("files.list", 504) > 0,
+        "{stats:?}"
+    );
 }

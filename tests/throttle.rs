@@ -1,5 +1,7 @@
 //! Pacing and throttling rules (spec §4.3, §12): a long burst never trips the server's sliding
-//! window, a 429 is recovered with or without `Retry-After`, and waits can be cancelled.
+//! window, a 429 is recovered with or without `Retry-After`, and waits can be cancelled. 429s have
+//! their own retry count (bounded by the time budget), apart from the one for 5xx, and their waits are
+//! never shorter than the wait the server named.
 
 mod common;
 
@@ -7,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mdca::{Client, EntityKind, ErrorKind, QueryRequest, RateLimit};
-use mdca_sim::ThrottleConfig;
+use mdca_sim::{Behaviour, FaultKind, FaultSpec, ThrottleConfig};
 
 fn throttle(requests: u32, window_ms: u64, retry_after_header: bool) -> ThrottleConfig {
     ThrottleConfig {
@@ -154,4 +156,112 @@ async fn a_429_pauses_every_client_of_the_tenant() {
     let stats = sim.stats();
     assert_eq!(stats.status(429), 1, "{stats:?}");
     assert_eq!(stats.status(200), 4);
+}
+
+#[tokio::test]
+async fn a_429_wait_is_never_shorter_than_the_named_wait_nor_much_longer() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(1, 1000, true));
+    let client = token_client(&sim);
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    let started = Instant::now();
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    let elapsed = started.elapsed();
+    // The server named 1 s (Retry-After and message); the client adds at most a fifth.
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1200 + 500), "{elapsed:?}");
+    assert_eq!(sim.stats().status(429), 1);
+}
+
+#[tokio::test]
+async fn throttled_answers_do_not_use_up_the_retry_count_meant_for_5xx() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(1, 1000, true));
+    // One retry for 5xx; 429s are bounded by the time budget instead.
+    let client = builder(&sim)
+        .legacy_token(sim.admin_token())
+        .retry(fast_retry(1).transient_budget(Duration::from_secs(10)))
+        .build()
+        .unwrap();
+    let id = {
+        let mut pager = client
+            .query(EntityKind::Alerts, QueryRequest::new().page_size(1))
+            .unwrap();
+        let page = pager.next_page().await.unwrap().unwrap();
+        page.into_values().unwrap()[0]["_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    sim.reset_stats();
+    sim.add_fault(FaultSpec::new(FaultKind::Status(500), 1).on_route("alerts.fetch"));
+    // 429 (the list filled the window), 500 (admitted, faulted), 429 again, then 200: three retries on
+    // a one-shot call whose count is 1.
+    client.fetch(EntityKind::Alerts, &id).await.unwrap();
+    let stats = sim.stats();
+    assert_eq!(stats.route_status("alerts.fetch", 429), 2, "{stats:?}");
+    assert_eq!(stats.route_status("alerts.fetch", 500), 1, "{stats:?}");
+    assert_eq!(stats.route_status("alerts.fetch", 200), 1, "{stats:?}");
+    // A second 500 would exceed the count of 1 for 5xx.
+    sim.reset_throttle();
+    sim.add_fault(FaultSpec::new(FaultKind::Status(500), 2).on_route("alerts.fetch"));
+    let e = client.fetch(EntityKind::Alerts, &id).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ServerError);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_requests_are_paced_too_so_a_server_counting_them_draws_no_429() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(10, 1000, true));
+    // Spec §16 rule 37: 400/401/403/404 answers count against the window.
+    sim.set_behaviour(Behaviour {
+        throttle_counts_rejected: true,
+        ..Behaviour::default()
+    });
+    let client = paced(&sim, 10, Duration::from_secs(1));
+    let started = Instant::now();
+    for _ in 0..8 {
+        one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+        // A 404 and a 400: answered with an error, counted in the window all the same.
+        let e = client
+            .fetch(EntityKind::Alerts, "0000000000000000000000ff")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let e =
+            client
+                .raw(mdca::RawRequest::new("POST", "v1/alerts/").body(
+                    serde_json::json!({"filters": {"id": {"eq": ["not an id"]}}, "limit": 1}),
+                ))
+                .await
+                .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadRequest);
+    }
+    let stats = sim.stats();
+    assert_eq!(stats.status(429), 0, "{stats:?}");
+    assert_eq!(stats.total, 24, "{stats:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "24 at 10 per second"
+    );
+}
+
+#[tokio::test]
+async fn a_429_that_names_its_wait_only_in_the_message_is_waited_out() {
+    let sim = sim().await;
+    sim.set_throttle(throttle(1, 1000, true));
+    // Spec §16 rule 36: no Retry-After, only "Expected available in N seconds." in the body.
+    sim.set_behaviour(Behaviour {
+        throttle_retry_after: false,
+        ..Behaviour::default()
+    });
+    // The policy's own 429 backoff (50 ms) would draw a 429 per attempt; the message's 1 s does not.
+    let client = token_client(&sim);
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    let started = Instant::now();
+    one_page(&client, EntityKind::Alerts, 1).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let stats = sim.stats();
+    assert_eq!(stats.status(429), 1, "{stats:?}");
+    assert_eq!(stats.status(200), 2);
 }

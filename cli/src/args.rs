@@ -123,9 +123,16 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "N/SECONDS", value_parser = parse_rate_limit)]
     pub rate_limit: Option<RateLimitArg>,
 
-    /// Retries for throttled (429), transient (5xx) and connection failures [default: 6].
+    /// Retries of one request for transient (5xx) and connection failures, and apart for throttled (429)
+    /// answers [default: 6]; list pages also keep retrying for up to 15 minutes of failures. 0: no retries
+    /// at all.
     #[arg(long, global = true, value_name = "N")]
     pub max_retries: Option<u32>,
+
+    /// How long one request keeps retrying past --max-retries once it starts failing, in seconds: 429s
+    /// for any request, 5xx and connection faults for list pages [default: 900]; 0 leaves only the count.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub retry_budget: Option<f64>,
 
     /// Do not fetch the next page while the current one is being written.
     #[arg(long, global = true)]
@@ -213,6 +220,7 @@ impl std::fmt::Debug for ConnectionArgs {
             .field("proxy", &self.proxy.as_ref().map(|_| "***"))
             .field("rate_limit", &self.rate_limit)
             .field("max_retries", &self.max_retries)
+            .field("retry_budget", &self.retry_budget)
             .field("no_prefetch", &self.no_prefetch)
             .finish()
     }

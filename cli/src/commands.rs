@@ -2,7 +2,10 @@
 
 use std::io::{self, Write};
 
-use mdca::actions::{AlertSelection, CloseAlerts, CloseAs, RawRequest, SubnetSpec};
+use mdca::actions::{
+    checked_action_filter, AlertSelection, CloseAlerts, CloseAs, PartialClose, RawRequest,
+    SubnetSpec,
+};
 use mdca::client::Client;
 use mdca::entity::EntityKind;
 use mdca::error::{Error, Result};
@@ -31,7 +34,7 @@ pub async fn run(client: &Client, command: &Command, ui: &Ui) -> Result<()> {
                 list::run(client, EntityKind::Alerts, args, None, ui).await
             }
             Some(AlertsAction::Get(args)) => get(client, EntityKind::Alerts, args).await,
-            Some(AlertsAction::Close(args)) => close(client, args).await,
+            Some(AlertsAction::Close(args)) => close(client, args, ui).await,
             Some(AlertsAction::Read(args)) => mark_read(client, args, true).await,
             Some(AlertsAction::Unread(args)) => mark_read(client, args, false).await,
         },
@@ -89,7 +92,7 @@ async fn get(client: &Client, kind: EntityKind, args: &GetArgs) -> Result<()> {
     Ok(())
 }
 
-async fn close(client: &Client, args: &CloseArgs) -> Result<()> {
+async fn close(client: &Client, args: &CloseArgs, ui: &Ui) -> Result<()> {
     let selection = match &args.filter {
         Some(filter) => AlertSelection::Filter(mdca::filter::raw(json_arg(filter, "--filter")?)?),
         None => {
@@ -123,8 +126,49 @@ async fn close(client: &Client, args: &CloseArgs) -> Result<()> {
     if args.dry_run {
         return close_dry_run(client, &selection, close_as).await;
     }
-    let outcome = or_ctrl_c(client.close_alerts(selection, options)).await?;
+    let outcome = match or_ctrl_c(client.close_alerts(selection, options)).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            if ui.error_format == ErrorFormat::Text {
+                // The JSON error form carries the same in its detail.
+                report_partial_close(&e);
+            }
+            return Err(e);
+        }
+    };
     print_json(&json!({"closed": outcome.closed, "not_found": outcome.not_found}))
+}
+
+/// After a close that failed part-way, says on stderr which alerts are closed and which may not be, one
+/// id per line after a count, before the error line itself.
+fn report_partial_close(e: &Error) {
+    let Some(partial) = PartialClose::from_error(e) else {
+        return;
+    };
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "mdca: {} of {} alerts were closed before the failure:",
+        partial.closed_ids.len(),
+        partial.requested
+    );
+    for id in &partial.closed_ids {
+        let _ = writeln!(err, "  closed {id}");
+    }
+    if !partial.not_found.is_empty() {
+        let _ = writeln!(err, "mdca: {} ids were not found:", partial.not_found.len());
+        for id in &partial.not_found {
+            let _ = writeln!(err, "  not-found {id}");
+        }
+    }
+    let _ = writeln!(
+        err,
+        "mdca: {} alerts may not be closed (closing them again is harmless):",
+        partial.not_closed_ids.len()
+    );
+    for id in &partial.not_closed_ids {
+        let _ = writeln!(err, "  not-closed {id}");
+    }
 }
 
 /// What `close` would do, without doing it: the number of distinct ids, or the server's count of
@@ -144,8 +188,10 @@ async fn close_dry_run(
             ids.iter().collect::<std::collections::HashSet<_>>().len() as u64
         }
         AlertSelection::Filter(filter) => {
+            // The same check as the close itself, so a dry run says what the close would refuse.
+            let filter = checked_action_filter(EntityKind::Alerts, filter, "close")?;
             let mut request = QueryRequest::new();
-            request.filters = Some(filter.clone());
+            request.filters = Some(filter);
             request.page_size = Some(1);
             let mut pager = client.query(EntityKind::Alerts, request)?;
             let page = or_ctrl_c(pager.next_page()).await?;

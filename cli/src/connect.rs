@@ -141,10 +141,21 @@ fn tune(
         builder = builder.rate_limit(rate);
     }
     if let Some(max_retries) = conn.max_retries {
-        builder = builder.retry(RetryPolicy {
-            max_retries,
-            ..RetryPolicy::default()
+        builder = builder.retry(if max_retries == 0 {
+            // "No retries" means none: not even the time budget of list pages.
+            RetryPolicy::none()
+        } else {
+            RetryPolicy {
+                max_retries,
+                ..RetryPolicy::default()
+            }
         });
+    }
+    if let Some(secs) = conn.retry_budget {
+        let budget = Duration::try_from_secs_f64(secs).map_err(|_| {
+            Error::invalid_argument("--retry-budget must be a non-negative number of seconds")
+        })?;
+        builder = builder.transient_budget(budget);
     }
     if conn.no_prefetch {
         builder = builder.prefetch(false);

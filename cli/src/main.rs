@@ -22,6 +22,8 @@ pub struct Ui {
     /// Draw a progress bar for long pulls (still only when stderr is a terminal).
     pub progress_bar: bool,
     pub verbose: u8,
+    /// How errors are printed: extra human lines on stderr only in text mode.
+    pub error_format: args::ErrorFormat,
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         // With -v the log lines tell the story; a bar redrawn between them would garble both.
         progress_bar: !cli.diag.no_progress && cli.diag.verbose == 0,
         verbose: cli.diag.verbose,
+        error_format: cli.diag.error_format,
     };
     let result = match mdca::runtime::try_runtime() {
         Ok(runtime) => runtime.block_on(run(&cli, &ui)),

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{ids, ok, records, run, Tenant};
+use std::time::Duration;
+
+use common::{bare, ids, ok, records, run, Tenant};
+use mdca_sim::{FaultKind, FaultSpec};
 use serde_json::{json, Value};
 
 /// A well-formed alert id (24 hex digits) that no alert has.
@@ -297,4 +300,82 @@ fn alerts_close_dry_run_counts_the_selection_and_changes_nothing() {
     ])))
     .len();
     assert_eq!(open_after, open_before, "nothing was closed");
+}
+
+#[test]
+fn alerts_close_by_an_empty_or_misspelt_filter_is_refused_with_no_request_sent() {
+    let t = Tenant::start();
+    for filter in [
+        "{}",
+        r#"{"severty":{"eq":[2]}}"#,
+        r#"{"severity":{"equals":[2]}}"#,
+    ] {
+        for dry_run in [false, true] {
+            let mut cmd = t.mdca();
+            cmd.args(["alerts", "close", "--as", "benign", "--filter", filter]);
+            if dry_run {
+                cmd.arg("--dry-run");
+            }
+            let out = run(&mut cmd);
+            let err = common::stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{filter}: {err}");
+            assert!(err.contains("refusing to close alerts"), "{filter}: {err}");
+            assert!(err.contains("nothing was sent"), "{filter}: {err}");
+        }
+    }
+    assert_eq!(t.sim.stats().total, 0, "no request reached the tenant");
+}
+
+#[test]
+fn alerts_close_that_fails_part_way_lists_the_closed_alerts_on_stderr() {
+    let t = Tenant::start();
+    let picked = open_alert_ids(&t, 150);
+    t.sim.reset_stats();
+    // One request a second, so the fault is armed after the first chunk and before the second.
+    let mut cmd = bare();
+    cmd.args(["--url", &t.sim.url(), "--token", &t.sim.admin_token()]);
+    cmd.args(["--rate-limit", "1/1", "--max-retries", "0"]);
+    cmd.args(["alerts", "close", "--as", "benign", "--ids-from", "-"]);
+    cmd.write_stdin(picked.join("\n"));
+    let out = std::thread::scope(|s| {
+        s.spawn(|| {
+            while t.sim.stats().route_status("alerts.close_benign", 200) == 0 {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            t.sim.add_fault(
+                FaultSpec::new(FaultKind::Status(500), 1).on_route("alerts.close_benign"),
+            );
+        });
+        run(&mut cmd)
+    });
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "a server error: {err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("mdca: 100 of 150 alerts were closed before the failure:"),
+        "{err}"
+    );
+    let closed: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("  closed "))
+        .collect();
+    assert_eq!(closed, picked[..100]);
+    let not_closed: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("  not-closed "))
+        .collect();
+    assert_eq!(not_closed, picked[100..]);
+    assert!(
+        err.contains("mdca: error: closing alerts stopped part-way"),
+        "{err}"
+    );
+    // Ground truth: the first 100 are closed, the other 50 still open.
+    let still_open = ids(&records(&ok(t.mdca().args([
+        "alerts",
+        "--all",
+        "--where",
+        "resolutionStatus:eq:0",
+    ]))));
+    assert!(picked[..100].iter().all(|id| !still_open.contains(id)));
+    assert!(picked[100..].iter().all(|id| still_open.contains(id)));
 }

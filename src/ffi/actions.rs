@@ -138,18 +138,25 @@ pub unsafe extern "C" fn mdca_client_entity_tree(
     })
 }
 
-/// Closes alerts. `request_json` selects them with exactly one of `"ids": ["…", …]` (sent in chunks of
-/// 100) or `"filter": {…raw MDCA alert filters…}`, says how with `"as": "benign" | "false_positive" |
-/// "true_positive"`, and may add `"comment"`, `"reason_id"` (integer), `"send_feedback"`,
-/// `"feedback_text"`, `"allow_contact"`, `"contact_email"`.
+/// Closes alerts. `request_json` selects them with exactly one of `"ids": ["…", …]` (repeats dropped,
+/// then sent in chunks of 100) or `"filter": {…MDCA alert filters…}`, says how with `"as": "benign" |
+/// "false_positive" | "true_positive"`, and may add `"comment"`, `"reason_id"` (integer),
+/// `"send_feedback"`, `"feedback_text"`, `"allow_contact"`, `"contact_email"`. The server closes every
+/// alert a filter matches, so a filter with no condition (`{}`), or with a field or operator the alerts
+/// table does not know, is refused before anything is sent.
 ///
 /// On success `*out_json`/`*out_len` receive `{"closed": <count>, "not_found": ["<id>", …]}` as UTF-8
 /// JSON, owned by the caller and freed with `mdca_string_free`; written only on success.
 ///
 /// Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
 /// `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` (wrong shape,
-/// unknown key, both or neither of ids/filter) before anything is sent; `MDCA_STATUS_FORBIDDEN` and other
-/// server/transport statuses.
+/// unknown key, both or neither of ids/filter), `MDCA_STATUS_INVALID_FILTER` (empty filter, unknown field
+/// or operator) before anything is sent; `MDCA_STATUS_FORBIDDEN` and other server/transport statuses.
+/// When a request fails after earlier chunks went through, the status is the failing request's and the
+/// `detail` of `mdca_last_error` is a JSON text `{"partial_close": {"closed": <count>, "closed_ids":
+/// […], "not_found": […], "not_closed_ids": […], "requested": <count>}, "server_detail": <text or
+/// null>}`: the alerts of `closed_ids` are closed, those of `not_closed_ids` may not be (closing them
+/// again is harmless).
 ///
 /// Thread safety: callable from any thread, concurrently with other calls on the same client.
 ///
@@ -302,10 +309,12 @@ pub unsafe extern "C" fn mdca_client_update_subnet(
     })
 }
 
-/// Deletes the subnet `id`.
+/// Deletes the subnet `id`. A lost answer is retried; a repeat that finds the subnet gone after an
+/// attempt that may have reached the server counts as done.
 ///
 /// Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
-/// `MDCA_STATUS_INVALID_UTF8`; `MDCA_STATUS_NOT_FOUND` and other server/transport statuses.
+/// `MDCA_STATUS_INVALID_UTF8`; `MDCA_STATUS_NOT_FOUND` (no such subnet on the first attempt) and other
+/// server/transport statuses.
 ///
 /// Thread safety: callable from any thread, concurrently with other calls on the same client.
 ///

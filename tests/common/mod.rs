@@ -24,6 +24,8 @@ pub fn fast_retry(max_retries: u32) -> RetryPolicy {
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(200),
         throttle_delay: Duration::from_millis(50),
+        // Counts only: a test that wants the time budget sets it.
+        transient_budget: Duration::ZERO,
     }
 }
 

@@ -1,0 +1,227 @@
+using System;
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Text.Json;
+
+namespace Mdca
+{
+    /// <summary>
+    /// How to connect: the tenant URL and credentials. Secrets are SecureStrings; their characters are
+    /// encoded straight into a buffer that is zeroed after the call, never into a managed string.
+    /// </summary>
+    public sealed class MdcaConnectOptions
+    {
+        /// <summary>The portal URL, e.g. https://contoso.us3.portal.cloudappsecurity.com.</summary>
+        public string? Url { get; set; }
+
+        /// <summary>A legacy API token. With app credentials or an access token, used for the Files API.</summary>
+        public SecureString? ApiToken { get; set; }
+
+        /// <summary>The Entra ID tenant (directory) id, for app credentials.</summary>
+        public string? TenantId { get; set; }
+
+        /// <summary>The application (client) id, for app credentials.</summary>
+        public string? ClientId { get; set; }
+
+        /// <summary>The application's client secret.</summary>
+        public SecureString? ClientSecret { get; set; }
+
+        /// <summary>The identity endpoint host (default https://login.microsoftonline.com).</summary>
+        public string? AuthorityHost { get; set; }
+
+        /// <summary>"v2" (default) or "v1".</summary>
+        public string? TokenEndpoint { get; set; }
+
+        /// <summary>A pre-acquired Bearer token (app or user context).</summary>
+        public SecureString? AccessToken { get; set; }
+
+        /// <summary>Request timeout in seconds.</summary>
+        public double? TimeoutSeconds { get; set; }
+
+        /// <summary>A proxy URL.</summary>
+        public string? Proxy { get; set; }
+
+        /// <summary>Requests per window for this tenant (0 disables pacing); default 30.</summary>
+        public int? RateLimitRequests { get; set; }
+
+        /// <summary>The length of the pacing window in seconds (default 60).</summary>
+        public double? RateLimitPerSeconds { get; set; }
+
+        /// <summary>Retries after transient faults and 429s.</summary>
+        public int? MaxRetries { get; set; }
+
+        /// <summary>"app", "bearer" or "token": the authentication these options select, or null when none.</summary>
+        public string? AuthType
+        {
+            get
+            {
+                if (!string.IsNullOrEmpty(ClientId) || !string.IsNullOrEmpty(TenantId) || ClientSecret != null)
+                {
+                    return "app";
+                }
+                if (AccessToken != null)
+                {
+                    return "bearer";
+                }
+                return ApiToken != null ? "token" : null;
+            }
+        }
+
+        /// <summary>Writes the options JSON (secrets included, NUL-terminated) into a buffer the caller disposes (zeroes).</summary>
+        internal SecretBuffer ToJson()
+        {
+            if (string.IsNullOrEmpty(Url))
+            {
+                throw new ArgumentException("a tenant URL is required (MdcaConnectOptions.Url)");
+            }
+            string type = AuthType ?? throw new ArgumentException("credentials are required: an API token, app credentials or an access token");
+            if (type == "app" && (string.IsNullOrEmpty(TenantId) || string.IsNullOrEmpty(ClientId) || ClientSecret == null))
+            {
+                throw new ArgumentException("app credentials need a tenant id, a client id and a client secret");
+            }
+            var buffer = new SecretBuffer();
+            try
+            {
+                using (var json = new Utf8JsonWriter(buffer))
+                {
+                    json.WriteStartObject();
+                    json.WriteString("url", Url);
+                    json.WriteStartObject("auth");
+                    json.WriteString("type", type);
+                    switch (type)
+                    {
+                        case "token":
+                            WriteSecret(json, "token", ApiToken!);
+                            break;
+                        case "bearer":
+                            WriteSecret(json, "token", AccessToken!);
+                            if (ApiToken != null)
+                            {
+                                WriteSecret(json, "legacy_token", ApiToken);
+                            }
+                            break;
+                        default:
+                            json.WriteString("tenant_id", TenantId);
+                            json.WriteString("client_id", ClientId);
+                            WriteSecret(json, "client_secret", ClientSecret!);
+                            if (!string.IsNullOrEmpty(AuthorityHost))
+                            {
+                                json.WriteString("authority_host", AuthorityHost);
+                            }
+                            if (!string.IsNullOrEmpty(TokenEndpoint))
+                            {
+                                json.WriteString("token_endpoint", TokenEndpoint);
+                            }
+                            if (ApiToken != null)
+                            {
+                                WriteSecret(json, "legacy_token", ApiToken);
+                            }
+                            break;
+                    }
+                    json.WriteEndObject();
+                    if (TimeoutSeconds.HasValue)
+                    {
+                        json.WriteNumber("timeout_secs", TimeoutSeconds.Value);
+                    }
+                    if (!string.IsNullOrEmpty(Proxy))
+                    {
+                        json.WriteString("proxy", Proxy);
+                    }
+                    if (RateLimitRequests.HasValue)
+                    {
+                        json.WriteStartObject("rate_limit");
+                        json.WriteNumber("requests", RateLimitRequests.Value);
+                        if (RateLimitPerSeconds.HasValue)
+                        {
+                            json.WriteNumber("per_secs", RateLimitPerSeconds.Value);
+                        }
+                        json.WriteEndObject();
+                    }
+                    if (MaxRetries.HasValue)
+                    {
+                        json.WriteStartObject("retry");
+                        json.WriteNumber("max_retries", MaxRetries.Value);
+                        json.WriteEndObject();
+                    }
+                    json.WriteEndObject();
+                }
+                buffer.Terminate();
+                return buffer;
+            }
+            catch
+            {
+                buffer.Dispose();
+                throw;
+            }
+        }
+
+        private static unsafe void WriteSecret(Utf8JsonWriter json, string name, SecureString secret)
+        {
+            IntPtr chars = Marshal.SecureStringToGlobalAllocUnicode(secret);
+            try
+            {
+                json.WriteString(name, new ReadOnlySpan<char>((void*)chars, secret.Length));
+                json.Flush();
+            }
+            finally
+            {
+                Marshal.ZeroFreeGlobalAllocUnicode(chars);
+            }
+        }
+
+        /// <summary>A short description without secrets, for logs and ToString.</summary>
+        public override string ToString() =>
+            string.Format(CultureInfo.InvariantCulture, "{0} ({1})", Url ?? "(no url)", AuthType ?? "no credentials");
+    }
+
+    /// <summary>A growable byte buffer for JSON holding secrets: every array it ever used is zeroed.</summary>
+    internal sealed class SecretBuffer : IBufferWriter<byte>, IDisposable
+    {
+        private byte[] bytes = new byte[512];
+        private int length;
+
+        /// <summary>The NUL-terminated bytes (the live buffer: zeroed by Dispose).</summary>
+        internal byte[] Bytes => bytes;
+
+        internal void Terminate()
+        {
+            GetSpan(1)[0] = 0;
+            Advance(1);
+        }
+
+        public void Advance(int count) => length += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return bytes.AsMemory(length);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return bytes.AsSpan(length);
+        }
+
+        private void Ensure(int sizeHint)
+        {
+            int need = length + Math.Max(sizeHint, 1);
+            if (need <= bytes.Length)
+            {
+                return;
+            }
+            var bigger = new byte[Math.Max(need, bytes.Length * 2)];
+            Buffer.BlockCopy(bytes, 0, bigger, 0, length);
+            Array.Clear(bytes, 0, bytes.Length);
+            bytes = bigger;
+        }
+
+        public void Dispose()
+        {
+            Array.Clear(bytes, 0, bytes.Length);
+            length = 0;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Mdca
+{
+    /// <summary>
+    /// A running list query, stepped page by page (the library pages, paces, retries and de-duplicates).
+    /// Enumerating it yields every record to the end. One thread pages at a time; <see cref="Cancel"/>,
+    /// <see cref="Progress"/> and <see cref="Dispose"/> may be called from any thread at any time.
+    /// </summary>
+    /// <typeparam name="T">The record class pages are read into.</typeparam>
+    public sealed class MdcaQuery<T> : IDisposable, IEnumerable<T> where T : MdcaRecord
+    {
+        private readonly QueryHandle handle;
+        private readonly object gate = new();
+        private Task<List<T>?>? pending;
+        private bool finished;
+        private volatile bool disposed;
+
+        internal MdcaQuery(QueryHandle handle, string entity)
+        {
+            this.handle = handle;
+            Entity = entity;
+        }
+
+        /// <summary>The entity queried (activities, alerts, files, entities, subnets).</summary>
+        public string Entity { get; }
+
+        /// <summary>Whether the last page was delivered.</summary>
+        public bool IsFinished
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return finished;
+                }
+            }
+        }
+
+        /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+        public bool IsDisposed => disposed;
+
+        /// <summary>
+        /// The next page, or null when the query has no more pages. With a cancellable token the call waits
+        /// in slices and cancels the native query when the token fires (the query cannot go on afterwards):
+        /// it throws OperationCanceledException within a second.
+        /// </summary>
+        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
+        public IReadOnlyList<T>? NextPage(CancellationToken cancellationToken = default)
+        {
+            bool inFlight;
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                if (finished)
+                {
+                    return null;
+                }
+                inFlight = pending != null;
+            }
+            if (!inFlight && !cancellationToken.CanBeCanceled)
+            {
+                // Blocking callers page on their own thread: no task, no extra thread.
+                List<T>? page = FetchPage();
+                lock (gate)
+                {
+                    finished |= page == null;
+                }
+                return page;
+            }
+            while (true)
+            {
+                if (TryNextPage(Native.SliceMilliseconds, out IReadOnlyList<T>? page))
+                {
+                    return page;
+                }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    Cancel();
+                    throw new OperationCanceledException("the mdca query was cancelled", cancellationToken);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Waits up to <paramref name="millisecondsTimeout"/> for the next page. Returns false if the page is
+        /// still in flight (call again to keep waiting on the same request); true with the page, or with null
+        /// when the query is finished. A host such as PowerShell checks for Ctrl+C between calls.
+        /// </summary>
+        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
+        public bool TryNextPage(int millisecondsTimeout, out IReadOnlyList<T>? page)
+        {
+            page = null;
+            Task<List<T>?> task;
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                if (finished)
+                {
+                    return true;
+                }
+                pending ??= StartFetch();
+                task = pending;
+            }
+            try
+            {
+                if (!task.Wait(millisecondsTimeout))
+                {
+                    return false;
+                }
+            }
+            catch (AggregateException)
+            {
+                // Reported below through Native.Result, unwrapped.
+            }
+            lock (gate)
+            {
+                if (ReferenceEquals(pending, task))
+                {
+                    pending = null;
+                }
+                ThrowIfDisposed();
+            }
+            List<T>? result = Native.Result(task);
+            lock (gate)
+            {
+                finished |= result == null;
+            }
+            page = result;
+            return true;
+        }
+
+        /// <summary>The next page without blocking a thread of the caller's; null at the end. Cancelling the token cancels the query.</summary>
+        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
+        public async Task<IReadOnlyList<T>?> NextPageAsync(CancellationToken cancellationToken = default)
+        {
+            Task<List<T>?> task;
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                if (finished)
+                {
+                    return null;
+                }
+                pending ??= StartFetch();
+                task = pending;
+            }
+            List<T>? page;
+            using (cancellationToken.Register(Cancel))
+            {
+                try
+                {
+                    page = await task.ConfigureAwait(false);
+                }
+                catch (MdcaException e) when (e.Status == MdcaStatus.Cancelled && cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("the mdca query was cancelled", e, cancellationToken);
+                }
+                finally
+                {
+                    lock (gate)
+                    {
+                        if (ReferenceEquals(pending, task))
+                        {
+                            pending = null;
+                        }
+                    }
+                }
+            }
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                finished |= page == null;
+            }
+            return page;
+        }
+
+        /// <summary>The pages to the end; cancelling the token cancels the query.</summary>
+        public IEnumerable<IReadOnlyList<T>> Pages(CancellationToken cancellationToken = default)
+        {
+            while (NextPage(cancellationToken) is { } page)
+            {
+                yield return page;
+            }
+        }
+
+        /// <summary>Progress so far: records, pages, approximate total, requests, retries, throttle wait.</summary>
+        public MdcaProgress Progress
+        {
+            get
+            {
+                ThrowIfDisposed();
+                Native.Check(NativeMethods.mdca_query_progress(handle, out NativeProgress progress));
+                return new MdcaProgress(progress);
+            }
+        }
+
+        /// <summary>Stops the query: a page in flight returns Cancelled promptly, and so does every later call. Any thread; idempotent.</summary>
+        public void Cancel()
+        {
+            try
+            {
+                // Only InvalidHandle can come back (a query freed meanwhile), which is the cancelled state anyway.
+                _ = NativeMethods.mdca_query_cancel(handle);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Cancelling a disposed query is a no-op: the free already cancelled it.
+            }
+        }
+
+        /// <summary>Every record to the end, page by page.</summary>
+        public IEnumerator<T> GetEnumerator()
+        {
+            foreach (IReadOnlyList<T> page in Pages())
+            {
+                foreach (T record in page)
+                {
+                    yield return record;
+                }
+            }
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        /// <summary>Cancels and frees the query. Safe to call twice and from another thread than the one paging.</summary>
+        public void Dispose()
+        {
+            if (disposed)
+            {
+                return;
+            }
+            Cancel();
+            disposed = true;
+            handle.Dispose();
+        }
+
+        private Task<List<T>?> StartFetch() =>
+            Task.Factory.StartNew(FetchPage, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        private List<T>? FetchPage()
+        {
+            int status = NativeMethods.mdca_query_next_page(handle, out IntPtr json, out UIntPtr len);
+            if (status == (int)MdcaStatus.Done)
+            {
+                return null;
+            }
+            using NativeText text = Native.CheckText(status, json, len);
+            return MdcaJson.ReadPage<T>(text.Span);
+        }
+
+        private void ThrowIfDisposed()
+        {
+            if (disposed)
+            {
+                throw new ObjectDisposedException(nameof(MdcaQuery<T>));
+            }
+        }
+    }
+}

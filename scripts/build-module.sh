@@ -66,7 +66,7 @@ fi
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 dotnet build "$root/dotnet/src/$name/$name.csproj" -c "$configuration" -o "$stage/bin" \
-    -p:MdcaNativeDir="$target_dir/$profile" --nologo -v quiet
+    -p:MdcaNativeDir="$target_dir/$profile" --nologo -v quiet -clp:ErrorsOnly
 
 module="$out/$name"
 rm -rf "$module"
@@ -98,4 +98,5 @@ done
 pwsh -NoProfile -NonInteractive -File "$root/powershell/help/New-MdcaHelp.ps1" -Module "$module" \
     -Text "$root/powershell/help/$name.help.psd1" -Out "$module/en-US/$name.dll-Help.xml"
 
-echo "$module (native library for $(cd "$module" && ls -d ./*-*/ | tr -d './' | tr '\n' ' '))"
+rids=$(cd "$module" && for dir in linux-* osx-* win-*; do [ -d "$dir" ] && printf '%s ' "$dir"; done)
+echo "$module (native library for ${rids% })"

@@ -98,5 +98,5 @@ done
 pwsh -NoProfile -NonInteractive -File "$root/powershell/help/New-MdcaHelp.ps1" -Module "$module" \
     -Text "$root/powershell/help/$name.help.psd1" -Out "$module/en-US/$name.dll-Help.xml"
 
-rids=$(cd "$module" && for dir in linux-* osx-* win-*; do [ -d "$dir" ] && printf '%s ' "$dir"; done)
+rids=$(cd "$module" && for dir in linux-* osx-* win-*; do if [ -d "$dir" ]; then printf '%s ' "$dir"; fi; done)
 echo "$module (native library for ${rids% })"

@@ -50,7 +50,7 @@ namespace Mdca.PowerShell
         {
             var client = RequireClient();
             string activity = MyInvocation.MyCommand.Name;
-            var progress = new ProgressRecord(System.Threading.Interlocked.Increment(ref nextActivityId) & 0x7fffffff, activity, "Waiting for the first page");
+            int activityId = System.Threading.Interlocked.Increment(ref nextActivityId) & 0x7fffffff;
             bool totalReported = false;
             bool progressShown = false;
             MdcaQuery<T>? query = null;
@@ -70,11 +70,11 @@ namespace Mdca.PowerShell
                         WriteObject(PagingParameters.NewTotalCount(status.Total, status.TotalKnown ? 1.0 : 0.0));
                         totalReported = true;
                     }
-                    progress.StatusDescription = status.TotalKnown
+                    // A new record per page: hosts that keep the stream (a runspace's Streams.Progress) see each state.
+                    string text = status.TotalKnown
                         ? string.Format(CultureInfo.InvariantCulture, "{0} of about {1} records", status.Records, status.Total)
                         : string.Format(CultureInfo.InvariantCulture, "{0} records", status.Records);
-                    progress.PercentComplete = status.PercentComplete;
-                    WriteProgress(progress);
+                    WriteProgress(new ProgressRecord(activityId, activity, text) { PercentComplete = status.PercentComplete });
                     progressShown = true;
                     foreach (var record in page)
                     {
@@ -91,10 +91,9 @@ namespace Mdca.PowerShell
                 query?.Dispose();
                 if (progressShown && !StopToken.IsCancellationRequested)
                 {
-                    progress.RecordType = ProgressRecordType.Completed;
                     try
                     {
-                        WriteProgress(progress);
+                        WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
                     }
                     catch (PipelineStoppedException)
                     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -106,7 +107,10 @@ namespace Mdca.PowerShell
             }
         }
 
-        /// <summary>The names of a record's tags (objects with a name, or plain strings).</summary>
+        /// <summary>
+        /// The names of a record's tags: the binding gives them as JSON elements, dictionaries or objects
+        /// with a name (the API's tag objects), or plain strings.
+        /// </summary>
         private static string[] TagNames(object? tags)
         {
             var names = new List<string>();
@@ -121,6 +125,24 @@ namespace Mdca.PowerShell
                     else if (tag.ValueKind == JsonValueKind.Object && tag.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
                     {
                         names.Add(name.GetString()!);
+                    }
+                }
+            }
+            else if (tags is IEnumerable items and not string)
+            {
+                foreach (object? tag in items)
+                {
+                    string? name = tag switch
+                    {
+                        null => null,
+                        string text => text,
+                        JsonElement { ValueKind: JsonValueKind.Object } element when element.TryGetProperty("name", out var value) => value.GetString(),
+                        IDictionary map => map.Contains("name") ? map["name"]?.ToString() : null,
+                        _ => PSObject.AsPSObject(tag).Properties["name"]?.Value?.ToString(),
+                    };
+                    if (!string.IsNullOrEmpty(name))
+                    {
+                        names.Add(name!);
                     }
                 }
             }

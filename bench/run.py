@@ -82,7 +82,7 @@ LABEL = {
     "raw": "raw reader (serving limit)",
     "cli": "`mdca` CLI",
     "c": "C consumer (ABI)",
-    "csharp": "C# consumer (CoreCLR 8)",
+    "csharp": "C# consumer (.NET 10, typed records)",
     "python": "hand-written Python loop",
     "python-sleep": "hand-written loop, fixed sleep on 429",
     "cli-arena1": "`mdca` CLI with MALLOC_ARENA_MAX=1 (diagnostic)",
@@ -131,16 +131,8 @@ def build(args, target_dir: Path) -> Path:
 
 
 def find_dotnet() -> str | None:
-    for candidate in [os.environ.get("MDCA_DOTNET"), shutil.which("dotnet")]:
-        if not candidate:
-            continue
-        try:
-            out = subprocess.run([candidate, "--list-runtimes"], capture_output=True, text=True, timeout=60)
-        except OSError:
-            continue
-        if out.returncode == 0 and "Microsoft.NETCore.App 8." in out.stdout:
-            return candidate
-    return None
+    """The .NET SDK on PATH (README: how to get it; CI puts ../shared/tools first on PATH)."""
+    return shutil.which("dotnet")
 
 
 def prepare(args, tools: Tools, wanted: set[str]) -> None:
@@ -160,21 +152,18 @@ def prepare(args, tools: Tools, wanted: set[str]) -> None:
         )
         tools.consumer_c = out
     if "csharp" in wanted:
-        mcs = shutil.which("mcs")
         tools.dotnet = find_dotnet()
-        if not mcs or not tools.dotnet:
-            sys.exit("the C# contender needs mcs and a .NET 8 runtime (scripts/install-csharp-tools.sh, then "
-                     "export MDCA_DOTNET=...); or leave it out with --skip csharp")
-        exe = tools.work / "Consumer.exe"
+        if not tools.dotnet:
+            sys.exit("the C# contender needs the .NET SDK (`dotnet` on PATH, see README); or leave it out with "
+                     "--skip csharp")
+        out = tools.work / "consumer-cs"
+        # The binding references the native library of this very target directory (MdcaNativeDir).
         subprocess.run(
-            [mcs, "-optimize+", "-warnaserror+", f"-out:{exe}",
-             str(ROOT / "powershell" / "Mdca" / "Mdca.Interop.cs"), str(BENCH / "csharp" / "Consumer.cs")],
+            [tools.dotnet, "build", str(BENCH / "csharp" / "Consumer.csproj"), "-c", "Release", "-o", str(out),
+             f"-p:MdcaNativeDir={tools.target}", "--nologo", "-v", "quiet"],
             check=True, stdout=subprocess.DEVNULL,
         )
-        (tools.work / "Consumer.runtimeconfig.json").write_text(json.dumps({"runtimeOptions": {
-            "tfm": "net8.0", "rollForward": "LatestMinor",
-            "framework": {"name": "Microsoft.NETCore.App", "version": "8.0.0"}}}))
-        tools.consumer_cs = exe
+        tools.consumer_cs = out / "Consumer.dll"
     if wanted & {"python", "python-sleep"}:
         probe = subprocess.run([tools.python, "-c", "import requests"], capture_output=True)
         if probe.returncode != 0:
@@ -326,8 +315,7 @@ def run_contender(tools: Tools, name: str, sim: Sim, entity: str, rate: str, pag
         argv = [str(tools.consumer_c), entity, rate, json.dumps(request)]
     elif name == "csharp":
         env["MDCA_NATIVE_LIBRARY"] = str(tools.library)
-        rc = tools.work / "Consumer.runtimeconfig.json"
-        argv = [tools.dotnet, "exec", "--runtimeconfig", str(rc), str(tools.consumer_cs), entity, rate]
+        argv = [tools.dotnet, str(tools.consumer_cs), entity, rate]
     elif name == "python":
         argv = [tools.python, str(BENCH / "python" / "handwritten.py"), entity]
     elif name == "python-sleep":
@@ -606,7 +594,7 @@ def summary_table(results: dict, cfg: dict) -> list[str]:
                      {"cli": fmt(summary([rnd[top]["scaling"] for rnd in sc["rounds"]]), 2) + " (library)"}))
     if not rows:
         return []
-    head = ["mdca CLI", "C (ABI)", "C# (CoreCLR 8)", "hand-written Python¹", "raw reader²"]
+    head = ["mdca CLI", "C (ABI)", "C# (.NET 10)", "hand-written Python¹", "raw reader²"]
     out = ["## Summary", "", "| | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(head)]
     for label, cells in rows:
         out.append(f"| {label} | " + " | ".join(cells.get(n, "") for n in cols) + " |")

@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dotnet_line=$(bash scripts/install-tools.sh | tail -n 1)
-export "${dotnet_line?}"          # MDCA_DOTNET=…/dotnet
+bash scripts/install-tools.sh
 
 exec python3 bench/run.py "$@"

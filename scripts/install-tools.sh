@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the tests and the benchmarks need when it is missing, and prints `MDCA_DOTNET=…` as its
-# last line (export it: the C# tests and the C# benchmark contender run on that .NET 8 runtime).
+# Installs what the tests and the benchmarks need when it is missing.
 #
 #   gcc, valgrind    the C ABI tests (native, valgrind, ASan) and the benchmark's C consumer
 #   GNU time         /usr/bin/time: CPU seconds and peak RSS in the benchmarks
 #   cargo-nextest    the test runner README.md names
-#   mcs, mono, .NET  the C# tests and the C# benchmark contender (scripts/install-csharp-tools.sh)
+#   tree-sitter      the PowerShell static checks (scripts/install-csharp-tools.sh)
 #   requests         the benchmark's hand-written Python contender
 #
-# Everything comes from Debian apt, crates.io or PyPI. Used by scripts/test.sh and scripts/bench.sh.
+# Everything comes from Debian apt, crates.io or PyPI. The .NET SDK (`dotnet`) and PowerShell (`pwsh`) are
+# not installed here: they must be on PATH (README says how to get them; CI puts ../shared/tools first).
+# Used by scripts/test.sh and scripts/bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,5 +33,5 @@ fi
 python3 -c 'import requests' 2>/dev/null \
   || python3 -m pip install --disable-pip-version-check requests >&2
 
-echo "== C# and PowerShell tools" >&2
-bash scripts/install-csharp-tools.sh | tail -n 1
+echo "== PowerShell static-check tools" >&2
+bash scripts/install-csharp-tools.sh >&2

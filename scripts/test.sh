@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test of the project — the one command README.md gives.
 #
-# Installs what the tests need when it is missing (valgrind for the C ABI tests; Mono's mcs and a .NET 8
-# runtime for the C# tests; tree-sitter-powershell for the PowerShell static checks; GNU time and
-# `requests` for the benchmark smoke run), then runs the PowerShell static checks, a smoke run of the
-# benchmark harness (so it cannot rot), and `cargo nextest run --workspace`. Nothing is skipped silently:
-# the C# and valgrind runs are required (MDCA_REQUIRE_CSHARP=1), so a missing tool fails the run.
+# Installs what the tests need when it is missing (valgrind for the C ABI tests; tree-sitter-powershell for
+# the PowerShell static checks; GNU time and `requests` for the benchmark smoke run), then runs the
+# PowerShell static checks, the .NET build, format check and `dotnet test` of the C# binding (against the
+# simulator), a pack check, a smoke run of the benchmark harness (so it cannot rot), and
+# `cargo nextest run --workspace`. The .NET SDK must be on PATH (`dotnet`; README says how to get it, CI
+# puts ../shared/tools first): nothing is skipped silently, so a missing tool fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== tools"
-dotnet_line=$(bash scripts/install-tools.sh | tail -n 1)
-export "${dotnet_line?}"          # MDCA_DOTNET=…/dotnet
-export MDCA_REQUIRE_CSHARP=1
+bash scripts/install-tools.sh
+command -v dotnet >/dev/null || {
+  echo "dotnet (the .NET SDK) is not on PATH: see README (CI puts ../shared/tools first on PATH)" >&2
+  exit 1
+}
 
 echo "== header is current (build.rs regenerates include/mdca.h)"
 cargo build -p mdca --quiet
@@ -23,6 +26,26 @@ git diff --exit-code -- include/mdca.h || {
 
 echo "== PowerShell static checks"
 python3 scripts/check-powershell.py
+
+echo "== C# binding: build (warnings are errors), dotnet format, dotnet test, dotnet pack"
+# The tests start target/debug/mdca-sim; the binding copies target/debug/libmdca.so beside itself.
+cargo build -p mdca -p mdca-sim --quiet
+dotnet build dotnet/Mdca.slnx -p:ContinuousIntegrationBuild=true --nologo -v quiet
+dotnet format dotnet/Mdca.slnx --verify-no-changes --no-restore
+dotnet test dotnet/Mdca.slnx --no-build --nologo
+pack_dir=$(mktemp -d)
+# Debug: the build above (a release package is the same with -c Release after cargo build --release).
+dotnet pack dotnet/src/Mdca/Mdca.csproj -c Debug --no-build --nologo -v quiet -o "$pack_dir"
+python3 - "$pack_dir" <<'PY'
+import sys, zipfile, pathlib
+pkgs = list(pathlib.Path(sys.argv[1]).glob("*.nupkg"))
+assert len(pkgs) == 1, f"expected one package, got {pkgs}"
+names = set(zipfile.ZipFile(pkgs[0]).namelist())
+for need in ["lib/netstandard2.0/Mdca.dll", "runtimes/linux-x64/native/libmdca.so", "README.md"]:
+    assert need in names, f"{pkgs[0].name} lacks {need}: {sorted(names)}"
+print(f"{pkgs[0].name}: {len(names)} entries, native library under runtimes/linux-x64/native/")
+PY
+rm -rf "$pack_dir"
 
 echo "== benchmark harness smoke run (tiny sizes; the full run is bash scripts/bench.sh)"
 python3 bench/run.py --smoke --results "$(mktemp -d)"

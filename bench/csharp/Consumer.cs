@@ -1,26 +1,24 @@
-// The C# contender: pulls every record of one entity through the C# binding (powershell/Mdca/Mdca.Interop.cs,
-// compiled in beside this file), page by page, as a PowerShell pipeline or a C# service would. Each page's
-// records are converted by the binding (dates, case-colliding keys) and then dropped, so memory should stay
-// flat. One JSON line on stderr at the end: records, pages, requests, retries, throttle wait.
+// The C# contender: pulls every record of one entity through the C# binding (dotnet/src/Mdca), page by
+// page, as a C# service or the PowerShell module would: each page is read into typed records (dates,
+// nested objects, unknown fields kept) and then dropped, so memory should stay flat. One JSON line on
+// stderr at the end: records, pages, requests, retries, throttle wait.
 //
-//   mcs -out:Consumer.exe powershell/Mdca/Mdca.Interop.cs bench/csharp/Consumer.cs
-//   MDCA_URL=... MDCA_TOKEN=... MDCA_NATIVE_LIBRARY=.../libmdca.so \
-//       dotnet exec --runtimeconfig Consumer.runtimeconfig.json Consumer.exe activities [REQUESTS/SECONDS|off]
+//   dotnet build bench/csharp -c Release -o OUT
+//   MDCA_URL=... MDCA_TOKEN=... [MDCA_NATIVE_LIBRARY=.../libmdca.so] dotnet OUT/Consumer.dll activities [REQUESTS/SECONDS|off]
 using System;
-using System.Collections.Specialized;
 using System.Globalization;
 using System.Security;
 using Mdca;
 
-public static class Consumer
+internal static class Consumer
 {
     public static int Main(string[] args)
     {
-        string url = Environment.GetEnvironmentVariable("MDCA_URL");
-        string token = Environment.GetEnvironmentVariable("MDCA_TOKEN");
+        string? url = Environment.GetEnvironmentVariable("MDCA_URL");
+        string? token = Environment.GetEnvironmentVariable("MDCA_TOKEN");
         if (args.Length < 1 || url == null || token == null)
         {
-            Console.Error.WriteLine("usage: MDCA_URL=... MDCA_TOKEN=... Consumer.exe ENTITY [REQUESTS/SECONDS|off]");
+            Console.Error.WriteLine("usage: MDCA_URL=... MDCA_TOKEN=... Consumer ENTITY [REQUESTS/SECONDS|off]");
             return 2;
         }
         var options = new MdcaConnectOptions { Url = url, ApiToken = Secure(token), RateLimitRequests = 0 };
@@ -32,20 +30,16 @@ public static class Consumer
         }
         try
         {
-            using (MdcaClient client = MdcaClient.Connect(options))
-            using (MdcaQuery query = client.Query(args[0], "{\"all\": true}"))
+            using MdcaClient client = MdcaClient.Connect(options);
+            return MdcaEntities.Canonical(args[0]) switch
             {
-                long records = 0;
-                // Every record is read, as Get-Mdca* does (the binding converts a record when it is read).
-                foreach (MdcaPage page in query)
-                    foreach (OrderedDictionary record in page.Records)
-                        if (record != null) records++;
-                MdcaProgress p = query.Progress;
-                Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                    "{{\"records\": {0}, \"pages\": {1}, \"requests\": {2}, \"retries\": {3}, \"throttle_wait_ms\": {4}, \"converted\": {5}}}",
-                    p.Records, p.Pages, p.Requests, p.Retries, p.ThrottleWaitMs, records));
-            }
-            return 0;
+                "activities" => Pull(client.QueryActivities("{\"all\": true}")),
+                "alerts" => Pull(client.QueryAlerts("{\"all\": true}")),
+                "files" => Pull(client.QueryFiles("{\"all\": true}")),
+                "entities" => Pull(client.QueryEntities("{\"all\": true}")),
+                "subnets" => Pull(client.QuerySubnets("{\"all\": true}")),
+                _ => Pull(client.Query<MdcaRecord>(args[0], "{\"all\": true}")),
+            };
         }
         catch (MdcaException e)
         {
@@ -54,10 +48,33 @@ public static class Consumer
         }
     }
 
+    private static int Pull<T>(MdcaQuery<T> query) where T : MdcaRecord
+    {
+        using (query)
+        {
+            long records = 0;
+            foreach (T record in query)
+            {
+                if (record.Id != null)
+                {
+                    records++;
+                }
+            }
+            MdcaProgress p = query.Progress;
+            Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                "{{\"records\": {0}, \"pages\": {1}, \"requests\": {2}, \"retries\": {3}, \"throttle_wait_ms\": {4}, \"converted\": {5}}}",
+                p.Records, p.Pages, p.Requests, p.Retries, p.ThrottleWaitMs, records));
+        }
+        return 0;
+    }
+
     private static SecureString Secure(string text)
     {
         var s = new SecureString();
-        foreach (char c in text) s.AppendChar(c);
+        foreach (char c in text)
+        {
+            s.AppendChar(c);
+        }
         s.MakeReadOnly();
         return s;
     }

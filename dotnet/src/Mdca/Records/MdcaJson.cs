@@ -184,7 +184,7 @@ namespace Mdca
                 case JsonTokenType.String:
                     return reader.GetString();
                 case JsonTokenType.Number:
-                    return reader.TryGetInt64(out long n) ? n : reader.GetDouble();
+                    return reader.TryGetInt64(out long n) ? n : (object)reader.GetDouble();
                 case JsonTokenType.True:
                     return true;
                 case JsonTokenType.False:

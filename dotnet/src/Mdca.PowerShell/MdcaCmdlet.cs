@@ -99,9 +99,10 @@ namespace Mdca.PowerShell
                 {
                     ErrorDetails = new ErrorDetails(mdca.Message),
                 };
-                if (!string.IsNullOrEmpty(mdca.Hint))
+                string? hint = mdca.Status == MdcaStatus.FilesNeedLegacyToken ? FilesHint : mdca.Hint;
+                if (!string.IsNullOrEmpty(hint))
                 {
-                    record.ErrorDetails.RecommendedAction = mdca.Hint;
+                    record.ErrorDetails.RecommendedAction = hint;
                 }
                 return record;
             }
@@ -117,6 +118,11 @@ namespace Mdca.PowerShell
             };
             return new ErrorRecord(exception, "Mdca." + exception.GetType().Name, fallback, target);
         }
+
+        // The library's hint names its own option (legacy_token); a PowerShell user needs the parameter.
+        private const string FilesHint = "Connect with a legacy API token as well (Settings > Cloud Apps > System > API tokens): "
+            + "Connect-Mdca ... -ApiToken (Read-Host -AsSecureString 'API token'), alone or beside the app credentials; "
+            + "Get-MdcaFile then uses it automatically.";
 
         /// <summary>A non-terminating error: the pipeline goes on with the next item.</summary>
         internal void WriteItemError(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));

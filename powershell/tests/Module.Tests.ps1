@@ -170,3 +170,32 @@ Describe 'the cmdlets'' parameters match the native parameter mapping' {
         $reasons.ValidValues | Sort-Object | Should -Be ($Describe.close_alerts.kinds.reasons | Sort-Object -Unique)
     }
 }
+
+Describe 'conventions' {
+    It '<_> uses an approved verb' -ForEach $Cmdlets {
+        (Get-Verb).Verb | Should -Contain (Get-Command $_).Verb
+    }
+
+    It '<Name> pages like a PowerShell list cmdlet (-First/-Skip/-IncludeTotalCount, -Filter, -All, -PageSize, -Identity from the pipeline)' -ForEach $ListCmdlets {
+        $command = Get-Command $Name
+        foreach ($parameter in 'First', 'Skip', 'IncludeTotalCount', 'Filter', 'All', 'PageSize', 'SortBy', 'SortDirection', 'Identity') {
+            $command.Parameters.Keys | Should -Contain $parameter
+        }
+        $identity = $command.Parameters['Identity'].ParameterSets['Identity']
+        $identity.ValueFromPipeline | Should -BeTrue
+        $identity.ValueFromPipelineByPropertyName | Should -BeTrue
+    }
+
+    It '<_> supports -WhatIf and -Confirm' -ForEach @('Close-MdcaAlert', 'Set-MdcaAlert', 'New-MdcaSubnet', 'Set-MdcaSubnet', 'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod') {
+        (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf'
+        (Get-Command $_).Parameters.Keys | Should -Contain 'Confirm'
+    }
+
+    It 'no parameter of any cmdlet takes a secret as plain text' {
+        foreach ($command in $Cmdlets | ForEach-Object { Get-Command $_ }) {
+            foreach ($parameter in $command.Parameters.Values | Where-Object Name -Match '(Token|Secret|Password|Credential)$') {
+                $parameter.ParameterType | Should -BeIn @([securestring], [pscredential]) -Because "$($command.Name) -$($parameter.Name) is a secret"
+            }
+        }
+    }
+}

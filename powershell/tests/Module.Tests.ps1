@@ -119,11 +119,26 @@ Import-Module '$ModulePath'
         $output[1] | Should -Be (Join-Path $ModulePath 'Mdca.PowerShell.dll')
     }
 
-    It 'takes under 0.3 s (best of three fresh processes)' {
-        $times = foreach ($run in 1..3) {
-            [double] (& $Pwsh -NoProfile -NonInteractive -Command "(Measure-Command { Import-Module '$ModulePath' }).TotalSeconds")
+    It 'costs under 0.3 s of CPU (best of three fresh processes)' {
+        # CPU time, not wall-clock: CI shares its cores, and a loaded machine stretches the wall-clock time
+        # of anything (the wall-clock target is a benchmark row, measured on an idle machine). Compiling the
+        # sources at import, as the script module did, cost about 2 s of CPU.
+        $script = @"
+`$process = [System.Diagnostics.Process]::GetCurrentProcess()
+`$cpu = `$process.TotalProcessorTime
+`$wall = [System.Diagnostics.Stopwatch]::StartNew()
+Import-Module '$ModulePath'
+`$wall.Stop()
+`$process.Refresh()
+'{0} {1}' -f (`$process.TotalProcessorTime - `$cpu).TotalSeconds.ToString([cultureinfo]::InvariantCulture), `$wall.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture)
+"@
+        $runs = foreach ($run in 1..3) {
+            $cpu, $wall = (& $Pwsh -NoProfile -NonInteractive -Command $script) -split ' '
+            [pscustomobject] @{ Cpu = [double] $cpu; Wall = [double] $wall }
         }
-        ($times | Measure-Object -Minimum).Minimum | Should -BeLessThan 0.3
+        Write-Host ("Import-Module: CPU {0:N3} s, wall-clock {1:N3} s (best of three)" -f ($runs.Cpu | Measure-Object -Minimum).Minimum, ($runs.Wall | Measure-Object -Minimum).Minimum)
+        ($runs.Cpu | Measure-Object -Minimum).Minimum | Should -BeLessThan 0.3
+        ($runs.Wall | Measure-Object -Minimum).Minimum | Should -BeLessThan 1.5 -Because 'even a loaded machine imports a precompiled module quickly'
     }
 }
 

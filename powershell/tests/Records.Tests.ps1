@@ -101,7 +101,17 @@ Describe 'Get-MdcaEntity' {
         $fetched = $listed | Get-MdcaEntity
         $fetched.Username | Should -Be $listed.Username
         $tree = $listed[0] | Get-MdcaEntity -Tree
-        $tree | Should -Not -BeNullOrEmpty
+        $tree | Should -BeOfType [pscustomobject]
+        # The key as the API's path takes it: the base64 of {"id","saas","inst"} (spec §9).
+        $key = $listed[0].Username
+        if ($key.StartsWith('{')) {
+            $parsed = $key | ConvertFrom-Json
+            $key = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((([ordered] @{ id = $parsed.id; saas = $parsed.saas; inst = $parsed.inst }) | ConvertTo-Json -Compress)))
+        }
+        $truth = Invoke-SimApi -Sim $Sim -Path "v1/entities/$([uri]::EscapeDataString($key))/retrieve_tree/" -Method GET
+        # Both through the same parser, so that only the content is compared.
+        ($tree | ConvertTo-Json -Depth 20 | ConvertFrom-Json -AsHashtable | ConvertTo-Json -Depth 20 -Compress) |
+            Should -Be ($truth | ConvertTo-Json -Depth 20 -Compress)
     }
 }
 

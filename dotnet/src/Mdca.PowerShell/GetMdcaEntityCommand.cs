@@ -103,7 +103,8 @@ namespace Mdca.PowerShell
             {
                 try
                 {
-                    WriteObject(Call(ct => client.EntityTree(key, ct)));
+                    // The tree as Invoke-RestMethod would give it (PSCustomObjects), not a JsonElement.
+                    WriteObject(PsJson.ToPSObjects(Call(ct => client.EntityTree(key, ct))));
                 }
                 catch (Exception e) when (IsReportable(e))
                 {

@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# Assembles an importable PowerShell module folder with the native library for this machine:
-#   <out>/Mdca/{Mdca.psd1, Mdca.psm1, Mdca.Interop.cs, Mdca.format.ps1xml}
-#   <out>/Mdca/runtimes/<rid>/native/<libmdca.so | libmdca.dylib | mdca.dll>
-# then: Import-Module <out>/Mdca
+# Assembles the importable, precompiled PowerShell module:
+#   <out>/Mdca.PowerShell/Mdca.PowerShell.psd1          manifest (explicit CmdletsToExport)
+#   <out>/Mdca.PowerShell/Mdca.PowerShell.dll, Mdca.dll  the cmdlets and the C# binding (netstandard2.0)
+#   <out>/Mdca.PowerShell/System.Text.Json.dll, …        dependencies, for Windows PowerShell 5.1
+#   <out>/Mdca.PowerShell/Mdca.PowerShell.format.ps1xml  views
+#   <out>/Mdca.PowerShell/en-US/Mdca.PowerShell.dll-Help.xml   help (Get-Help), generated from powershell/help/
+#   <out>/Mdca.PowerShell/<rid>/<libmdca.so | libmdca.dylib | mdca.dll>   the native library of each platform
+# then: Import-Module <out>/Mdca.PowerShell
+#
+# The native library of this machine comes from cargo; libraries cross-built by cargo for other targets
+# (target/<triple>/<profile>/, e.g. x86_64-pc-windows-gnu) are laid beside it under their RID, so one
+# folder serves every platform that was built. The binding loads <module>/<rid>/<library> (its resolver
+# on PowerShell 7, a preload by full path on Windows PowerShell 5.1).
+#
 # Usage: scripts/build-module.sh [--release] [--out DIR]   (default out: dist)
-# Honours CARGO_TARGET_DIR. A module for several platforms is the union of such folders' runtimes/.
+# Needs cargo, dotnet and pwsh (for the help); honours CARGO_TARGET_DIR.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+name=Mdca.PowerShell
 profile=debug
+configuration=Debug
 out="$root/dist"
 while [ $# -gt 0 ]; do
     case "$1" in
-        --release) profile=release; shift ;;
+        --release) profile=release; configuration=Release; shift ;;
         --out) out="$2"; shift 2 ;;
         *) echo "usage: $0 [--release] [--out DIR]" >&2; exit 2 ;;
     esac
+done
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+for tool in cargo dotnet pwsh; do
+    command -v "$tool" >/dev/null || {
+        echo "error: $tool is not on PATH (README.md, section PowerShell, says how to install it)" >&2
+        exit 1
+    }
 done
 
 case "$(uname -s)" in
@@ -42,19 +63,40 @@ if [ ! -f "$built" ]; then
     exit 1
 fi
 
-module="$out/Mdca"
-rm -rf "$module"
-mkdir -p "$module/runtimes/$rid/native"
-for file in Mdca.psd1 Mdca.psm1 Mdca.Interop.cs Mdca.format.ps1xml; do
-    cp "$root/powershell/Mdca/$file" "$module/$file"
-done
-cp "$built" "$module/runtimes/$rid/native/$library"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+dotnet build "$root/dotnet/src/$name/$name.csproj" -c "$configuration" -o "$stage/bin" \
+    -p:MdcaNativeDir="$target_dir/$profile" --nologo -v quiet -clp:ErrorsOnly
 
-# Every file the manifest lists must be in the folder.
-grep -o "'[A-Za-z.]*\.\(psd1\|psm1\|cs\|ps1xml\)'" "$module/Mdca.psd1" | tr -d "'" | sort -u | while read -r listed; do
-    if [ ! -f "$module/$listed" ]; then
-        echo "error: the manifest lists $listed but it is not in $module" >&2
-        exit 1
+module="$out/$name"
+rm -rf "$module"
+mkdir -p "$module/$rid" "$module/en-US"
+# The assemblies (the cmdlets, the binding, System.Text.Json and its dependencies). PowerShell's own
+# assemblies are reference-only (PrivateAssets) and never shipped.
+for dll in "$stage/bin"/*.dll; do
+    case "$(basename "$dll")" in
+        System.Management.Automation.dll | Microsoft.PowerShell.*.dll) ;;
+        *) cp "$dll" "$module/" ;;
+    esac
+done
+cp "$root/powershell/$name.psd1" "$root/powershell/$name.format.ps1xml" "$module/"
+cp "$built" "$module/$rid/$library"
+
+# Libraries cross-built for other platforms (issue 12: Windows with mingw-w64, Linux arm64 with zig).
+for pair in x86_64-pc-windows-gnu:win-x64:mdca.dll aarch64-pc-windows-gnullvm:win-arm64:mdca.dll \
+    x86_64-unknown-linux-gnu:linux-x64:libmdca.so aarch64-unknown-linux-gnu:linux-arm64:libmdca.so \
+    x86_64-apple-darwin:osx-x64:libmdca.dylib aarch64-apple-darwin:osx-arm64:libmdca.dylib; do
+    IFS=: read -r triple other_rid file <<<"$pair"
+    cross="$target_dir/$triple/$profile/$file"
+    if [ -f "$cross" ] && [ ! -f "$module/$other_rid/$file" ]; then
+        mkdir -p "$module/$other_rid"
+        cp "$cross" "$module/$other_rid/$file"
     fi
 done
-echo "$module (native library for $rid)"
+
+# Help: MAML generated from the cmdlets' own metadata and the text in powershell/help/.
+pwsh -NoProfile -NonInteractive -File "$root/powershell/help/New-MdcaHelp.ps1" -Module "$module" \
+    -Text "$root/powershell/help/$name.help.psd1" -Out "$module/en-US/$name.dll-Help.xml"
+
+rids=$(cd "$module" && for dir in linux-* osx-* win-*; do if [ -d "$dir" ]; then printf '%s ' "$dir"; fi; done)
+echo "$module (native library for ${rids% })"

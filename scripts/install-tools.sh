@@ -4,7 +4,6 @@
 #   gcc, valgrind    the C ABI tests (native, valgrind, ASan) and the benchmark's C consumer
 #   GNU time         /usr/bin/time: CPU seconds and peak RSS in the benchmarks
 #   cargo-nextest    the test runner README.md names
-#   tree-sitter      the PowerShell static checks (scripts/install-csharp-tools.sh)
 #   requests         the benchmark's hand-written Python contender
 #
 # Everything comes from Debian apt, crates.io or PyPI. The .NET SDK (`dotnet`) and PowerShell (`pwsh`) are
@@ -32,6 +31,3 @@ fi
 
 python3 -c 'import requests' 2>/dev/null \
   || python3 -m pip install --disable-pip-version-check requests >&2
-
-echo "== PowerShell static-check tools" >&2
-bash scripts/install-csharp-tools.sh >&2

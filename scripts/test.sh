@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Runs every test of the project — the one command README.md gives.
 #
-# Installs what the tests need when it is missing (valgrind for the C ABI tests; tree-sitter-powershell for
-# the PowerShell static checks; GNU time and `requests` for the benchmark smoke run), then runs the
-# PowerShell static checks, the .NET build, format check and `dotnet test` of the C# binding (against the
-# simulator), a pack check, a smoke run of the benchmark harness (so it cannot rot), and
-# `cargo nextest run --workspace`. The .NET SDK must be on PATH (`dotnet`; README says how to get it, CI
-# puts ../shared/tools first): nothing is skipped silently, so a missing tool fails the run.
+# Installs what the tests need when it is missing (valgrind for the C ABI tests; GNU time and `requests`
+# for the benchmark smoke run), then builds the native library for win-x64 and linux-x64/arm64 (glibc 2.17)
+# and checks it, running the Windows build under Wine (scripts/build-native.sh, check-native.sh; they
+# install mingw-w64, Wine and zig themselves), then runs the .NET build, format check and `dotnet test` of the C# binding
+# (against the simulator), a pack check, the PowerShell module's Pester suite under pwsh (the module
+# assembled and checked as a package, every cmdlet run against the simulator), a smoke run of the
+# benchmark harness (so it cannot rot), and `cargo nextest run --workspace`. The .NET SDK and PowerShell
+# must be on PATH (`dotnet`, `pwsh`; README says how to get them, CI puts ../shared/tools first): nothing
+# is skipped silently, so a missing tool fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== tools"
 bash scripts/install-tools.sh
-command -v dotnet >/dev/null || {
-  echo "dotnet (the .NET SDK) is not on PATH: see README (CI puts ../shared/tools first on PATH)" >&2
-  exit 1
-}
+for tool in dotnet pwsh; do
+  command -v "$tool" >/dev/null || {
+    echo "$tool is not on PATH: see README, section PowerShell (CI puts ../shared/tools first on PATH)" >&2
+    exit 1
+  }
+done
 
 echo "== header is current (build.rs regenerates include/mdca.h)"
 cargo build -p mdca --quiet
@@ -23,9 +28,6 @@ git diff --exit-code -- include/mdca.h || {
   echo "include/mdca.h differs from what build.rs generates: commit the regenerated header" >&2
   exit 1
 }
-
-echo "== PowerShell static checks"
-python3 scripts/check-powershell.py
 
 echo "== native libraries for Windows (run under Wine) and Linux x64/arm64 against glibc 2.17"
 bash scripts/build-native.sh
@@ -51,6 +53,9 @@ for need in ["lib/netstandard2.0/Mdca.dll", "runtimes/linux-x64/native/libmdca.s
 print(f"{pkgs[0].name}: {len(names)} entries, native libraries for linux-x64, linux-arm64, win-x64")
 PY
 rm -rf "$pack_dir"
+
+echo "== PowerShell module: assembled outside the repository, packed, and the Pester suite under pwsh"
+bash scripts/test-powershell.sh
 
 echo "== benchmark harness smoke run (tiny sizes; the full run is bash scripts/bench.sh)"
 python3 bench/run.py --smoke --results "$(mktemp -d)"

@@ -1,6 +1,6 @@
 //! Cmdlet parameters → MDCA requests: the one tested table behind the PowerShell module's typed parameters.
 //!
-//! The module (`powershell/Mdca/`) declares parameters such as `Get-MdcaFile -FileType Document -Sharing
+//! The module (`dotnet/src/Mdca.PowerShell/`) declares parameters such as `Get-MdcaFile -FileType Document -Sharing
 //! Public -ModifiedAfter (Get-Date).AddDays(-7)` and forwards the bound ones, as JSON, to this module through
 //! the C ABI (`mdca_params_query_request`, `mdca_params_close_alerts`, `mdca_params_subnet_spec`). Keeping the
 //! mapping here means it runs, and is tested, without PowerShell, and that every typed parameter is checked

@@ -1,0 +1,169 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+
+namespace Mdca.PowerShell
+{
+    /// <summary>Connect-Mdca: creates the session every other cmdlet uses.</summary>
+    [Cmdlet(VerbsCommunications.Connect, "Mdca", DefaultParameterSetName = ApiTokenSet)]
+    [OutputType(typeof(MdcaContext))]
+    public sealed class ConnectMdcaCommand : MdcaCmdlet
+    {
+        private const string ApiTokenSet = "ApiToken";
+        private const string ClientSecretSet = "ClientSecret";
+        private const string ClientCredentialSet = "ClientCredential";
+        private const string AccessTokenSet = "AccessToken";
+
+        /// <summary>The portal URL from the portal's About page.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [Alias("PortalUrl")]
+        [ValidateNotNullOrEmpty]
+        public string Url { get; set; } = "";
+
+        /// <summary>A legacy API token.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ApiTokenSet)]
+        [Parameter(ParameterSetName = ClientSecretSet)]
+        [Parameter(ParameterSetName = ClientCredentialSet)]
+        [Parameter(ParameterSetName = AccessTokenSet)]
+        public SecureString? ApiToken { get; set; }
+
+        /// <summary>The Entra ID tenant of the application.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
+        [Parameter(Mandatory = true, ParameterSetName = ClientCredentialSet)]
+        [ValidateNotNullOrEmpty]
+        public string? TenantId { get; set; }
+
+        /// <summary>The application (client) id.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ClientId { get; set; }
+
+        /// <summary>The application's client secret.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
+        public SecureString? ClientSecret { get; set; }
+
+        /// <summary>The application as a credential: user name = client id, password = secret.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ClientCredentialSet)]
+        [Credential]
+        public PSCredential? ClientCredential { get; set; }
+
+        /// <summary>A bearer access token acquired elsewhere.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+        public SecureString? AccessToken { get; set; }
+
+        /// <summary>The identity endpoint host for sovereign clouds.</summary>
+        [Parameter(ParameterSetName = ClientSecretSet)]
+        [Parameter(ParameterSetName = ClientCredentialSet)]
+        public string? AuthorityHost { get; set; }
+
+        /// <summary>v2 (default) or v1 client-credentials endpoint.</summary>
+        [Parameter(ParameterSetName = ClientSecretSet)]
+        [Parameter(ParameterSetName = ClientCredentialSet)]
+        [ValidateSet("v2", "v1")]
+        public string? TokenEndpoint { get; set; }
+
+        /// <summary>Timeout of one HTTP request, in seconds.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public double TimeoutSeconds { get; set; }
+
+        /// <summary>An HTTP proxy URL.</summary>
+        [Parameter]
+        public string? Proxy { get; set; }
+
+        /// <summary>Requests per minute this session allows itself (0 disables pacing).</summary>
+        [Parameter]
+        [ValidateRange(0, 10000)]
+        public int RateLimit { get; set; }
+
+        /// <summary>How often a throttled or transient failure is retried.</summary>
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int MaxRetries { get; set; }
+
+        /// <summary>Loads the native library from this file (before the first connection of the process).</summary>
+        [Parameter]
+        public string? NativeLibraryPath { get; set; }
+
+        /// <summary>Outputs the new session's context.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            var bound = MyInvocation.BoundParameters;
+            if (!string.IsNullOrEmpty(NativeLibraryPath))
+            {
+                try
+                {
+                    MdcaLibrary.SetPath(GetUnresolvedProviderPathFromPSPath(NativeLibraryPath));
+                }
+                catch (Exception e) when (IsReportable(e))
+                {
+                    ThrowError(e, NativeLibraryPath);
+                }
+            }
+            var options = new MdcaConnectOptions
+            {
+                Url = Url,
+                ApiToken = ApiToken,
+                AccessToken = AccessToken,
+            };
+            if (ParameterSetName is ClientSecretSet or ClientCredentialSet)
+            {
+                options.TenantId = TenantId;
+                if (ClientCredential != null)
+                {
+                    options.ClientId = ClientCredential.UserName;
+                    options.ClientSecret = ClientCredential.Password;
+                }
+                else
+                {
+                    options.ClientId = ClientId;
+                    options.ClientSecret = ClientSecret;
+                }
+                if (!string.IsNullOrEmpty(AuthorityHost))
+                {
+                    options.AuthorityHost = AuthorityHost;
+                }
+                if (!string.IsNullOrEmpty(TokenEndpoint))
+                {
+                    options.TokenEndpoint = TokenEndpoint;
+                }
+            }
+            if (bound.ContainsKey(nameof(TimeoutSeconds)))
+            {
+                options.TimeoutSeconds = TimeoutSeconds;
+            }
+            if (!string.IsNullOrEmpty(Proxy))
+            {
+                options.Proxy = Proxy;
+            }
+            if (bound.ContainsKey(nameof(RateLimit)))
+            {
+                options.RateLimitRequests = RateLimit;
+                options.RateLimitPerSeconds = 60;
+            }
+            if (bound.ContainsKey(nameof(MaxRetries)))
+            {
+                options.MaxRetries = MaxRetries;
+            }
+            MdcaClient? client = null;
+            try
+            {
+                client = MdcaClient.Connect(options);
+            }
+            catch (Exception e) when (IsReportable(e))
+            {
+                ThrowError(e, Url);
+            }
+            MdcaSession.Start(client!, options.TenantId, options.ClientId);
+            WriteVerbose($"Connected to {client!.Url} with {client.AuthType} authentication.");
+            if (PassThru)
+            {
+                WriteObject(MdcaContext.Of(MdcaSession.Current!));
+            }
+        }
+    }
+}

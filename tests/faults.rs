@@ -375,9 +375,21 @@ async fn a_files_pull_rides_out_slow_deep_pages_that_answer_html_5xx() {
         }),
         ..mdca_sim::Behaviour::default()
     });
-    // No retry count at all: only the time budget keeps the pull going.
+    // No retry count at all: only the time budget keeps the pull going. Sorted by modifiedDate, the pull
+    // pages by skip/limit (keyset windows always ask from skip 0, so they never reach deep pages).
     let client = budgeted(&sim, 0, Duration::from_secs(10));
-    let got = pull_all(&client, EntityKind::Files).await.unwrap();
+    let mut pager = client
+        .query(
+            EntityKind::Files,
+            QueryRequest::new()
+                .all()
+                .sort("modifiedDate", mdca::pager::SortDirection::Desc),
+        )
+        .unwrap();
+    let mut got = 0;
+    while let Some(page) = pager.next_page().await.unwrap() {
+        got += page.len();
+    }
     assert_eq!(got as u64, sim_count(&sim, EntityKind::Files, json!({})));
     let stats = sim.stats();
     assert!(

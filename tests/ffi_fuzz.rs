@@ -325,7 +325,10 @@ impl Fuzzer {
                     if page != mdca_status::Done {
                         check("mdca_query_next_page", page, Some((json, len)));
                     }
-                    let mut progress = mdca_progress::default();
+                    let mut progress = mdca_progress {
+                        struct_size: std::mem::size_of::<mdca_progress>(),
+                        ..mdca_progress::default()
+                    };
                     assert_eq!(
                         unsafe { mdca_query_progress(query, &mut progress) },
                         mdca_status::Ok

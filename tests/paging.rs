@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -164,12 +165,13 @@ async fn first_and_skip_select_a_window_like_powershell() {
         .unwrap();
     assert_eq!(drain_ids(&mut tail).await.unwrap(), all[240..]);
 
-    // Neither all nor first: one page of page_size.
+    // Neither all nor first: one page of page_size, newest first (one request, sorted date desc).
     let mut one = client
         .query(EntityKind::Alerts, QueryRequest::new().page_size(25))
         .unwrap();
     let page = one.next_page().await.unwrap().unwrap();
-    assert_eq!(page_ids(&page), all[..25]);
+    let newest: HashSet<_> = all[all.len() - 25..].iter().cloned().collect();
+    assert_eq!(page_ids(&page).into_iter().collect::<HashSet<_>>(), newest);
     assert!(one.next_page().await.unwrap().is_none());
 
     // first: 0 asks for nothing and sends nothing.

@@ -119,10 +119,24 @@ impl Plan {
             }
             size
         };
+        // One page and no sort asked for: one request, newest first (what `Get-MdcaAlert` or `mdca alerts`
+        // is expected to show), with the order stated rather than left to the server's default. Nothing
+        // can shift between pages of a one-page query, so windows would add nothing but the oldest records.
+        let one_page = !req.all
+            && skip == 0
+            && wanted.is_some_and(|n| n <= u64::from(limit))
+            && req.sort_field.is_none()
+            && req.sort_direction.is_none();
+        let (mut sort_field, mut sort_direction) = (req.sort_field.clone(), req.sort_direction);
         let mode = if scan.is_some() {
             Mode::Scan
         } else {
             match spec.window {
+                Some(key) if one_page => {
+                    sort_field = Some(key.sort.to_string());
+                    sort_direction = Some(SortDirection::Desc);
+                    Mode::Skip
+                }
                 Some(key) if windowed(key, req) => Mode::Window(key),
                 _ => {
                     tracing::debug!(
@@ -142,8 +156,8 @@ impl Plan {
             mode,
             limit,
             filters,
-            sort_field: req.sort_field.clone(),
-            sort_direction: req.sort_direction,
+            sort_field,
+            sort_direction,
             skip,
             wanted,
             full,

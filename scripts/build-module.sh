@@ -94,6 +94,19 @@ for pair in x86_64-pc-windows-gnu:win-x64:mdca.dll aarch64-pc-windows-gnullvm:wi
     fi
 done
 
+# The portable builds of scripts/build-native.sh (glibc 2.17 for Linux, mingw for Windows) win over the
+# libraries above: they load on the oldest systems each platform supports.
+for portable in "$target_dir"/native/*/; do
+    [ -d "$portable" ] || continue
+    other_rid=$(basename "$portable")
+    for file in libmdca.so mdca.dll libmdca.dylib; do
+        if [ -f "$portable/$file" ]; then
+            mkdir -p "$module/$other_rid"
+            cp "$portable/$file" "$module/$other_rid/$file"
+        fi
+    done
+done
+
 # Help: MAML generated from the cmdlets' own metadata and the text in powershell/help/.
 pwsh -NoProfile -NonInteractive -File "$root/powershell/help/New-MdcaHelp.ps1" -Module "$module" \
     -Text "$root/powershell/help/$name.help.psd1" -Out "$module/en-US/$name.dll-Help.xml"

@@ -626,6 +626,29 @@ mdca_status mdca_params_subnet_spec(const char *params_json, char **out_json, si
 mdca_status mdca_query_cancel(const struct mdca_query *query);
 
 /**
+ * Writes the query's checkpoint as a JSON object into `*json_out` (length in bytes, without the NUL, in
+ * `*len_out`): the position of the pages already returned by `mdca_query_next_page` (never a page
+ * fetched ahead and not yet returned), small (no records). Save it after each page is processed; pass it
+ * back as the `"resume"` key of the request JSON of `mdca_query_new`, with the same entity and query, to
+ * continue where it stopped. The checkpoint of a completed query, resumed, returns only the records new
+ * or changed since (an incremental run, with a look-back of `"lookback_secs"`, default 600).
+ *
+ * The string is owned by the caller and must be freed with `mdca_string_free`; the outputs are written
+ * only on success.
+ *
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`, or
+ * `MDCA_STATUS_INVALID_ARGUMENT` when another thread is inside `mdca_query_next_page` on this query (a
+ * checkpoint is taken between pages).
+ *
+ * Thread safety: one thread at a time per query, like `mdca_query_next_page`.
+ *
+ * # Safety
+ *
+ * `json_out` and `len_out` must be NULL or valid for writes.
+ */
+mdca_status mdca_query_checkpoint(const struct mdca_query *query, char **json_out, size_t *len_out);
+
+/**
  * Frees a query. The handle is invalid afterwards; later uses (and a second free) return
  * `MDCA_STATUS_INVALID_HANDLE`. If another thread is inside `mdca_query_next_page` on it, that call is
  * cancelled (it returns `MDCA_STATUS_CANCELLED`) and the memory is released when it returns.
@@ -646,7 +669,8 @@ mdca_status mdca_query_free(struct mdca_query *query);
  * Creates a query over `entity` — one of `"activities"`, `"alerts"`, `"files"`, `"entities"`,
  * `"subnets"` (singular forms and any case accepted) — described by `request_json`, a QueryRequest
  * JSON object (NULL means `{}`): `{"filters": {…raw MDCA filters…}, "sort_field": "…",
- * "sort_direction": "asc"|"desc", "page_size": 100, "first": N, "skip": N, "all": true, "scan": bool}`.
+ * "sort_direction": "asc"|"desc", "page_size": 100, "first": N, "skip": N, "all": true, "scan": bool,
+ * "resume": {…a checkpoint from mdca_query_checkpoint…}, "lookback_secs": 600}`.
  * Without `all` or `first` the query returns one page. The request is validated here; nothing is sent
  * until `mdca_query_next_page`.
  *
@@ -714,6 +738,26 @@ mdca_status mdca_query_next_page(struct mdca_query *query, char **out_json, size
  * `out` must be NULL or valid for writes.
  */
 mdca_status mdca_query_progress(const struct mdca_query *query, struct mdca_progress *out);
+
+/**
+ * Writes the query's progress as a JSON object into `*json_out` (length in bytes, without the NUL, in
+ * `*len_out`): `{"records", "pages", "total" (null until the server reports one; never below
+ * "records"), "requests", "retries", "throttle_wait_ms", "duplicates_dropped", "shortfall" (null, or by
+ * how many records a completed pull of every match fell short of the total the server announced at its
+ * start), "done"}`. New progress fields are added here; the `mdca_progress` struct stays as it is.
+ *
+ * The string is owned by the caller and must be freed with `mdca_string_free`; the outputs are written
+ * only on success.
+ *
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+ *
+ * Thread safety: callable from any thread at any time; never blocks on a running page fetch.
+ *
+ * # Safety
+ *
+ * `json_out` and `len_out` must be NULL or valid for writes.
+ */
+mdca_status mdca_query_progress_json(const struct mdca_query *query, char **json_out, size_t *len_out);
 
 /**
  * Frees a string returned by this library (JSON pages, records, ids, the last error). This is the only

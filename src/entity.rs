@@ -142,6 +142,47 @@ pub struct ScanSpec {
     pub sort_field: &'static str,
 }
 
+/// How a record writes a key field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// Unix epoch milliseconds, a JSON number (spec §2).
+    EpochMs,
+    /// An ISO 8601 UTC string (`2024-01-02T03:04:05.678Z`), filtered with epoch milliseconds (spec §2, §9).
+    Iso8601,
+}
+
+/// A timestamp field a pager can page on (a keyset window, spec §4) or read changes from (incremental
+/// pulls): its filter name, its `sortField` name, its name in the records, and whether it can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyField {
+    /// The filter field (`date`, `createdDate`, …) that takes `gte`/`lte` epoch milliseconds.
+    pub filter: &'static str,
+    /// The `sortField` value that orders by this key.
+    pub sort: &'static str,
+    /// The top-level record field that carries the key (`timestamp` for `date`).
+    pub record: &'static str,
+    pub format: KeyFormat,
+    /// The key moves forward when the record changes (`lastSeen`, `modifiedDate`), so a record can come
+    /// back later in a pull; immutable keys (`timestamp`, `createdDate`) never do.
+    pub moves: bool,
+}
+
+const ALERT_DATE: KeyField = KeyField {
+    filter: "date",
+    sort: "date",
+    record: "timestamp",
+    format: KeyFormat::EpochMs,
+    moves: false,
+};
+
+const ENTITY_LAST_SEEN: KeyField = KeyField {
+    filter: "lastSeen",
+    sort: "lastSeen",
+    record: "lastSeen",
+    format: KeyFormat::Iso8601,
+    moves: true,
+};
+
 /// One row of the entity table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntitySpec {
@@ -160,6 +201,11 @@ pub struct EntitySpec {
     pub sort_fields: &'static [&'static str],
     /// Filter fields from the tables of spec §6–§10.
     pub filters: &'static [FilterField],
+    /// The immutable (or forward-only) timestamp a skip/limit list is paged on in ascending keyset
+    /// windows, so that records leaving the result set never shift unread ones out of reach.
+    pub window: Option<KeyField>,
+    /// The timestamp an incremental pull reads changes from (new or changed since a watermark).
+    pub change: Option<KeyField>,
 }
 
 impl EntitySpec {
@@ -257,6 +303,14 @@ static ACTIVITIES: EntitySpec = EntitySpec {
         field("user.tags", Str, EQ_NEQ_SET_STARTS),
         field("user.domain", Str, EQ_NEQ_SET),
     ],
+    window: None,
+    change: Some(KeyField {
+        filter: "date",
+        sort: "date",
+        record: "timestamp",
+        format: KeyFormat::EpochMs,
+        moves: false,
+    }),
 };
 
 static ALERTS: EntitySpec = EntitySpec {
@@ -288,6 +342,8 @@ static ALERTS: EntitySpec = EntitySpec {
         field("id", Str, EQ_NEQ),
         field("source", Str, &[Eq]),
     ],
+    window: Some(ALERT_DATE),
+    change: Some(ALERT_DATE),
 };
 
 static FILES: EntitySpec = EntitySpec {
@@ -297,8 +353,9 @@ static FILES: EntitySpec = EntitySpec {
     skip_limit_window: None,
     scan: None,
     prefer_legacy_token: true,
-    // None documented; `modifiedDate` is what Microsoft's MCAS module sends (spec §4.1).
-    sort_fields: &["modifiedDate"],
+    // None documented; `modifiedDate` is what Microsoft's MCAS module sends (spec §4.1), `createdDate` is
+    // what the pager's windows sort by (undocumented too, spec §15).
+    sort_fields: &["modifiedDate", "createdDate"],
     // spec §8
     filters: &[
         field("service", Int, EQ_NEQ),
@@ -333,6 +390,20 @@ static FILES: EntitySpec = EntitySpec {
         field("quarantined", Bool, &[Eq]),
         field("snapshotLastModifiedDate", Timestamp, DATE_RANGE_OPS),
     ],
+    window: Some(KeyField {
+        filter: "createdDate",
+        sort: "createdDate",
+        record: "createdDate",
+        format: KeyFormat::EpochMs,
+        moves: false,
+    }),
+    change: Some(KeyField {
+        filter: "modifiedDate",
+        sort: "modifiedDate",
+        record: "modifiedDate",
+        format: KeyFormat::EpochMs,
+        moves: true,
+    }),
 };
 
 static ENTITIES: EntitySpec = EntitySpec {
@@ -364,6 +435,8 @@ static ENTITIES: EntitySpec = EntitySpec {
         field("service", Int, EQ_NEQ),
         field("affiliation", Str, EQ_NEQ),
     ],
+    window: Some(ENTITY_LAST_SEEN),
+    change: Some(ENTITY_LAST_SEEN),
 };
 
 static SUBNETS: EntitySpec = EntitySpec {
@@ -380,6 +453,8 @@ static SUBNETS: EntitySpec = EntitySpec {
         field("tags", Str, EQ_NEQ),
         field("builtIn", Bool, &[Eq]),
     ],
+    window: None,
+    change: None,
 };
 
 #[cfg(test)]

@@ -40,5 +40,7 @@ pub use entity::{EntityKind, EntitySpec, FieldType};
 pub use error::{Error, ErrorKind, Result};
 pub use filter::{FilterBuilder, Op};
 pub use http::HttpStats;
-pub use pager::{CancelHandle, Page, Pager, Progress, ProgressHandle, QueryRequest, SortDirection};
+pub use pager::{
+    CancelHandle, Checkpoint, Page, Pager, Progress, ProgressHandle, QueryRequest, SortDirection,
+};
 pub use secret::Secret;

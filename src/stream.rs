@@ -16,8 +16,6 @@
 //!
 //! The envelope's own grammar (`{`, keys, `:`, `,`, `[`, `]`, `}`) is checked here.
 
-use std::hash::{Hash, Hasher};
-
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -45,10 +43,21 @@ impl ListPage {
 
 /// The 64-bit hash of an `_id` value's JSON text. At a million records the chance of any collision is about
 /// 3 in 100 million.
+///
+/// The algorithm is fixed (FNV-1a, then the murmur3 finaliser to spread the bits for hash tables), not
+/// std's unspecified `DefaultHasher`: pager checkpoints store these hashes and are read back by later
+/// builds of the library.
 pub(crate) fn id_hash(id_text: &[u8]) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    id_text.hash(&mut hasher);
-    hasher.finish()
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in id_text {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// Where the parser stands in the envelope.

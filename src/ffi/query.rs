@@ -89,7 +89,8 @@ fn query_arg(query: *const mdca_query) -> Result<Arc<QueryObject>> {
 /// Creates a query over `entity` — one of `"activities"`, `"alerts"`, `"files"`, `"entities"`,
 /// `"subnets"` (singular forms and any case accepted) — described by `request_json`, a QueryRequest
 /// JSON object (NULL means `{}`): `{"filters": {…raw MDCA filters…}, "sort_field": "…",
-/// "sort_direction": "asc"|"desc", "page_size": 100, "first": N, "skip": N, "all": true, "scan": bool}`.
+/// "sort_direction": "asc"|"desc", "page_size": 100, "first": N, "skip": N, "all": true, "scan": bool,
+/// "resume": {…a checkpoint from mdca_query_checkpoint…}, "lookback_secs": 600}`.
 /// Without `all` or `first` the query returns one page. The request is validated here; nothing is sent
 /// until `mdca_query_next_page`.
 ///
@@ -236,6 +237,89 @@ pub unsafe extern "C" fn mdca_query_progress(
             (out as *mut u8).add(header),
             n - header,
         );
+        Ok(mdca_status::Ok)
+    })
+}
+
+/// Writes the query's progress as a JSON object into `*json_out` (length in bytes, without the NUL, in
+/// `*len_out`): `{"records", "pages", "total" (null until the server reports one; never below
+/// "records"), "requests", "retries", "throttle_wait_ms", "duplicates_dropped", "shortfall" (null, or by
+/// how many records a completed pull of every match fell short of the total the server announced at its
+/// start), "done"}`. New progress fields are added here; the `mdca_progress` struct stays as it is.
+///
+/// The string is owned by the caller and must be freed with `mdca_string_free`; the outputs are written
+/// only on success.
+///
+/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER` or `MDCA_STATUS_INVALID_HANDLE`.
+///
+/// Thread safety: callable from any thread at any time; never blocks on a running page fetch.
+///
+/// # Safety
+///
+/// `json_out` and `len_out` must be NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_progress_json(
+    query: *const mdca_query,
+    json_out: *mut *mut c_char,
+    len_out: *mut usize,
+) -> mdca_status {
+    boundary::run("mdca_query_progress_json", || {
+        let object = query_arg(query)?;
+        check_out(json_out, "json_out")?;
+        check_out(len_out, "len_out")?;
+        let text = object.progress.progress().to_json().to_string();
+        give_string(text, json_out, len_out)?;
+        Ok(mdca_status::Ok)
+    })
+}
+
+/// Writes the query's checkpoint as a JSON object into `*json_out` (length in bytes, without the NUL, in
+/// `*len_out`): the position of the pages already returned by `mdca_query_next_page` (never a page
+/// fetched ahead and not yet returned), small (no records). Save it after each page is processed; pass it
+/// back as the `"resume"` key of the request JSON of `mdca_query_new`, with the same entity and query, to
+/// continue where it stopped. The checkpoint of a completed query, resumed, returns only the records new
+/// or changed since (an incremental run, with a look-back of `"lookback_secs"`, default 600).
+///
+/// The string is owned by the caller and must be freed with `mdca_string_free`; the outputs are written
+/// only on success.
+///
+/// Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`, or
+/// `MDCA_STATUS_INVALID_ARGUMENT` when another thread is inside `mdca_query_next_page` on this query (a
+/// checkpoint is taken between pages).
+///
+/// Thread safety: one thread at a time per query, like `mdca_query_next_page`.
+///
+/// # Safety
+///
+/// `json_out` and `len_out` must be NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn mdca_query_checkpoint(
+    query: *const mdca_query,
+    json_out: *mut *mut c_char,
+    len_out: *mut usize,
+) -> mdca_status {
+    boundary::run("mdca_query_checkpoint", || {
+        let object = query_arg(query)?;
+        check_out(json_out, "json_out")?;
+        check_out(len_out, "len_out")?;
+        let checkpoint = match object.pager.try_lock() {
+            Ok(pager) => pager.checkpoint(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::invalid_argument(
+                    "mdca_query_checkpoint: another thread is fetching a page of this query",
+                )
+                .with_hint("take the checkpoint between pages, from the thread that fetches them"))
+            }
+            Err(TryLockError::Poisoned(_)) => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "this query is unusable after an earlier panic inside mdca",
+                ))
+            }
+        };
+        let text = serde_json::to_string(&checkpoint)
+            .map_err(|e| Error::internal(format!("the checkpoint could not be written: {e}")))?;
+        give_string(text, json_out, len_out)?;
         Ok(mdca_status::Ok)
     })
 }

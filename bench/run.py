@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,10 +164,17 @@ def prepare(args, tools: Tools, wanted: set[str], sections: set[str]) -> None:
     if "c" in wanted:
         cc = os.environ.get("CC", "cc")
         out = tools.work / "consumer"
+        # The library's soname is libmdca.so.<major> (build.rs) and cargo writes only libmdca.so: the
+        # consumer finds it through a link of that name, as an installed library would be found.
+        libdir = tools.work / "lib"
+        libdir.mkdir(exist_ok=True)
+        major = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"]["version"].split(".")[0]
+        for name in [f"libmdca.so.{major}", "libmdca.so"]:
+            (libdir / name).symlink_to(tools.library)
         subprocess.run(
             [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}",
-             str(BENCH / "c" / "consumer.c"), f"-L{tools.target}", "-lmdca",
-             f"-Wl,-rpath,{tools.target}", "-o", str(out)],
+             str(BENCH / "c" / "consumer.c"), f"-L{libdir}", "-lmdca",
+             f"-Wl,-rpath,{libdir}", "-o", str(out)],
             check=True,
         )
         tools.consumer_c = out

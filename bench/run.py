@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,15 @@ FULL = {
     # take ~6-40 ms per page; the simulator builds subnet pages in O(subnets), ~200 ms at 12,000.)
     "scale": {"tenants": [1, 4, 16], "entity": "entities", "records": 9_000, "requests": 30,
               "window_ms": 5000},
+    # PowerShell (issue 15): the module's cmdlets against the hand-written Invoke-RestMethod loop in the
+    # same pwsh, throttle off; the loop only at 100k (it is ~10 x slower). The throttled row uses the
+    # documented 30 requests per real minute: Connect-Mdca -RateLimit counts requests per minute, so this
+    # window cannot be compressed; 4,500 files take 45 requests, one whole window and a half.
+    "powershell": {"import_runs": 5, "activities": [100_000, 1_000_000], "files": 100_000,
+                   "loop_max": 100_000, "throttle": {"requests": 30, "files": 4_500}},
+    # Live tenant (issue 13): the simulator mutates while the CLI pulls, throttled as section 1.
+    "live": {"rate": 50, "clock_speed": 60, "activities": 1_000_000, "files": 200_000, "requests": 30,
+             "window_ms": 2000, "activities_page": 500},
 }
 SMOKE = {
     "runs": 1,
@@ -75,6 +85,12 @@ SMOKE = {
     "limits": {"cli-arena1": {"min": 6_000}},
     "overhead_table_size": 6_000,
     "scale": {"tenants": [1, 2], "entity": "entities", "records": 1_500, "requests": 10, "window_ms": 1000},
+    # The throttled PowerShell row cannot be compressed (requests per real minute): here it fits in one
+    # window (10 per minute, 6 requests), so it checks the wiring and 0 429s; the full run waits a window.
+    "powershell": {"import_runs": 2, "activities": [2_000], "files": 1_000, "loop_max": 2_000,
+                   "throttle": {"requests": 10, "files": 500}},
+    "live": {"rate": 20, "clock_speed": 60, "activities": 10_000, "files": 3_000, "requests": 10,
+             "window_ms": 1000, "activities_page": 500},
 }
 
 CONTENDERS = ["raw", "cli", "c", "csharp", "python", "cli-arena1"]
@@ -86,6 +102,8 @@ LABEL = {
     "python": "hand-written Python loop",
     "python-sleep": "hand-written loop, fixed sleep on 429",
     "cli-arena1": "`mdca` CLI with MALLOC_ARENA_MAX=1 (diagnostic)",
+    "ps-module": "PowerShell module (`Get-MdcaActivity -All`, `Get-MdcaFile -All`)",
+    "ps-loop": "hand-written `Invoke-RestMethod` loop (same pwsh)",
 }
 
 
@@ -108,6 +126,8 @@ class Tools:
     consumer_c: Path | None = None
     consumer_cs: Path | None = None
     dotnet: str | None = None
+    pwsh: str | None = None
+    module: Path | None = None  # the assembled module's folder (DIR/Mdca.PowerShell)
     python: str = sys.executable
 
     def __post_init__(self) -> None:
@@ -135,7 +155,7 @@ def find_dotnet() -> str | None:
     return shutil.which("dotnet")
 
 
-def prepare(args, tools: Tools, wanted: set[str]) -> None:
+def prepare(args, tools: Tools, wanted: set[str], sections: set[str]) -> None:
     if not os.access(GNU_TIME, os.X_OK):
         sys.exit(f"{GNU_TIME} (GNU time) measures CPU and peak RSS: apt-get install time")
     for path in [tools.sim, tools.cli, tools.raw, tools.tenants, tools.library]:
@@ -144,10 +164,17 @@ def prepare(args, tools: Tools, wanted: set[str]) -> None:
     if "c" in wanted:
         cc = os.environ.get("CC", "cc")
         out = tools.work / "consumer"
+        # The library's soname is libmdca.so.<major> (build.rs) and cargo writes only libmdca.so: the
+        # consumer finds it through a link of that name, as an installed library would be found.
+        libdir = tools.work / "lib"
+        libdir.mkdir(exist_ok=True)
+        major = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"]["version"].split(".")[0]
+        for name in [f"libmdca.so.{major}", "libmdca.so"]:
+            (libdir / name).symlink_to(tools.library)
         subprocess.run(
             [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}",
-             str(BENCH / "c" / "consumer.c"), f"-L{tools.target}", "-lmdca",
-             f"-Wl,-rpath,{tools.target}", "-o", str(out)],
+             str(BENCH / "c" / "consumer.c"), f"-L{libdir}", "-lmdca",
+             f"-Wl,-rpath,{libdir}", "-o", str(out)],
             check=True,
         )
         tools.consumer_c = out
@@ -164,6 +191,21 @@ def prepare(args, tools: Tools, wanted: set[str]) -> None:
             check=True, stdout=subprocess.DEVNULL,
         )
         tools.consumer_cs = out / "Consumer.dll"
+    if "powershell" in sections:
+        tools.pwsh = shutil.which("pwsh")
+        tools.dotnet = tools.dotnet or find_dotnet()
+        if not tools.pwsh or not tools.dotnet:
+            sys.exit("the PowerShell section needs pwsh and the .NET SDK on PATH (see README); or leave it out "
+                     "with --only")
+        # The one command that assembles the module, with the native library of this run's profile.
+        out = tools.work / "module"
+        cmd = ["bash", str(ROOT / "scripts" / "build-module.sh"), "--out", str(out)]
+        if args.profile == "release":
+            cmd.insert(2, "--release")
+        log("assembling the module: " + " ".join(cmd[1:]))
+        subprocess.run(cmd, env=dict(os.environ, CARGO_TARGET_DIR=str(tools.target.parent)), check=True,
+                       stdout=subprocess.DEVNULL)
+        tools.module = out / "Mdca.PowerShell"
     if wanted & {"python", "python-sleep"}:
         probe = subprocess.run([tools.python, "-c", "import requests"], capture_output=True)
         if probe.returncode != 0:
@@ -479,6 +521,170 @@ def section_scale(tools: Tools, cfg: dict, runs: int) -> dict:
     return out
 
 
+def run_pwsh(tools: Tools, sim: Sim, mode: str, entity: str, rate_limit: int = 0, timeout: float = 3600) -> Run:
+    """One pull in pwsh by bench/powershell/pull.ps1: `module` (the cmdlets) or `loop` (Invoke-RestMethod)."""
+    env = dict(os.environ, MDCA_URL=sim.url, MDCA_TOKEN=sim.token)
+    env.pop("MDCA_NATIVE_LIBRARY", None)
+    argv = [tools.pwsh, "-NoProfile", "-NonInteractive", "-File", str(BENCH / "powershell" / "pull.ps1"),
+            "-Mode", mode, "-Entity", entity, "-RateLimit", str(rate_limit)]
+    if mode == "module":
+        argv += ["-Module", str(tools.module)]
+    code, wall, cpu, rss, err = measure(argv, env, timeout, tools.work)
+    name = "ps-module" if mode == "module" else "ps-loop"
+    return Run(name, code == 0, code, wall, cpu, rss, last_json(err), err[-2000:])
+
+
+def import_time(tools: Tools) -> float:
+    """Seconds `Import-Module` of the assembled module takes in a fresh pwsh (measured inside pwsh)."""
+    script = (f"$t = Measure-Command {{ Import-Module '{tools.module}' }}; "
+              "[Console]::Error.WriteLine(([ordered]@{ seconds = $t.TotalSeconds } | ConvertTo-Json -Compress))")
+    proc = subprocess.run([tools.pwsh, "-NoProfile", "-NonInteractive", "-Command", script],
+                          capture_output=True, text=True, timeout=300)
+    report = last_json(proc.stderr)
+    if proc.returncode != 0 or "seconds" not in report:
+        raise RuntimeError(f"Import-Module failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return report["seconds"]
+
+
+def listed(sim: Sim, entity: str) -> int:
+    """How many records a full list of `entity` returns (deleted files are not listed), by ground truth."""
+    now = sim.control("clock")["now_ms"]
+    truth = sim.control("ground_truth", {"tenant": 0, "entity": entity, "filters": {}, "from_ms": now,
+                                         "to_ms": now})
+    return len(truth["stable"])
+
+
+def section_powershell(tools: Tools, cfg: dict, runs: int) -> dict:
+    p = cfg["powershell"]
+    out: dict = {"import_s": [], "pulls": [], "throttled": {}}
+    for _ in range(p["import_runs"]):
+        out["import_s"].append(import_time(tools))
+        log(f"powershell Import-Module: {out['import_s'][-1]:.3f}s")
+
+    def pull(sim: Sim, mode: str, entity: str, size: int, round_: int) -> dict:
+        sim.fresh()
+        run = run_pwsh(tools, sim, mode, entity)
+        records = run.report.get("records")
+        if not run.ok or records != listed(sim, entity):
+            raise RuntimeError(f"pwsh {mode} {entity} at {size}: exit {run.exit}, records {records}:\n{run.stderr}")
+        by = sim.route(f"{entity}.list")
+        row = {**run.to_json(), "entity": entity, "size": size, "run": round_, "records": records,
+               "requests_sent": sum(by.values()), "throttled": by.get(429, 0),
+               "records_per_s": records / run.wall, "cpu_s_per_100k": run.cpu / records * 100_000}
+        log(f"powershell {entity} {size:,} run {round_ + 1} {mode}: {run.wall:.2f}s "
+            f"({row['records_per_s']:,.0f}/s) cpu {run.cpu:.2f}s rss {run.rss_mib:.0f} MiB")
+        return row
+
+    plan = [("activities", n) for n in p["activities"]] + [("files", p["files"])]
+    for entity, size in plan:
+        sim = Sim(tools, activities=size if entity == "activities" else 10,
+                  files=size if entity == "files" else 10, throttle_requests=0)
+        try:
+            # The largest sizes run once: 1M activities take minutes in pwsh alone.
+            for r in range(runs if size <= p["loop_max"] else 1):
+                for mode in ["module", "loop"]:
+                    if mode == "loop" and size > p["loop_max"]:
+                        continue
+                    out["pulls"].append(pull(sim, mode, entity, size, r))
+        finally:
+            sim.stop()
+
+    # Throttled: the simulator allows `requests` per real minute, the session paces at the same.
+    t = p["throttle"]
+    sim = Sim(tools, files=t["files"], activities=10, throttle_requests=t["requests"],
+              throttle_window_ms=60_000)
+    try:
+        sim.fresh()
+        run = run_pwsh(tools, sim, "module", "files", rate_limit=t["requests"])
+        by = sim.route("files.list")
+        sent = sum(by.values())
+        floor = sent * 60 / t["requests"]
+        out["throttled"] = {**run.to_json(), "entity": "files", "records": run.report.get("records"),
+                            "requests_per_minute": t["requests"], "requests_sent": sent,
+                            "throttled": by.get(429, 0), "floor_s": floor,
+                            "strict_floor_s": (-(-sent // t["requests"]) - 1) * 60.0,
+                            "wall_over_floor": run.wall / floor if sent else None}
+        log(f"powershell throttled files: ok={run.ok} {run.wall:.2f}s records={run.report.get('records')} "
+            f"sent={sent} 429={by.get(429, 0)}" + ("" if run.ok else f" stderr: {run.stderr.strip()[-300:]}"))
+        if not run.ok:
+            raise RuntimeError(f"throttled Get-MdcaFile failed:\n{run.stderr}")
+    finally:
+        sim.stop()
+    return out
+
+
+def ids_of(path: Path) -> list[str]:
+    """The top-level `_id` of every NDJSON line the CLI wrote (the first `"_id":"…"` of the line, checked
+    against a full parse on the first 1000 lines)."""
+    ids = []
+    with open(path, "rb") as f:
+        for i, line in enumerate(f):
+            start = line.find(b'"_id":"')
+            if start < 0:
+                raise RuntimeError(f"line {i + 1} of the pull has no _id: {line[:200]!r}")
+            start += 7
+            rid = line[start:line.index(b'"', start)].decode()
+            if i < 1000 and json.loads(line)["_id"] != rid:
+                raise RuntimeError(f"line {i + 1}: the first _id is not the record's own")
+            ids.append(rid)
+    return ids
+
+
+def section_live(tools: Tools, cfg: dict) -> dict:
+    """The CLI pulls every activity and every file while the simulator's tenant changes (live mode), then
+    the pull is checked against the simulator's ground truth over the pull's own interval."""
+    lv = cfg["live"]
+    requests, window_ms = lv["requests"], lv["window_ms"]
+    rate = f"{requests}/{window_ms // 1000}"
+    sim = Sim(tools, files=lv["files"], activities=lv["activities"], throttle_requests=requests,
+              throttle_window_ms=window_ms, live=lv["rate"], clock_speed=lv["clock_speed"])
+    out: dict = {"rate": lv["rate"], "clock_speed": lv["clock_speed"], "requests": requests,
+                 "window_ms": window_ms, "rate_limit": rate, "entities": {}}
+    try:
+        for entity, page in [("activities", lv["activities_page"]), ("files", None)]:
+            sim.fresh()
+            env = dict(os.environ, MDCA_URL=sim.url, MDCA_TOKEN=sim.token)
+            argv = [str(tools.cli), "-v", "--no-progress", "--rate-limit", rate, entity, "--all"]
+            if page:
+                argv += ["--page-size", str(page)]
+            ndjson = tools.work / f"live-{entity}.ndjson"
+            before = sim.control("clock")
+            code, wall, cpu, rss, err = measure(argv, env, 3600, tools.work, stdout=ndjson)
+            after = sim.control("clock")
+            if code != 0:
+                raise RuntimeError(f"live {entity}: the CLI failed ({code}):\n{err[-2000:]}")
+            truth = sim.control("ground_truth", {"tenant": 0, "entity": entity, "filters": {},
+                                                 "from_ms": before["now_ms"], "to_ms": after["now_ms"]})
+            ids = ids_of(ndjson)
+            ndjson.unlink()
+            seen = set(ids)
+            stable, ever = set(truth["stable"]), set(truth["ever"])
+            missing = stable - seen
+            outside = seen - ever
+            twice = len(ids) - len(seen)
+            by = sim.route(f"{entity}.list")
+            sent = sum(by.values())
+            floor = sent * window_ms / 1000 / requests
+            summary_line = cli_summary(err)
+            row = {"ok": not missing and not outside and twice == 0, "records": len(ids),
+                   "stable": len(stable), "ever": len(ever), "missing_stable": len(missing),
+                   "outside_ever": len(outside), "duplicates": twice,
+                   "examples": {"missing": sorted(missing)[:5], "outside": sorted(outside)[:5]},
+                   "wall_s": round(wall, 4), "cpu_s": round(cpu, 4), "peak_rss_mib": round(rss, 1),
+                   "requests_sent": sent, "throttled": by.get(429, 0), "floor_s": floor,
+                   "strict_floor_s": (-(-sent // requests) - 1) * window_ms / 1000,
+                   "wall_over_floor": wall / floor if sent else None,
+                   "clock_from_ms": before["now_ms"], "clock_to_ms": after["now_ms"],
+                   "mutations": after.get("mutations", 0) - before.get("mutations", 0), "report": summary_line}
+            out["entities"][entity] = row
+            log(f"live {entity}: {len(ids):,} records in {wall:.2f}s, {row['mutations']} mutations meanwhile; "
+                f"stable {len(stable):,} missing {len(missing)}, outside ever {len(outside)}, twice {twice}; "
+                f"sent {sent} 429={by.get(429, 0)}")
+    finally:
+        sim.stop()
+    return out
+
+
 # ------------------------------------------------------------------------------------------- report
 
 
@@ -538,7 +744,116 @@ def targets(results: dict, cfg: dict) -> list[dict]:
         scaling = summary([rnd[top]["scaling"] for rnd in sc["rounds"]])
         rows.append({"target": f"scaling ≥ 0.9 at {top} tenants", "measured": fmt(scaling, 3),
                      "met": scaling["median"] >= 0.9})
+    ps = results.get("powershell")
+    if ps:
+        imp = summary(ps["import_s"])
+        rows.append({"target": "Import-Module < 0.3 s", "measured": fmt(imp, 3, " s"), "met": imp["max"] < 0.3})
+        for entity, size, ratio in ps_ratios(ps):
+            rows.append({"target": f"PowerShell module rate ≥ 10 × the Invoke-RestMethod loop ({entity}, {size:,})",
+                         "measured": fmt(ratio, 1), "met": ratio["median"] >= 10})
+        thr = ps.get("throttled") or {}
+        if thr:
+            rows.append({"target": "PowerShell throttled: 0 client-caused 429s", "measured": str(thr["throttled"]),
+                         "met": thr["ok"] and thr["throttled"] == 0})
+    if ovh:
+        ref = str(cfg["overhead_table_size"])
+        cs = ovh["sizes"][ref]["runs"].get("csharp", [])
+        if cs:
+            cpu = summary([r["cpu_s_per_100k"] for r in cs])
+            rss = summary([r["peak_rss_mib"] for r in cs])
+            rows.append({"target": f"C# binding ≤ 2.5 CPU s per 100k activities ({int(ref):,})",
+                         "measured": fmt(cpu, 2, " s"), "met": cpu["median"] <= 2.5})
+            rows.append({"target": f"C# binding peak RSS ≤ 120 MiB ({int(ref):,} activities)",
+                         "measured": fmt(rss, 1, " MiB"), "met": rss["max"] <= 120})
+    lv = results.get("live")
+    if lv:
+        for entity, row in lv["entities"].items():
+            rows.append({"target": f"live {entity}: exactly once against ground truth",
+                         "measured": f"{row['missing_stable']} missing, {row['outside_ever']} outside, "
+                                     f"{row['duplicates']} twice", "met": row["ok"]})
     return rows
+
+
+def ps_ratios(ps: dict) -> list[tuple[str, int, dict]]:
+    """module ÷ loop records/s, per (entity, size) where both ran, each ratio within one run."""
+    out = []
+    keys = list(dict.fromkeys((r["entity"], r["size"]) for r in ps["pulls"]))
+    for entity, size in keys:
+        by_run: dict[int, dict] = {}
+        for r in ps["pulls"]:
+            if (r["entity"], r["size"]) == (entity, size):
+                by_run.setdefault(r["run"], {})[r["contender"]] = r
+        ratios = [d["ps-module"]["records_per_s"] / d["ps-loop"]["records_per_s"]
+                  for d in by_run.values() if "ps-module" in d and "ps-loop" in d]
+        if ratios:
+            out.append((entity, size, summary(ratios)))
+    return out
+
+
+def powershell_markdown(results: dict, cfg: dict) -> list[str]:
+    ps = results["powershell"]
+    lines = [
+        "## 5. PowerShell: the module against the hand-written Invoke-RestMethod loop (same pwsh, throttle off)",
+        "",
+        f"`Import-Module` of the assembled module (fresh pwsh, measured inside it): "
+        f"{fmt(summary(ps['import_s']), 3, ' s')} over {len(ps['import_s'])} imports.",
+        "",
+        "| entity | records | contender | records/s | CPU s | CPU s per 100k | peak RSS MiB |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    groups: dict[tuple, list] = {}
+    for r in ps["pulls"]:
+        groups.setdefault((r["entity"], r["size"], r["contender"]), []).append(r)
+    for (entity, size, name), rows in groups.items():
+        lines.append(f"| {entity} | {size:,} | {LABEL[name]} | {fmt(summary([r['records_per_s'] for r in rows]), 0)} | "
+                     f"{fmt(summary([r['cpu_s'] for r in rows]), 2)} | "
+                     f"{fmt(summary([r['cpu_s_per_100k'] for r in rows]), 2)} | "
+                     f"{fmt(summary([r['peak_rss_mib'] for r in rows]), 1)} |")
+    lines.append("")
+    for entity, size, ratio in ps_ratios(ps):
+        lines.append(f"- module ÷ loop, {entity} at {size:,}: **{fmt(ratio, 1)} ×** (target ≥ 10 ×)")
+    ovh = results.get("overhead")
+    if ovh:
+        ref = str(cfg["overhead_table_size"])
+        data = ovh["sizes"][ref]["runs"]
+        for name in ["csharp", "cli"]:
+            if data.get(name):
+                lines.append(f"- {LABEL[name]} at {int(ref):,} activities (section 2): "
+                             f"{fmt(summary([r['cpu_s_per_100k'] for r in data[name]]), 2)} CPU s per 100k, "
+                             f"peak RSS {fmt(summary([r['peak_rss_mib'] for r in data[name]]), 1)} MiB"
+                             + (" (targets ≤ 2.5 s, ≤ 120 MiB)" if name == "csharp" else ""))
+    thr = ps.get("throttled")
+    if thr:
+        lines.append(f"- throttled: `Get-MdcaFile -All`, {thr['records']} files, simulator and `Connect-Mdca "
+                     f"-RateLimit` at {thr['requests_per_minute']} requests per real minute: {thr['wall_s']:.1f} s, "
+                     f"{thr['requests_sent']} requests, wall ÷ floor {thr['wall_over_floor']:.3f} "
+                     f"(strict floor {thr['strict_floor_s']:.0f} s), **{thr['throttled']} × 429**")
+    lines.append("")
+    return lines
+
+
+def live_markdown(lv: dict) -> list[str]:
+    lines = [
+        f"## 6. Live tenant: the CLI pulls while the tenant changes ({lv['rate']:g} mutations per second, clock "
+        f"× {lv['clock_speed']:g}; simulator {lv['requests']} requests per {lv['window_ms'] / 1000:g} s, CLI "
+        f"paced at {lv['rate_limit']})",
+        "",
+        "Checked against the simulator's ground truth over the pull's clock interval: every *stable* id "
+        "(matched at every instant) present, nothing outside *ever* (matched at some instant), no id twice. "
+        "Floor = requests sent ÷ the throttle's rate.",
+        "",
+        "| entity | records | mutations meanwhile | stable | missing | outside ever | twice | wall s | "
+        "wall ÷ floor | wall ÷ strict floor | requests | 429s | exactly once |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for entity, r in lv["entities"].items():
+        strict = f"{r['wall_s'] / r['strict_floor_s']:.3f}" if r["strict_floor_s"] else "—"
+        lines.append(f"| {entity} | {r['records']:,} | {r['mutations']:,} | {r['stable']:,} | "
+                     f"{r['missing_stable']} | {r['outside_ever']} | {r['duplicates']} | {r['wall_s']:.2f} | "
+                     f"{r['wall_over_floor']:.3f} | {strict} | {r['requests_sent']} | {r['throttled']} | "
+                     f"{'yes' if r['ok'] else '**no**'} |")
+    lines.append("")
+    return lines
 
 
 def not_run(ovh: dict, name: str, sizes: list[int], size: int) -> str:
@@ -709,6 +1024,12 @@ def markdown(results: dict, cfg: dict) -> str:
                 f"{fmt(summary([r['scaling'] for r in rows]), 3)} | {fmt(summary([r['throttled'] for r in rows]), 0)} | "
                 f"{fmt(summary([r['peak_rss_mib'] for r in rows]), 1)} |")
         lines.append("")
+    ps = results.get("powershell")
+    if ps:
+        lines += powershell_markdown(results, cfg)
+    lv = results.get("live")
+    if lv:
+        lines += live_markdown(lv)
     rows = results.get("targets", [])
     if rows:
         lines += ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
@@ -729,7 +1050,8 @@ def main() -> int:
     parser.add_argument("--target-dir", help="cargo target dir (default: $CARGO_TARGET_DIR, else target/ for "
                         "--smoke and target-bench/ for the full run)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
-    parser.add_argument("--only", default="throttle,overhead,scale", help="sections to run")
+    parser.add_argument("--only", default="throttle,overhead,scale,powershell,live",
+                        help="sections to run")
     parser.add_argument("--skip", default="", help="contenders to leave out (raw,cli,c,csharp,python,python-sleep)")
     parser.add_argument("--results", help="where to write latest.md/json (default bench/results; smoke: a temp dir)")
     args = parser.parse_args()
@@ -750,7 +1072,7 @@ def main() -> int:
     results_dir = Path(args.results) if args.results else (work / "results" if args.smoke else BENCH / "results")
     try:
         tools = Tools(build(args, target_dir), work)
-        prepare(args, tools, wanted)
+        prepare(args, tools, wanted, sections)
         results: dict = {
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "mode": "smoke" if args.smoke else "full",
@@ -763,6 +1085,8 @@ def main() -> int:
             ("throttle", lambda: section_throttle(tools, cfg, cfg["runs"], wanted)),
             ("overhead", lambda: section_overhead(tools, cfg, cfg["runs"], wanted)),
             ("scale", lambda: section_scale(tools, cfg, cfg["runs"])),
+            ("powershell", lambda: section_powershell(tools, cfg, cfg["runs"])),
+            ("live", lambda: section_live(tools, cfg)),
         ]:
             if name in sections:
                 t0 = time.time()
@@ -780,6 +1104,13 @@ def main() -> int:
             f"{entity} {name}" for entity, by in results.get("throttle", {}).get("entities", {}).items()
             for name, rows in by.items() if name != "python" for r in rows if not r["ok"]
         ]
+        # A live pull that is not exactly once fails the run, as a client-caused 429 does.
+        failed += [f"live {entity} (not exactly once)" for entity, row in
+                   results.get("live", {}).get("entities", {}).items() if not row["ok"]]
+        failed += [f"live {entity} (429s)" for entity, row in
+                   results.get("live", {}).get("entities", {}).items() if row["throttled"]]
+        if results.get("powershell", {}).get("throttled", {}).get("throttled"):
+            failed.append("throttled Get-MdcaFile (429s)")
         if failed:
             log("contenders failed: " + ", ".join(failed))
         code = 1 if failed else 0

@@ -490,6 +490,15 @@ impl Pager {
         );
         self.previous_watermark = Some(watermark);
         self.watch = Some(change);
+        // What the previous run returned within its look-back stays returned: this run's watermark
+        // carries it, so the run after this one does not repeat it either.
+        self.lookback.high = Some(watermark);
+        self.lookback.recent = cp
+            .recent
+            .iter()
+            .filter(|r| r.key >= since)
+            .copied()
+            .collect();
         tracing::debug!(
             entity = spec.kind.name(),
             since,

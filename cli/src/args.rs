@@ -437,6 +437,19 @@ pub struct ListArgs {
     /// Default: the top-level keys of the first page.
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub columns: Vec<String>,
+
+    /// Keep the pull's position in FILE, saved after each page is written to stdout. The same command
+    /// with the same FILE continues where a stopped pull (Ctrl+C, crash, kill, expired token) left off;
+    /// once a pull has completed, it returns only records new or changed since (incremental runs, e.g.
+    /// from cron). The file holds no credentials and no records.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// With --checkpoint, how far before the previous run's newest record an incremental run starts
+    /// reading again, so records stamped a little late are not missed (what that run already returned
+    /// is not repeated) [default: 600].
+    #[arg(long, value_name = "SECS", requires = "checkpoint")]
+    pub lookback: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

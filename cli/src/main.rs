@@ -1,6 +1,7 @@
 //! `mdca`: the command-line door into the mdca library. See `mdca --help` and docs/cli.md.
 
 mod args;
+mod checkpoint;
 mod commands;
 mod connect;
 mod input;

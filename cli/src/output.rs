@@ -16,6 +16,14 @@ use crate::args::OutputFormat;
 pub trait RecordWriter {
     fn write_page(&mut self, records: &[Box<RawValue>]) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
+    /// Records received but not yet on the output (a CSV writer looking ahead for its columns).
+    fn pending(&self) -> usize {
+        0
+    }
+    /// Writes out what `pending` counts, without closing the output (a pull that stops early).
+    fn flush_pending(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 pub fn writer<'a, W: Write + 'a>(

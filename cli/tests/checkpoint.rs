@@ -1,0 +1,324 @@
+//! `--checkpoint FILE`: a pull stopped mid-way (SIGINT, SIGKILL) and run again with the same file returns
+//! the rest, so that the outputs together are every record exactly once; a completed pull run again
+//! returns only what is new since; a checkpoint of another query is refused.
+#![cfg(unix)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, sleep, JoinHandle};
+use std::time::{Duration, Instant};
+
+use common::{ids, ok, records, run, stderr, Tenant};
+use mdca_sim::data::Entity;
+use mdca_sim::{FaultKind, FaultSpec, SimConfig};
+
+/// A scratch directory for one test's checkpoint files, removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("mdca-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn small_tenant() -> Tenant {
+    let mut cfg = SimConfig::for_tests();
+    // Activities are the slowest records to generate in a debug build: keep them few.
+    cfg.data.activities = 1_500;
+    Tenant::with(cfg)
+}
+
+/// A pull running in the background, its stdout lines collected as they come.
+struct Running {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    reader: JoinHandle<()>,
+}
+
+fn spawn(t: &Tenant, args: &[&str]) -> Running {
+    let mut child = Command::new(common::MDCA)
+        .env_clear()
+        .args(["--url", &t.sim.url(), "--token", &t.sim.admin_token()])
+        .args(["--rate-limit", "off", "--timeout", "120"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let stdout = child.stdout.take().unwrap();
+    let reader = {
+        let lines = Arc::clone(&lines);
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                lines.lock().unwrap().push(line.unwrap());
+            }
+        })
+    };
+    Running {
+        child,
+        lines,
+        reader,
+    }
+}
+
+/// Waits until `running` has written at least `lines` records, then stalls the next list request of
+/// `route` and waits until the process is blocked in it, its pages written and checkpointed.
+fn stop_mid_way(t: &Tenant, running: &Running, route: &str, lines: usize) {
+    stall_mid_way(t, running, route, lines, Duration::from_secs(60));
+}
+
+/// [`stop_mid_way`] with a stall of `stall`, after which the pull goes on.
+fn stall_mid_way(t: &Tenant, running: &Running, route: &str, lines: usize, stall: Duration) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while running.lines.lock().unwrap().len() < lines {
+        assert!(Instant::now() < deadline, "the pull did not get going");
+        sleep(Duration::from_millis(5));
+    }
+    t.sim
+        .add_fault(FaultSpec::new(FaultKind::Stall(stall), 1).on_route(route));
+    while !t.sim.armed_faults().is_empty() {
+        assert!(Instant::now() < deadline, "no request reached the stall");
+        sleep(Duration::from_millis(5));
+    }
+    // The page before the stalled request is being written and checkpointed: give it time to finish.
+    sleep(Duration::from_millis(400));
+}
+
+/// Sends `signal` and returns the records the process wrote, its exit code and stderr.
+fn kill(mut running: Running, signal: &str) -> (Vec<String>, Option<i32>, String) {
+    let status = Command::new("kill")
+        .args([signal, &running.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut running.child.stderr.take().unwrap(), &mut err).unwrap();
+    let code = running.child.wait().unwrap().code();
+    running.reader.join().unwrap();
+    let lines = running.lines.lock().unwrap().clone();
+    (ids(&records(&lines.join("\n"))), code, err)
+}
+
+/// Every id of the simulator's `entity` exactly once (the static dataset is the ground truth).
+#[track_caller]
+fn assert_ground_truth(t: &Tenant, entity: Entity, got: &[String]) {
+    let unique: HashSet<&String> = got.iter().collect();
+    assert_eq!(unique.len(), got.len(), "a record was returned twice");
+    assert_eq!(got.len() as u64, t.sim.dataset(0).count(entity));
+    for id in got {
+        assert!(t.sim.dataset(0).fetch(entity, id).is_some(), "{id}");
+    }
+}
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn a_pull_stopped_with_sigint_continues_from_its_checkpoint() {
+    let t = small_tenant();
+    let dir = Scratch::new("sigint");
+    let cp = dir.file("alerts.ckpt");
+    let args = [
+        "alerts",
+        "--all",
+        "--page-size",
+        "20",
+        "--checkpoint",
+        path_arg(&cp),
+    ];
+    let running = spawn(&t, &args);
+    stop_mid_way(&t, &running, "alerts.list", 60);
+    let (first, code, err) = kill(running, "-INT");
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.contains(path_arg(&cp)),
+        "says where the position is: {err}"
+    );
+    assert!(!first.is_empty() && (first.len() as u64) < t.sim.dataset(0).count(Entity::Alerts));
+
+    t.sim.clear_faults();
+    let rest = ids(&records(&ok(t.mdca().args(args))));
+    let union: Vec<String> = first.iter().chain(&rest).cloned().collect();
+    assert_ground_truth(&t, Entity::Alerts, &union);
+}
+
+#[test]
+fn a_pull_killed_with_sigkill_continues_from_its_checkpoint() {
+    let t = small_tenant();
+    let dir = Scratch::new("sigkill");
+    let cp = dir.file("activities.ckpt");
+    // Activities in scan mode (its cursor is the position), alerts in keyset windows.
+    for (entity, route, args, after) in [
+        (
+            Entity::Activities,
+            "activities.list",
+            ["activities", "--all", "--page-size", "500"],
+            700,
+        ),
+        (
+            Entity::Alerts,
+            "alerts.list",
+            ["alerts", "--all", "--page-size", "30"],
+            100,
+        ),
+    ] {
+        let _ = std::fs::remove_file(&cp);
+        let mut args = args.to_vec();
+        args.extend(["--checkpoint", path_arg(&cp)]);
+        let running = spawn(&t, &args);
+        stop_mid_way(&t, &running, route, after);
+        let (first, code, _) = kill(running, "-KILL");
+        assert_eq!(code, None, "killed by a signal");
+        assert!(first.len() >= after);
+
+        t.sim.clear_faults();
+        let rest = ids(&records(&ok(t.mdca().args(&args))));
+        let union: Vec<String> = first.iter().chain(&rest).cloned().collect();
+        assert_ground_truth(&t, entity, &union);
+    }
+}
+
+#[test]
+fn a_completed_pull_run_again_returns_only_what_is_new_since() {
+    let t = small_tenant();
+    let dir = Scratch::new("incremental");
+    for (entity, name) in [
+        (Entity::Alerts, "alerts"),
+        (Entity::Activities, "activities"),
+    ] {
+        let cp = dir.file(&format!("{name}.ckpt"));
+        let args = [name, "--all", "--checkpoint", path_arg(&cp)];
+        let full = ids(&records(&ok(t.mdca().args(args))));
+        assert_ground_truth(&t, entity, &full);
+
+        t.sim.insert_head(entity, 7);
+        let new = ids(&records(&ok(t.mdca().args(args))));
+        assert_eq!(new.len(), 7, "{name}: only the inserted records");
+        let before: HashSet<&String> = full.iter().collect();
+        assert!(
+            new.iter().all(|id| !before.contains(id)),
+            "{name}: a record of the first run"
+        );
+        let union: Vec<String> = full.iter().chain(&new).cloned().collect();
+        assert_ground_truth(&t, entity, &union);
+
+        let again = ids(&records(&ok(t.mdca().args(args))));
+        assert_eq!(
+            again.len(),
+            0,
+            "{name}: nothing changed since, yet {} records",
+            again.len()
+        );
+    }
+}
+
+#[test]
+fn a_checkpoint_of_another_query_is_refused_and_holds_no_secret() {
+    let t = small_tenant();
+    let dir = Scratch::new("other-query");
+    let cp = dir.file("alerts.ckpt");
+    ok(t.mdca()
+        .args(["alerts", "--all", "--checkpoint", path_arg(&cp)]));
+    let text = std::fs::read_to_string(&cp).unwrap();
+    assert!(!text.contains(&t.sim.admin_token()), "{text}");
+    assert!(!text.contains("Token"), "{text}");
+
+    for other in [
+        vec!["alerts", "--all", "--where", "severity:eq:2"],
+        vec!["files", "--all"],
+    ] {
+        let out = run(t.mdca().args(&other).args(["--checkpoint", path_arg(&cp)]));
+        assert_eq!(out.status.code(), Some(2), "{other:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(path_arg(&cp)) && err.contains("another query"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        std::fs::read_to_string(&cp).unwrap(),
+        text,
+        "left untouched"
+    );
+
+    std::fs::write(&cp, "alerts, page 3").unwrap();
+    let out = run(t
+        .mdca()
+        .args(["alerts", "--all", "--checkpoint", path_arg(&cp)]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not an mdca checkpoint"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_pull_that_returns_fewer_records_than_announced_warns() {
+    let t = small_tenant();
+    let open = [
+        "alerts",
+        "--all",
+        "--page-size",
+        "20",
+        "--where",
+        "resolutionStatus:eq:0",
+    ];
+    let all_open = ids(&records(&ok(t.mdca().args(open))));
+    assert!(all_open.len() > 60, "the dataset has open alerts");
+    // Alerts at the end of the ascending windows, closed while the pull is on its first pages.
+    let closing: Vec<&str> = all_open[all_open.len() - 5..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let running = spawn(&t, &open);
+    stall_mid_way(&t, &running, "alerts.list", 20, Duration::from_secs(3));
+    ok(t.mdca().args([
+        "alerts",
+        "close",
+        "--as",
+        "benign",
+        "--id",
+        &closing.join(","),
+    ]));
+    let out = running.child.wait_with_output().unwrap();
+    running.reader.join().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let got = running.lines.lock().unwrap().len();
+    assert_eq!(
+        got,
+        all_open.len() - 5,
+        "the closed alerts left the result set"
+    );
+    assert!(
+        err.contains("warning") && err.contains("5 fewer"),
+        "the shortfall is reported: {err}"
+    );
+
+    // The same pull, the alerts closed before its first page: no warning.
+    let out = run(t.mdca().args(open));
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}

@@ -789,7 +789,7 @@ fn status_error(
         400 => (
             ErrorKind::BadRequest,
             format!("{what} was rejected as invalid by the server"),
-            "check the filter fields, operators and values against the API reference; the server's validation errors are in the detail".into(),
+            "the server's answer names the field, operator or value it refused; check it against the entity's filter fields and operators (spec §5)".into(),
         ),
         401 => match (scheme, mode) {
             (Scheme::Token, _) => (

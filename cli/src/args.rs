@@ -433,10 +433,16 @@ pub struct ListArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson, value_name = "FORMAT")]
     pub format: OutputFormat,
 
-    /// CSV columns, comma-separated; dotted paths reach into objects (e.g. _id,name,user.userName).
-    /// Default: the top-level keys of the first page.
+    /// CSV columns, comma-separated; dotted paths reach into objects and numbers into arrays (e.g.
+    /// _id,title,entities.0.label). Default: the top-level keys of the first 1000 records (at least the
+    /// first page); a key first seen later is named in a warning.
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub columns: Vec<String>,
+
+    /// CSV: write cells that start with = + - @ as they are. By default a ' is put before them so that
+    /// Excel and other spreadsheets show them as text instead of running them as formulas.
+    #[arg(long)]
+    pub csv_formulas: bool,
 
     /// Keep the pull's position in FILE, saved after each page is written to stdout. The same command
     /// with the same FILE continues where a stopped pull (Ctrl+C, crash, kill, expired token) left off;

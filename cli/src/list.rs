@@ -12,7 +12,7 @@ use mdca::pager::{Pager, Progress, QueryRequest, SortDirection};
 use crate::args::{ListArgs, OutputFormat, SortDirection as SortArg};
 use crate::checkpoint;
 use crate::interrupt;
-use crate::output;
+use crate::output::{self, CsvOptions};
 use crate::progress::{self, Bar};
 use crate::Ui;
 
@@ -23,9 +23,9 @@ pub async fn run(
     scan: Option<bool>,
     ui: &Ui,
 ) -> Result<()> {
-    if !args.columns.is_empty() && args.format != OutputFormat::Csv {
+    if (!args.columns.is_empty() || args.csv_formulas) && args.format != OutputFormat::Csv {
         return Err(Error::invalid_argument(
-            "--columns applies to --format csv only",
+            "--columns and --csv-formulas apply to --format csv only",
         ));
     }
     let mut request = QueryRequest::new();
@@ -54,9 +54,13 @@ pub async fn run(
     let bar = Bar::start(long && ui.progress_bar, pager.progress_handle(), args.first);
     let watcher = interrupt::cancel_on_ctrl_c(pager.cancel_handle());
     let started = Instant::now();
+    let csv = CsvOptions {
+        neutralise_formulas: !args.csv_formulas,
+    };
     let mut out = output::writer(
         args.format,
         args.columns.clone(),
+        csv,
         BufWriter::with_capacity(1 << 16, io::stdout()),
     );
 
@@ -101,6 +105,9 @@ pub async fn run(
     };
     watcher.abort();
     bar.finish();
+    for warning in out.warnings() {
+        eprintln!("mdca: warning: {warning}");
+    }
     let progress = pager.progress();
     if result.is_ok() {
         if let Some(missing) = progress.shortfall {

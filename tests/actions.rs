@@ -12,8 +12,14 @@ use mdca::{
 use serde_json::{json, Value};
 
 /// The first `n` records of `kind`, decoded.
+/// The `n` first records in the server's default order (newest first), as the action tests were written
+/// against (without a sort, alerts, files and entities would come oldest first, in keyset windows).
 async fn records(client: &mdca::Client, kind: EntityKind, n: u64) -> Vec<Value> {
-    let mut pager = client.query(kind, QueryRequest::new().first(n)).unwrap();
+    let mut request = QueryRequest::new().first(n);
+    if kind == EntityKind::Alerts {
+        request = request.sort("date", mdca::SortDirection::Desc);
+    }
+    let mut pager = client.query(kind, request).unwrap();
     let mut out = Vec::new();
     while let Some(page) = pager.next_page().await.unwrap() {
         out.extend(page.into_values().unwrap());

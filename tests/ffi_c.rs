@@ -324,6 +324,11 @@ fn every_entity_pages_to_the_end_with_token_and_app_clients() {
 }
 
 #[test]
+fn a_pull_resumes_from_its_checkpoint_through_the_c_abi() {
+    run_everywhere("checkpoint", |_| {});
+}
+
+#[test]
 fn the_files_quirk_reaches_c_with_its_error_detail() {
     run_everywhere("files_quirk", |_| {});
 }

@@ -133,3 +133,20 @@ async fn scan_keeps_newest_first_and_refuses_another_order_locally() {
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert_eq!(sim.stats().total, 0);
 }
+
+#[tokio::test]
+async fn activities_with_first_above_one_page_use_one_scan_request_not_many_pages() {
+    let sim = sim().await;
+    let client = patient_client(&sim);
+    let mut pager = client
+        .query(EntityKind::Activities, QueryRequest::new().first(2000))
+        .unwrap();
+    assert!(pager.is_scan());
+    let ids = drain_ids(&mut pager).await.unwrap();
+    assert_eq!(ids.len(), 2000);
+    distinct(&ids);
+    // One scan request, and one more for the few records a non-final scan page drops at its end
+    // (spec §4.4); skip/limit would have taken 20.
+    let requests = sim.stats().route("activities.list");
+    assert!((1..=2).contains(&requests), "{requests} requests");
+}

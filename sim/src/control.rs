@@ -12,6 +12,11 @@
 //! | `/_sim/throttle/reset` | POST | forget the requests counted in every tenant's window |
 //! | `/_sim/credentials` | GET | every tenant's URL, tokens and Entra id, and the app credentials |
 //! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
+//! | `/_sim/live` | GET, POST | live mode: `{"rate":R,"clock_speed":X}` starts or changes it, `null` or `{}` stops it |
+//! | `/_sim/clock` | GET | `?tenant=N` → `{"now_ms":…,"mutations":…}` |
+//! | `/_sim/journal` | GET | `?tenant=N` → `{"mutations":[…]}`, every mutation so far |
+//! | `/_sim/ground_truth` | POST | `{"tenant":0,"entity":"alerts","filters":{…},"from_ms":…,"to_ms":…}` → `{"stable":[…],"ever":[…]}` |
+//! | `/_sim/behaviour` | GET, POST | the server behaviour switches; POST replaces them (omitted fields: default) |
 
 // Handlers return ready HTTP responses as their error type; they are built once per request,
 // so boxing them would buy nothing.
@@ -26,7 +31,9 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use crate::auth::{legacy_token, Role};
+use crate::behaviour::Behaviour;
 use crate::body;
+use crate::data::live::LiveConfig;
 use crate::data::Entity;
 use crate::faults::{FaultSpec, SlowFiles};
 use crate::server::{json_response, not_found, Shared};
@@ -88,6 +95,48 @@ pub(crate) async fn handle(
         }
         (["credentials"], true, _) => ok(credentials(shared)),
         (["apps"], _, true) => register_app(shared, &params),
+        (["live"], true, _) => ok(json!(shared.live())),
+        (["live"], _, true) => {
+            let live = if params.is_empty() {
+                None
+            } else {
+                match serde_json::from_value::<LiveConfig>(Value::Object(params)) {
+                    Ok(l) => match l.validate() {
+                        Ok(()) => Some(l),
+                        Err(msg) => return bad(msg),
+                    },
+                    Err(e) => {
+                        return bad(format!(
+                            "not a live mode object {{\"rate\":R,\"clock_speed\":X}}: {e}"
+                        ))
+                    }
+                }
+            };
+            shared.set_live(live);
+            ok(json!(shared.live()))
+        }
+        (["clock"], true, _) => match tenant_index(shared, &params) {
+            Ok(t) => {
+                let ds = &shared.tenants[t].dataset;
+                ok(json!({"now_ms": ds.now_ms(), "mutations": ds.mutations()}))
+            }
+            Err(resp) => resp,
+        },
+        (["journal"], true, _) => match tenant_index(shared, &params) {
+            Ok(t) => ok(json!({"mutations": shared.tenants[t].dataset.journal()})),
+            Err(resp) => resp,
+        },
+        (["ground_truth"], _, true) => ground_truth(shared, &params),
+        (["behaviour"], true, _) => ok(json!(shared.behaviour())),
+        (["behaviour"], _, true) => {
+            match serde_json::from_value::<Behaviour>(Value::Object(params)) {
+                Ok(b) => {
+                    shared.set_behaviour(b);
+                    ok(json!(shared.behaviour()))
+                }
+                Err(e) => bad(format!("not a behaviour object: {e}")),
+            }
+        }
         _ => not_found(),
     }
 }
@@ -112,11 +161,43 @@ fn arm_faults(shared: &Shared, params: Map<String, Value>) -> Response {
     ok(json!({"faults": shared.faults.armed()}))
 }
 
+fn ground_truth(shared: &Shared, params: &Map<String, Value>) -> Response {
+    let Some(entity) = params
+        .get("entity")
+        .and_then(Value::as_str)
+        .and_then(Entity::from_path_segment)
+    else {
+        return bad("`entity` must be one of activities, alerts, files, entities, subnets");
+    };
+    let tenant = match tenant_index(shared, params) {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    let (Some(from), Some(to)) = (
+        params.get("from_ms").and_then(Value::as_i64),
+        params.get("to_ms").and_then(Value::as_i64),
+    ) else {
+        return bad("`from_ms` and `to_ms` must be epoch milliseconds of the tenant's clock");
+    };
+    let filters = params.get("filters").cloned().unwrap_or(Value::Null);
+    match shared.tenants[tenant]
+        .dataset
+        .ground_truth(entity, &filters, from, to)
+    {
+        Ok(t) => ok(json!(t)),
+        Err(crate::data::DataError::Validation(body)) => {
+            json_response(StatusCode::BAD_REQUEST, &body)
+        }
+        Err(crate::data::DataError::NotFound) => not_found(),
+    }
+}
+
 fn tenant_index(shared: &Shared, params: &Map<String, Value>) -> Result<usize, Response> {
     match params.get("tenant") {
         None | Some(Value::Null) => Ok(0),
         Some(v) => v
             .as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
             .map(|t| t as usize)
             .filter(|t| *t < shared.tenants.len())
             .ok_or_else(|| {

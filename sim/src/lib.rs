@@ -14,6 +14,7 @@
 //! Tenant `i` is served at `/t/tenant<i>/`, tenant 0 also at the root. The fake identity endpoint
 //! lives at the root (`authority_host()`), the control endpoint at `/_sim/` (see [`control`]).
 
+pub mod behaviour;
 pub mod data;
 pub mod filter;
 pub mod list;
@@ -25,6 +26,7 @@ pub mod control;
 mod discovery;
 mod faults;
 mod idp;
+mod mutator;
 mod server;
 mod stats;
 mod throttle;
@@ -42,6 +44,8 @@ pub use auth::{
     Role, DISCOVERY_MANAGE, DISCOVERY_READ, INVESTIGATION_MANAGE, INVESTIGATION_READ,
     MDCA_RESOURCE, SETTINGS_MANAGE, SETTINGS_READ,
 };
+pub use behaviour::{Behaviour, DeepFiles, ScanCursor};
+pub use data::live::{GroundTruth, LiveConfig, Mutation, MutationKind};
 pub use faults::{FaultKind, FaultSpec, SlowFiles};
 pub use stats::Stats;
 pub use throttle::ThrottleConfig;
@@ -68,6 +72,10 @@ pub struct SimConfig {
     pub faults: Vec<FaultSpec>,
     /// Slow answers for deep files pages (off by default).
     pub slow_files: Option<SlowFiles>,
+    /// Live mode: a moving clock and a mutator (spec §16 rules 30–31); off by default.
+    pub live: Option<LiveConfig>,
+    /// Server behaviour switches (spec §16 rules 32–38); all off by default.
+    pub behaviour: Behaviour,
 }
 
 impl Default for SimConfig {
@@ -80,6 +88,8 @@ impl Default for SimConfig {
             token_lifetime: Duration::from_secs(3599),
             faults: Vec::new(),
             slow_files: None,
+            live: None,
+            behaviour: Behaviour::default(),
         }
     }
 }
@@ -173,6 +183,8 @@ async fn launch(
     for f in cfg.faults {
         shared.faults.arm(f);
     }
+    shared.set_behaviour(cfg.behaviour);
+    shared.set_live(cfg.live);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let app = server::router(shared.clone()).into_make_service_with_connect_info::<ConnHandle>();
     let serve = async move {
@@ -410,6 +422,68 @@ impl Simulator {
         self.shared.set_slow_files(s);
     }
 
+    /// Starts, changes or stops live mode in every tenant (spec §16 rules 30–31): the clocks move at
+    /// `clock_speed` and the mutator makes `rate` mutations per real second per tenant; `None` stops
+    /// the mutator and freezes the clocks where they are (they never go back).
+    ///
+    /// # Panics
+    /// When `rate` is negative or `clock_speed` is not positive (see [`LiveConfig::validate`]).
+    pub fn set_live(&self, live: Option<LiveConfig>) {
+        if let Some(l) = &live {
+            if let Err(msg) = l.validate() {
+                panic!("{msg}");
+            }
+        }
+        self.shared.set_live(live);
+    }
+
+    /// Live mode as last set.
+    pub fn live(&self) -> Option<LiveConfig> {
+        self.shared.live()
+    }
+
+    /// Tenant `tenant`'s clock in epoch ms (moves in live mode, spec §16 rule 30).
+    pub fn now_ms(&self, tenant: u32) -> i64 {
+        self.dataset(tenant).now_ms()
+    }
+
+    /// Mutations journaled so far in tenant `tenant`.
+    pub fn mutations(&self, tenant: u32) -> u64 {
+        self.dataset(tenant).mutations()
+    }
+
+    /// The `_id`s of `entity` records of tenant `tenant` that matched `filters` at every instant /
+    /// at some instant of `[from_ms, to_ms]` of its clock (relative operators count from `from_ms`).
+    ///
+    /// # Panics
+    /// When the filters are invalid for the entity (the message holds the rule-19 body).
+    pub fn ground_truth(
+        &self,
+        tenant: u32,
+        entity: Entity,
+        filters: &serde_json::Value,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> GroundTruth {
+        match self
+            .dataset(tenant)
+            .ground_truth(entity, filters, from_ms, to_ms)
+        {
+            Ok(t) => t,
+            Err(e) => panic!("ground truth of invalid filters {filters}: {e:?}"),
+        }
+    }
+
+    /// The server behaviour switches in force.
+    pub fn behaviour(&self) -> Behaviour {
+        self.shared.behaviour()
+    }
+
+    /// Replaces the server behaviour switches (spec §16 rules 32–38).
+    pub fn set_behaviour(&self, b: Behaviour) {
+        self.shared.set_behaviour(b);
+    }
+
     /// Makes activity totals approximate (off by a few) in every tenant (spec §14 rule 16).
     pub fn set_approximate_total(&self, on: bool) {
         self.shared.set_approximate_total(on);
@@ -425,6 +499,7 @@ impl Simulator {
 
     /// Stops the server and waits (about a second at most) for it to finish.
     pub async fn shutdown(mut self) {
+        self.shared.set_live(None);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -442,6 +517,7 @@ impl Simulator {
 
 impl Drop for Simulator {
     fn drop(&mut self) {
+        self.shared.set_live(None);
         // Dropping the sender starts the shutdown; the server finishes on its own.
         self.stop.take();
     }

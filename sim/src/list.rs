@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
 
+use crate::behaviour::{Behaviour, ScanCursor};
+use crate::data::rng::hash;
 use crate::data::rng::mix;
 use crate::data::{DataError, Dataset, Entity, ListQuery, ListResult};
 use crate::filter::{compile, invalid, Arg, Cond, Eval, FieldDef, Op};
@@ -71,6 +73,10 @@ pub struct Axis {
 pub struct Source<'a> {
     pub entity: Entity,
     pub ds: &'a Dataset,
+    /// The instant relative operators (`*_ndays`) count from: the request's now (spec §16 rule 30).
+    pub now_ms: i64,
+    /// The entity's mutation generation, read before `lo..hi` (see `MatchCache`).
+    pub generation: usize,
     pub lo: i64,
     pub hi: i64,
     pub fields: &'static [FieldDef<Dataset>],
@@ -88,10 +94,10 @@ pub struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn eval(&self) -> Eval<'_, Dataset> {
+    pub(crate) fn eval(&self) -> Eval<'_, Dataset> {
         Eval {
             ctx: self.ds,
-            now_ms: self.ds.now_ms(),
+            now_ms: self.now_ms,
             record: self.record,
         }
     }
@@ -138,8 +144,17 @@ pub fn run(
     }
     let conds = src.compile(&q.filters)?;
     let (lo, hi, conds) = narrow(src, conds);
+    let behaviour = src.ds.behaviour();
+    let nonce = src.ds.requests.fetch_add(1, Ordering::Relaxed);
+    let roll = hash(src.ds.seed(), 0x5CA7, nonce as i64, 1);
+    let emit = Emit {
+        approximate,
+        flush,
+        behaviour,
+        roll,
+    };
     if q.is_scan && src.entity == Entity::Activities {
-        return scan(src, q, lo, hi, &conds, Emit { approximate, flush });
+        return scan(src, q, lo, hi, &conds, emit);
     }
     let size = q.limit.unwrap_or(DEFAULT_LIMIT).min(DEFAULT_LIMIT);
     if src.entity == Entity::Activities && skip + size > SKIP_WINDOW {
@@ -155,13 +170,44 @@ pub fn run(
 
     let hits = matched(src, lo, hi, &conds);
     let total = hits.len();
-    let page = match &sort.key {
+    let unstable = emit.behaviour.unstable_ties;
+    // Rule 34: equal sort keys are ordered by this request's random number, not by record order.
+    let tie = |i: i64| {
+        if unstable {
+            hash(src.ds.seed(), 0x71E5, i, roll) as i64
+        } else {
+            i
+        }
+    };
+    let page: Vec<i64> = match &sort.key {
         SortKey::Index => {
             let from = (skip as usize).min(total);
             let to = (skip as usize).saturating_add(size as usize).min(total);
-            (from..to)
-                .map(|k| hits.get(if descending { k } else { total - 1 - k }))
-                .collect()
+            let at = |k: usize| hits.get(if descending { k } else { total - 1 - k });
+            match src.axis.filter(|_| unstable && from < to) {
+                None => (from..to).map(at).collect(),
+                Some(axis) => {
+                    // Widen the page to whole groups of equal dates, shuffle inside them, cut again.
+                    let ts = |k: usize| (axis.ts)(src.ds, at(k));
+                    let mut a = from;
+                    while a > 0 && ts(a - 1) == ts(a) {
+                        a -= 1;
+                    }
+                    let mut b = to;
+                    while b < total && ts(b) == ts(b - 1) {
+                        b += 1;
+                    }
+                    let mut window: Vec<(i64, i64, i64)> = (a..b)
+                        .map(|k| {
+                            let t = ts(k);
+                            let i = at(k);
+                            (if descending { -t } else { t }, tie(i), i)
+                        })
+                        .collect();
+                    window.sort_unstable();
+                    window[from - a..to - a].iter().map(|w| w.2).collect()
+                }
+            }
         }
         key => {
             let mut keyed: Vec<(Key, i64)> = (0..total)
@@ -174,7 +220,7 @@ pub fn run(
                 } else {
                     a.0.cmp(&b.0)
                 };
-                by_key.then(a.1.cmp(&b.1))
+                by_key.then(tie(a.1).cmp(&tie(b.1)))
             });
             keyed
                 .iter()
@@ -185,15 +231,20 @@ pub fn run(
         }
     };
     let total = total as u64;
-    Ok(finish(
-        src,
-        page,
-        total,
-        skip as u64,
-        size as u64,
-        None,
-        Emit { approximate, flush },
-    ))
+    let wrong = emit.behaviour.has_next_wrong;
+    let len = page.len() as u64;
+    let skip = skip as u64;
+    let mut result = finish(src, page, total, skip, size as u64, None, emit);
+    // Rule 35: `hasNext` false one page early, or true one page late, for some (skip, total).
+    if wrong && hash(src.ds.seed(), 0x4A5, skip as i64, total) % 2 == 0 {
+        let real = skip + len < total;
+        if real && skip + len + size as u64 >= total {
+            result.has_next = false;
+        } else if !real && len > 0 {
+            result.has_next = true;
+        }
+    }
+    Ok(result)
 }
 
 fn descending(dir: Option<&str>) -> Result<bool, DataError> {
@@ -262,7 +313,13 @@ fn matched(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Matched {
         let n = hits.len();
         return Matched::List(Arc::new(hits), 0, n);
     };
-    let hits = cache.get_or_compute(&key, src.lo, src.hi, collect);
+    let eval = src.eval();
+    let patch = Patch {
+        generation: src.generation,
+        touched: &|since| src.ds.touched_since(src.entity, since),
+        test: &|i| eval.matches(conds, i),
+    };
+    let hits = cache.get_or_compute(&key, src.lo, src.hi, &patch, collect);
     let from = hits.partition_point(|i| *i < lo);
     let to = hits.partition_point(|i| *i < hi);
     Matched::List(hits, from, to.max(from))
@@ -270,7 +327,8 @@ fn matched(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Matched {
 
 fn cache_key(e: Entity, conds: &[Cond<Dataset>]) -> String {
     let mut key = e.name().to_string();
-    for c in conds {
+    // The superseded condition's bound moves with every head insert; kept lists are patched for it.
+    for c in conds.iter().filter(|c| c.field.name() != "_superseded") {
         key.push_str(&format!("|{}.{}={:?}", c.field.name(), c.op.name(), c.arg));
     }
     key
@@ -280,11 +338,20 @@ struct CacheEntry {
     key: String,
     lo: i64,
     hi: i64,
+    /// The entity's mutation generation the list is right for.
+    generation: usize,
     hits: Arc<Vec<i64>>,
 }
 
-/// The last few match lists of immutable entities, keyed by their conditions. Only records never
-/// mutated may be cached; head inserts extend an entry instead of invalidating it.
+/// How a kept list catches up with mutations: the indices touched since a generation are tested again.
+struct Patch<'a> {
+    generation: usize,
+    touched: &'a dyn Fn(usize) -> std::collections::HashSet<i64>,
+    test: &'a dyn Fn(i64) -> bool,
+}
+
+/// The last few match lists of the big entities, keyed by their conditions. Head inserts extend an
+/// entry; records changed since it was built (live mode) are tested again and patched in or out.
 #[derive(Default)]
 pub struct MatchCache {
     entries: Mutex<Vec<CacheEntry>>,
@@ -310,6 +377,7 @@ impl MatchCache {
         key: &str,
         lo: i64,
         hi: i64,
+        patch: &Patch<'_>,
         collect: impl Fn(i64, i64) -> Vec<i64>,
     ) -> Arc<Vec<i64>> {
         let known = {
@@ -317,10 +385,32 @@ impl MatchCache {
             entries
                 .iter()
                 .find(|e| e.key == key && e.hi == hi && e.lo >= lo)
-                .map(|e| (e.lo, e.hits.clone()))
+                .map(|e| (e.lo, e.generation, e.hits.clone()))
         };
+        let known = known.map(|(cached_lo, generation, hits)| {
+            if generation == patch.generation {
+                return (cached_lo, hits);
+            }
+            let touched = (patch.touched)(generation);
+            let mut fresh: Vec<i64> = hits
+                .iter()
+                .copied()
+                .filter(|i| !touched.contains(i))
+                .collect();
+            fresh.extend(
+                touched
+                    .iter()
+                    .copied()
+                    .filter(|i| (cached_lo..hi).contains(i) && (patch.test)(*i)),
+            );
+            fresh.sort_unstable();
+            (cached_lo, Arc::new(fresh))
+        });
         let hits = match known {
-            Some((cached_lo, hits)) if cached_lo == lo => return hits,
+            Some((cached_lo, hits)) if cached_lo == lo => {
+                self.keep(key, lo, hi, patch.generation, hits.clone());
+                return hits;
+            }
             // Records were inserted at the head since: test only those.
             Some((cached_lo, hits)) => {
                 let mut fresh = collect(lo, cached_lo);
@@ -332,7 +422,18 @@ impl MatchCache {
                 Arc::new(collect(lo, hi))
             }
         };
+        self.keep(key, lo, hi, patch.generation, hits.clone());
+        hits
+    }
+
+    fn keep(&self, key: &str, lo: i64, hi: i64, generation: usize, hits: Arc<Vec<i64>>) {
         let mut entries = self.entries();
+        if entries
+            .iter()
+            .any(|e| e.key == key && e.lo == lo && e.hi == hi && e.generation == generation)
+        {
+            return;
+        }
         entries.retain(|e| e.key != key);
         if entries.len() >= CACHE_ENTRIES {
             entries.remove(0);
@@ -341,9 +442,9 @@ impl MatchCache {
             key: key.to_string(),
             lo,
             hi,
-            hits: hits.clone(),
+            generation,
+            hits,
         });
-        hits
     }
 }
 
@@ -364,9 +465,25 @@ fn scan(
     }
     let axis = src.axis.expect("activities have a date axis");
     let size = q.limit.unwrap_or(SCAN_MIN).clamp(SCAN_MIN, SCAN_MAX) as usize;
+    let b = &emit.behaviour;
     let eval = src.eval();
     let hits = matched(src, lo, hi, conds);
     let total = hits.len() as u64;
+    // The cursor the request came with: its `date.lte` (absent on a first page).
+    let sent = q
+        .filters
+        .get(axis.field)
+        .and_then(|d| d.get(Op::Lte.name()))
+        .and_then(Value::as_f64)
+        .map(|v| v.floor() as i64);
+    // Rule 33: an empty page whose cursor skips the stretch above the newest match.
+    if b.scan_empty_pages && hits.len() > 0 && emit.roll % 3 == 0 {
+        let newest = (axis.ts)(src.ds, hits.get(0));
+        if sent.is_none_or(|u| newest < u) {
+            let next = cursor_filters(&q.filters, axis.field, newest, b.scan_cursor);
+            return Ok(scan_page(src, q, Vec::new(), total, size, Some(next), emit));
+        }
+    }
     let mut page: Vec<i64> = (0..hits.len().min(size)).map(|k| hits.get(k)).collect();
     let mut next = None;
     if (page.len() as u64) < total {
@@ -378,7 +495,13 @@ fn scan(
             .map_or(0, |p| p + 1);
         let cursor = if keep > 0 {
             page.truncate(keep);
-            t
+            if b.scan_empty_pages {
+                // Just below the last record kept: nothing matches down to `t`, which leaves a
+                // stretch an empty page can skip.
+                (axis.ts)(src.ds, page[keep - 1]) - 1
+            } else {
+                t
+            }
         } else {
             for i in last + 1..hi {
                 if (axis.ts)(src.ds, i) != t {
@@ -391,17 +514,67 @@ fn scan(
             t - 1
         };
         if (page.len() as u64) < total {
-            let mut filters = q.filters.clone();
-            let date = filters
-                .entry(axis.field)
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(ops) = date {
-                ops.insert(Op::Lte.name().to_string(), json!(cursor));
-            }
-            next = Some(Value::Object(filters));
+            next = Some(cursor_filters(
+                &q.filters,
+                axis.field,
+                cursor,
+                b.scan_cursor,
+            ));
         }
     }
-    Ok(finish(src, page, total, 0, size as u64, next, emit))
+    Ok(scan_page(src, q, page, total, size, next, emit))
+}
+
+/// A scan page with its cursor, bent by the rule-33 switches.
+fn scan_page(
+    src: &Source,
+    q: &ListQuery,
+    page: Vec<i64>,
+    total: u64,
+    size: usize,
+    next: Option<Value>,
+    emit: Emit<'_>,
+) -> ListResult {
+    let b = &emit.behaviour;
+    let more = next.is_some();
+    let next = match next {
+        // A cursor that does not advance: the request's own filters come back.
+        Some(_) if b.scan_cursor_repeats && q.filters.contains_key("date") => {
+            Some(Value::Object(q.filters.clone()))
+        }
+        Some(_) if b.scan_missing_cursor => None,
+        other => other,
+    };
+    let mut r = finish(src, page, total, 0, size as u64, next, emit);
+    r.has_next = more;
+    r
+}
+
+/// `nextQueryFilters` for a cursor `date.lte = cursor`, in the shape the switch asks for (rule 32).
+fn cursor_filters(
+    filters: &Map<String, Value>,
+    field: &str,
+    cursor: i64,
+    shape: ScanCursor,
+) -> Value {
+    let bound = || {
+        let mut ops = Map::new();
+        ops.insert(Op::Lte.name().to_string(), json!(cursor));
+        Value::Object(ops)
+    };
+    let mut out = match shape {
+        ScanCursor::BoundOnly => Map::new(),
+        ScanCursor::CallerAndBound | ScanCursor::SameField => filters.clone(),
+    };
+    match (shape, out.get_mut(field)) {
+        (ScanCursor::CallerAndBound, Some(Value::Object(ops))) => {
+            ops.insert(Op::Lte.name().to_string(), json!(cursor));
+        }
+        _ => {
+            out.insert(field.to_string(), bound());
+        }
+    }
+    Value::Object(out)
 }
 
 fn finish(
@@ -413,16 +586,22 @@ fn finish(
     next: Option<Value>,
     emit: Emit<'_>,
 ) -> ListResult {
-    let Emit { approximate, flush } = emit;
+    let Emit {
+        approximate,
+        flush,
+        behaviour,
+        ..
+    } = emit;
     let has_next = match next {
         Some(_) => true,
         None => skip + (page.len() as u64) < total,
     };
-    let reported = if approximate && src.entity == Entity::Activities {
-        jitter(total, skip)
-    } else {
-        total
-    };
+    let reported =
+        if (approximate && src.entity == Entity::Activities) || behaviour.approximate_total {
+            jitter(total, skip)
+        } else {
+            total
+        };
     ListResult {
         data: Records::write(
             page.len(),
@@ -444,6 +623,14 @@ fn jitter(total: u64, skip: u64) -> u64 {
     (total as i64 + off).max(0) as u64
 }
 
+/// [`narrow`] for the ground truth: an index's date never changes, so narrowing holds at every instant.
+pub(crate) fn narrow_range(
+    src: &Source,
+    conds: Vec<Cond<Dataset>>,
+) -> (i64, i64, Vec<Cond<Dataset>>) {
+    narrow(src, conds)
+}
+
 /// Moves date conditions on the index-monotonic axis into the index range (binary search); the
 /// conditions the range fully expresses are dropped, the rest are returned for per-record testing.
 fn narrow(src: &Source, conds: Vec<Cond<Dataset>>) -> (i64, i64, Vec<Cond<Dataset>>) {
@@ -451,7 +638,7 @@ fn narrow(src: &Source, conds: Vec<Cond<Dataset>>) -> (i64, i64, Vec<Cond<Datase
     let Some(axis) = src.axis else {
         return (lo, hi, conds);
     };
-    let now = src.ds.now_ms() as f64;
+    let now = src.now_ms as f64;
     let day = 86_400_000.0;
     let mut rest = Vec::new();
     for c in conds {
@@ -514,6 +701,10 @@ const HEAD: &[u8] = b"{\"data\":[";
 struct Emit<'f> {
     approximate: bool,
     flush: Option<Flush<'f>>,
+    /// The server behaviour switches in force (spec §16 rules 32–35).
+    behaviour: Behaviour,
+    /// This request's random number (from the dataset's seed and request count): runs repeat.
+    roll: u64,
 }
 
 /// Takes a finished piece of a page's text, to send it while the rest is written.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use mdca_sim::data::DataConfig;
-use mdca_sim::{FaultSpec, SimConfig, SlowFiles, ThrottleConfig};
+use mdca_sim::{Behaviour, FaultSpec, LiveConfig, SimConfig, SlowFiles, ThrottleConfig};
 use tracing_subscriber::EnvFilter;
 
 /// A loopback simulator of the Microsoft Defender for Cloud Apps (MDCA) REST API.
@@ -17,8 +17,15 @@ use tracing_subscriber::EnvFilter;
 /// Serves /api/v1/... and /cas/api/v1/... (activities, alerts, files, entities, subnet) for
 /// tenant 0 at the root and for every tenant i at /t/tenant<i>/; a fake Entra ID token endpoint
 /// at /<entra-tenant-id>/oauth2/token and /<entra-tenant-id>/oauth2/v2.0/token; and a control
-/// endpoint at /_sim/ (faults, stats, settings, inserts, credentials). Tokens and app secrets are
-/// derived from --seed, so they stay the same between runs.
+/// endpoint at /_sim/ (faults, stats, settings, inserts, credentials, live mode, clock, ground
+/// truth, behaviour switches). Tokens and app secrets are derived from --seed, so they stay the
+/// same between runs.
+///
+/// Live mode (--live RATE) makes each tenant change while it is read: its clock moves (real time
+/// times --clock-speed) and RATE mutations per second insert activities, alerts and files stamped
+/// now, edit, trash and delete files, close and reopen alerts and change entity status. Every
+/// mutation is journaled; POST /_sim/ground_truth answers which records matched a filter during an
+/// interval. --behaviour switches on answers a real tenant may give (see the README).
 #[derive(Debug, Parser)]
 #[command(name = "mdca-sim", version, about, long_about)]
 struct Cli {
@@ -112,6 +119,24 @@ struct Cli {
     #[arg(long)]
     now_ms: Option<i64>,
 
+    /// Live mode: this many mutations per second per tenant (0: only the clock moves). Off when
+    /// absent.
+    #[arg(long, value_name = "RATE", value_parser = non_negative)]
+    live: Option<f64>,
+
+    /// In live mode, simulated milliseconds per real millisecond (60 = a minute per second).
+    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "live", value_parser = positive)]
+    clock_speed: f64,
+
+    /// Server behaviour switches as JSON, e.g.
+    /// `{"scan_cursor":"bound_only","unstable_ties":true,"throttle_retry_after":false}`. Fields:
+    /// scan_cursor (caller_and_bound | bound_only | same_field), scan_missing_cursor,
+    /// scan_empty_pages, scan_cursor_repeats, unstable_ties, approximate_total, has_next_wrong,
+    /// throttle_retry_after (default true), throttle_counts_rejected, deep_files
+    /// ({"from_skip":N,"delay_ms":D,"html_5xx_every":K}). Omitted fields keep their default.
+    #[arg(long, value_name = "JSON", value_parser = behaviour_json)]
+    behaviour: Option<Behaviour>,
+
     /// Log filter (tracing EnvFilter syntax), e.g. `info`, `mdca_sim=debug`, `warn`.
     /// Request lines are logged at info under the target `mdca_sim::request`.
     #[arg(long, default_value = "info", env = "MDCA_SIM_LOG")]
@@ -145,8 +170,31 @@ impl Cli {
                 min_skip,
                 delay: Duration::from_millis(self.slow_files_ms),
             }),
+            live: self.live.map(|rate| LiveConfig {
+                rate,
+                clock_speed: self.clock_speed,
+            }),
+            behaviour: self.behaviour.clone().unwrap_or_default(),
         }
     }
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number >= 0")),
+    }
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number > 0")),
+    }
+}
+
+fn behaviour_json(s: &str) -> Result<Behaviour, String> {
+    serde_json::from_str(s).map_err(|e| format!("not a behaviour object: {e}"))
 }
 
 #[tokio::main]
@@ -246,10 +294,23 @@ fn announce(sim: &mdca_sim::Simulator, cli: &Cli, took: Duration) {
     for f in sim.armed_faults() {
         tracing::info!("armed fault: {f}");
     }
+    if let Some(live) = sim.live() {
+        tracing::info!(
+            "live mode: {} mutations per second per tenant, clock speed {}",
+            live.rate,
+            live.clock_speed
+        );
+    }
+    if sim.behaviour() != Behaviour::default() {
+        tracing::info!(
+            "behaviour switches: {}",
+            serde_json::to_string(&sim.behaviour()).unwrap_or_default()
+        );
+    }
     tracing::info!(
         "try: curl -s -H \"Authorization: Token {admin}\" -H \"Content-Type: application/json\" -d '{{\"limit\":3}}' {url}/api/v1/alerts/"
     );
-    tracing::info!("control endpoint: {url}/_sim/ (faults, stats, settings, insert, credentials); Ctrl+C stops");
+    tracing::info!("control endpoint: {url}/_sim/ (faults, stats, settings, insert, credentials, live, clock, ground_truth, behaviour); Ctrl+C stops");
 
     let tenants: Vec<serde_json::Value> = (0..sim.tenants())
         .map(|i| {

@@ -11,7 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -22,12 +22,15 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 
 use crate::auth::{self, Action, Keyring};
+use crate::behaviour::Behaviour;
 use crate::body;
 use crate::conn::ConnHandle;
+use crate::data::live::LiveConfig;
 use crate::data::{CloseKind, DataError, Dataset, Entity};
 use crate::discovery::{self, Discovery};
 use crate::faults::{FaultBoard, FaultKind, SlowFiles};
 use crate::idp::{self, Endpoint};
+use crate::mutator::Mutator;
 use crate::stats::Recorder;
 use crate::throttle::{self, ThrottleConfig, Window};
 
@@ -51,6 +54,11 @@ pub(crate) struct Shared {
     token_lifetime: RwLock<Duration>,
     approximate_total: AtomicBool,
     slow_files: RwLock<Option<SlowFiles>>,
+    behaviour: RwLock<Behaviour>,
+    /// Live mode as last set, and its running mutator.
+    live: Mutex<(Option<LiveConfig>, Option<Mutator>)>,
+    /// Deep files pages served (spec §16 rule 38: every K-th fails).
+    pub(crate) deep_pages: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -74,7 +82,52 @@ impl Shared {
             token_lifetime: RwLock::new(token_lifetime),
             approximate_total: AtomicBool::new(approximate_total),
             slow_files: RwLock::new(slow_files),
+            behaviour: RwLock::default(),
+            live: Mutex::default(),
+            deep_pages: Default::default(),
         }
+    }
+
+    pub(crate) fn behaviour(&self) -> Behaviour {
+        self.behaviour
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_behaviour(&self, b: Behaviour) {
+        for t in &self.tenants {
+            t.dataset.set_behaviour(b.clone());
+        }
+        *self.behaviour.write().unwrap_or_else(|e| e.into_inner()) = b;
+    }
+
+    pub(crate) fn live(&self) -> Option<LiveConfig> {
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone()
+    }
+
+    /// Starts, changes or stops live mode (clocks and mutator) in every tenant.
+    pub(crate) fn set_live(&self, live: Option<LiveConfig>) {
+        let mut state = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        // The old mutator stops (and is joined) before the clocks change speed.
+        state.1 = None;
+        let speed = live.as_ref().map_or(0.0, |l| l.clock_speed);
+        for t in &self.tenants {
+            t.dataset.set_clock_speed(speed);
+        }
+        state.1 = live.as_ref().and_then(|l| {
+            let datasets = self
+                .tenants
+                .iter()
+                .map(|t| Arc::clone(&t.dataset))
+                .collect();
+            Mutator::start(datasets, l.rate)
+        });
+        state.0 = live;
     }
 
     pub(crate) fn throttle(&self) -> ThrottleConfig {
@@ -490,15 +543,39 @@ fn data_error(e: DataError) -> Response {
 
 async fn serve(shared: &Arc<Shared>, target: Target, req: Request) -> Response {
     let is_api = matches!(target, Target::Api { .. });
+    let mut admitted = None;
     if let Target::Api { tenant, .. } = &target {
         let cfg = shared.throttle();
-        if let Err(wait) = shared.tenants[*tenant as usize]
-            .window
-            .admit(&cfg, Instant::now())
-        {
-            return throttle::too_many_requests(wait, cfg.retry_after_header);
+        let behaviour = shared.behaviour();
+        let now = Instant::now();
+        match shared.tenants[*tenant as usize].window.admit(&cfg, now) {
+            Ok(()) => {
+                admitted = (!behaviour.throttle_counts_rejected).then_some((*tenant, now));
+            }
+            Err(wait) => {
+                return throttle::too_many_requests(
+                    wait,
+                    cfg.retry_after_header && behaviour.throttle_retry_after,
+                )
+            }
         }
     }
+    let resp = serve_admitted(shared, target, is_api, req).await;
+    // Rule 37 off: a rejected request is given back to the window once answered.
+    if let Some((tenant, at)) = admitted {
+        if matches!(resp.status().as_u16(), 400 | 401 | 403 | 404) {
+            shared.tenants[tenant as usize].window.give_back(at);
+        }
+    }
+    resp
+}
+
+async fn serve_admitted(
+    shared: &Arc<Shared>,
+    target: Target,
+    is_api: bool,
+    req: Request,
+) -> Response {
     let fault = match target {
         Target::Api { .. } | Target::Token { .. } | Target::Blob(_) => {
             shared.faults.take(target.name(), is_api)
@@ -553,26 +630,29 @@ async fn serve(shared: &Arc<Shared>, target: Target, req: Request) -> Response {
 fn fault_status(code: u16) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match code {
-        502 | 504 => {
-            let title = format!(
-                "{} {}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("Gateway Error")
-            );
-            let page = format!(
-                "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n"
-            );
-            let mut resp = (status, page).into_response();
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            resp
-        }
+        502 | 504 => html_error(status),
         503 => json_response(
             status,
             &json!({"detail": "Service temporarily unavailable, try again later."}),
         ),
         _ => json_response(status, &json!({"detail": "A server error occurred."})),
     }
+}
+
+/// An error as the HTML page a gateway in front of the service sends.
+fn html_error(status: StatusCode) -> Response {
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Gateway Error")
+    );
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut resp = (status, page).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    resp
 }
 
 /// The fallback for a reset when the connection handle is missing: a body that fails mid-way,
@@ -647,6 +727,26 @@ async fn api(shared: &Arc<Shared>, tenant: u32, op: Op, req: Request) -> Respons
         });
         if skip.is_some_and(|s| s >= slow.min_skip) {
             tokio::time::sleep(slow.delay).await;
+        }
+    }
+    if let (Op::List(Entity::Files), Some(deep)) = (&op, shared.behaviour().deep_files) {
+        let skip = params.get("skip").and_then(|v| match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        if skip.is_some_and(|s| s >= deep.from_skip) {
+            tokio::time::sleep(Duration::from_millis(deep.delay_ms)).await;
+            let n = shared.deep_pages.fetch_add(1, Ordering::Relaxed) + 1;
+            if deep.html_5xx_every > 0 && n % deep.html_5xx_every == 0 {
+                // Rule 38: the K-th deep page fails, alternately 500 and 504, as an HTML page.
+                let code = if (n / deep.html_5xx_every) % 2 == 1 {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::GATEWAY_TIMEOUT
+                };
+                return html_error(code);
+            }
         }
     }
     if let Op::List(e) = op {

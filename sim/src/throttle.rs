@@ -3,7 +3,8 @@
 //!
 //! Only admitted requests enter the window; a request answered 429 does not, so a client that
 //! keeps retrying too early is not punished further (the real service's behaviour here is unknown,
-//! spec §15). Admitted requests count whatever their outcome (401, 404, faults…).
+//! spec §15). Admitted requests count whatever their outcome (faults, 5xx…),  answers 400/401/403/404
+//! included, unless the `throttle_counts_rejected` switch is turned off (spec §16 rule 37).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -88,6 +89,15 @@ impl Window {
         }
         let blocking = log[log.len() - limit];
         Err((blocking + cfg.window).saturating_duration_since(now))
+    }
+
+    /// Takes an admitted request back out of the window (a rejected answer that does not count,
+    /// spec §16 rule 37 switched off).
+    pub(crate) fn give_back(&self, at: Instant) {
+        let mut log = self.admitted.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = log.iter().rposition(|t| *t == at) {
+            log.remove(k);
+        }
     }
 
     pub(crate) fn clear(&self) {

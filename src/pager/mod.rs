@@ -283,6 +283,9 @@ pub struct Pager {
     /// The filters every request starts from: the caller's (relative dates absolute), plus in an
     /// incremental scan the `since` bound.
     filters: Option<Value>,
+    /// The filters a checkpoint records: the caller's, relative dates made absolute when the pull first
+    /// started (kept from the checkpoint on a resume), without an incremental run's own bound.
+    base_filters: Option<Value>,
     cursor: Cursor,
     seen: Seen,
     /// Records still to drop client-side (windows and scans have no usable `skip`).
@@ -346,6 +349,7 @@ impl Pager {
             remaining: plan.wanted,
             skip_left: 0,
             filters: plan.filters.clone(),
+            base_filters: plan.filters.clone(),
             cursor: Cursor::Skip(plan.skip),
             seen: Seen::new(plan.mode == Mode::Scan),
             finished: false,
@@ -418,6 +422,7 @@ impl Pager {
             .with_hint("run the same query as when the checkpoint was written, or start without it"));
         }
         self.filters = cp.filters.clone();
+        self.base_filters = cp.filters.clone();
         if cp.position == Position::Done {
             return self.start_incremental(cp);
         }
@@ -434,8 +439,17 @@ impl Pager {
         self.lookback.fixed = self.since.is_none()
             && self.watch.is_some_and(|c| Some(c) != spec.window)
             && cp.high.is_some();
-        if self.since.is_some() {
-            self.watch = spec.change;
+        if let (Some(since), Some(change)) = (self.since, spec.change) {
+            self.watch = Some(change);
+            if self.plan.mode == Mode::Scan {
+                // The bound every cursor of this incremental scan is merged with.
+                self.filters = Some(with_bound(
+                    self.filters.as_ref(),
+                    change.filter,
+                    "gte",
+                    since,
+                ));
+            }
         }
         self.counters.records.store(cp.records, Ordering::Relaxed);
         self.counters.pages.store(cp.pages, Ordering::Relaxed);
@@ -541,12 +555,7 @@ impl Pager {
             version: CHECKPOINT_VERSION,
             entity: self.plan.spec.kind.name().to_owned(),
             query: fingerprint(&self.plan.identity),
-            filters: if self.since.is_some() && self.plan.mode == Mode::Scan {
-                // The scan's filters carry the `since` bound; the next run adds its own.
-                self.plan.filters.clone()
-            } else {
-                self.filters.clone()
-            },
+            filters: self.base_filters.clone(),
             started_ms: self.started_ms,
             position,
             records: progress.records,

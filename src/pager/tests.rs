@@ -313,3 +313,36 @@ fn clients_pagers_and_their_futures_move_between_threads() {
     send(&pager.next_page());
     send(&pager);
 }
+
+#[test]
+fn relative_dates_keep_their_first_absolute_bounds_across_resumes_and_incremental_runs() {
+    let req = QueryRequest::new()
+        .all()
+        .filters(serde_json::json!({"date": {"gte_ndays": 30}}));
+    let mut first = pager(EntityKind::Activities, req.clone());
+    let fixed = first.checkpoint().filters.unwrap();
+    assert!(fixed["date"]["gte"].is_i64(), "{fixed}");
+    let mut fetched = page(0, 3, true);
+    fetched.page.next_query_filters = Some(serde_json::json!({"date": {"lte": 2}}));
+    feed(&mut first, fetched).unwrap();
+    feed(&mut first, page(3, 2, false)).unwrap();
+    let done = first.checkpoint();
+    assert_eq!(done.filters.as_ref(), Some(&fixed));
+    std::thread::sleep(Duration::from_millis(5));
+    let mut incremental = pager(EntityKind::Activities, req.clone().resume(done));
+    assert_eq!(incremental.checkpoint().filters.as_ref(), Some(&fixed));
+    let sent = incremental.next_request().body["filters"].clone();
+    assert_eq!(
+        sent["date"]["gte"], fixed["date"]["gte"],
+        "the narrower bound"
+    );
+    // A cursor of its own bound only: the caller's absolute bound is put back.
+    let mut fetched = page(10, 3, true);
+    fetched.page.next_query_filters = Some(serde_json::json!({"date": {"lte": 11}}));
+    feed(&mut incremental, fetched).unwrap();
+    let mid = incremental.checkpoint();
+    let resumed = pager(EntityKind::Activities, req.resume(mid));
+    let sent = resumed.next_request().body["filters"].clone();
+    assert_eq!(sent["date"]["lte"], 11);
+    assert!(sent["date"]["gte"].is_i64(), "{sent}");
+}

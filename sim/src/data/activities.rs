@@ -18,13 +18,24 @@ fn timeline(ds: &Dataset) -> Timeline {
     Timeline {
         seed: ds.seed(),
         salt: SALT,
-        base: ds.now_ms() - 3_600_000,
+        base: ds.origin_ms() - 3_600_000,
         gap: 2_500,
         head_gap: 100,
     }
 }
 
+/// Timestamp of index `i` on the date axis: stamped from the clock for records inserted live.
 pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    if i < 0 {
+        if let Some(t) = ds.head_ts(super::Entity::Activities, i) {
+            return t;
+        }
+    }
+    timeline(ds).at(i)
+}
+
+/// The generated timeline alone (no overlay): what `ts` is for records not inserted live.
+pub(crate) fn generated_ts(ds: &Dataset, i: i64) -> i64 {
     timeline(ds).at(i)
 }
 
@@ -714,3 +725,8 @@ pub static SORTS: [SortDef; 2] = [
         key: SortKey::Fast(k_created),
     },
 ];
+
+/// The activity's `_id`.
+pub(crate) fn id_of(ds: &Dataset, i: i64) -> String {
+    id(ds, i, attrs(ds, i).app)
+}

@@ -8,8 +8,7 @@ use super::people::{self, PLACES};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
 use super::text::{self, Obj};
 use super::{
-    entities, read, wall_ms, write as write_lock, CloseKind, CloseResult, DataError, Dataset,
-    Entity,
+    entities, read, write as write_lock, CloseKind, CloseResult, DataError, Dataset, Entity,
 };
 use crate::filter::{invalid, FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
@@ -20,13 +19,24 @@ fn timeline(ds: &Dataset) -> Timeline {
     Timeline {
         seed: ds.seed(),
         salt: SALT,
-        base: ds.now_ms() - 3_600_000,
+        base: ds.origin_ms() - 3_600_000,
         gap: 90 * 60_000,
         head_gap: 60_000,
     }
 }
 
+/// Timestamp of index `i` on the date axis: stamped from the clock for records inserted live.
 pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    if i < 0 {
+        if let Some(t) = ds.head_ts(super::Entity::Alerts, i) {
+            return t;
+        }
+    }
+    timeline(ds).at(i)
+}
+
+/// The generated timeline alone (no overlay): what `ts` is for records not inserted live.
+pub(crate) fn generated_ts(ds: &Dataset, i: i64) -> i64 {
     timeline(ds).at(i)
 }
 
@@ -145,13 +155,63 @@ pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
     }
 }
 
+/// The alert's state at this thread's instant (see `live::version`); `None` = as generated.
 fn state(ds: &Dataset, i: i64) -> Option<State> {
     let map = read(&ds.alert_state);
     if map.is_empty() {
         None
     } else {
-        map.get(&i).cloned()
+        map.get(&i).and_then(|v| super::live::version(v))
     }
+}
+
+/// Records a new version of alert `i`'s state, made by `change` from the current one, at `at`, and
+/// journals it. Returns the resolution before and after.
+pub(crate) fn change_state(
+    ds: &Dataset,
+    i: i64,
+    at: i64,
+    kind: super::live::MutationKind,
+    change: impl FnOnce(&mut State),
+) {
+    let id = record_id(ds, i);
+    let a = attrs(ds, i);
+    let (before, after) = {
+        let mut map = write_lock(&ds.alert_state);
+        let versions = map.entry(i).or_default();
+        let mut s = versions.last().map(|v| v.1.clone()).unwrap_or_default();
+        let before = (
+            s.resolution.unwrap_or(a.resolution),
+            s.status.unwrap_or(a.status),
+        );
+        change(&mut s);
+        let after = (
+            s.resolution.unwrap_or(a.resolution),
+            s.status.unwrap_or(a.status),
+        );
+        versions.push((at, s));
+        (before, after)
+    };
+    let show = |(res, st): (i64, i64)| serde_json::json!({"resolutionStatusValue": res, "statusValue": st});
+    ds.journal_push(super::live::Mutation {
+        at_ms: at,
+        entity: Entity::Alerts,
+        kind,
+        id,
+        index: i,
+        source: i,
+        before: show(before),
+        after: show(after),
+    });
+}
+
+/// Whether alert `i` is open now (mutator's choice of what to close or reopen).
+pub(crate) fn is_open(ds: &Dataset, i: i64) -> bool {
+    resolution(ds, i) == 0
+}
+
+pub(crate) fn resolution_of(ds: &Dataset, i: i64) -> i64 {
+    resolution(ds, i)
 }
 
 fn resolution(ds: &Dataset, i: i64) -> i64 {
@@ -233,9 +293,11 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let status = st.status.unwrap_or(a.status);
     let mut r = Rng::at(seed, SALT ^ 0xD7A, i);
     let generated_resolve = ts + 600_000 + r.below(3 * 86_400_000) as i64;
+    // A reopened alert has no resolve time any more.
     let resolve_ms = st
         .resolve_ms
-        .or((a.resolution != 0).then_some(generated_resolve));
+        .or((a.resolution != 0).then_some(generated_resolve))
+        .filter(|_| resolution != 0);
     let comment = st
         .comment
         .as_deref()
@@ -359,8 +421,9 @@ fn named_ids(filters: &Map<String, Value>) -> Vec<String> {
         .collect()
 }
 
-/// close_benign / close_false_positive / close_true_positive (spec §7, §14 rules 21–22). Empty filters
-/// are refused (rule-19 body, value `{}`) so that a forgotten selection cannot close every alert.
+/// close_benign / close_false_positive / close_true_positive (spec §7, §14 rules 21–22). Like the real
+/// service, empty filters close every alert (spec §16 rule 39): protecting against that is the
+/// client's job.
 pub fn close(
     ds: &Dataset,
     filters: &Map<String, Value>,
@@ -368,9 +431,6 @@ pub fn close(
     comment: Option<&str>,
     reason_id: Option<i64>,
 ) -> Result<CloseResult, DataError> {
-    if filters.is_empty() {
-        return Err(DataError::Validation(invalid("{}")));
-    }
     let (code, reasons): (i64, &[i64]) = match kind {
         CloseKind::Benign => (4, &[2, 4, 5, 6]),
         CloseKind::FalsePositive => (3, &[0, 1, 3, 4]),
@@ -387,6 +447,8 @@ pub fn close(
     let src = crate::list::Source {
         entity: Entity::Alerts,
         ds,
+        now_ms: ds.now_ms(),
+        generation: 0,
         lo,
         hi,
         fields: &FIELDS,
@@ -403,14 +465,14 @@ pub fn close(
         .into_iter()
         .filter(|id| index_of(ds, id).is_none())
         .collect();
-    let when = wall_ms().max(ds.now_ms());
-    let mut map = write_lock(&ds.alert_state);
+    let when = ds.now_ms();
     for i in &hits {
-        let s = map.entry(*i).or_default();
-        s.resolution = Some(code);
-        s.comment = comment.map(str::to_string);
-        s.reason_id = reason;
-        s.resolve_ms = Some(when);
+        change_state(ds, *i, when, super::live::MutationKind::Close, |s| {
+            s.resolution = Some(code);
+            s.comment = comment.map(str::to_string);
+            s.reason_id = reason;
+            s.resolve_ms = Some(when);
+        });
     }
     Ok(CloseResult {
         closed: hits.len() as u64,
@@ -421,7 +483,9 @@ pub fn close(
 /// read/unread (spec §14 rule 23): `statusValue` 1/0; `None` → 404.
 pub fn set_read(ds: &Dataset, pk: &str, read_flag: bool) -> Option<Value> {
     let i = index_of(ds, pk)?;
-    write_lock(&ds.alert_state).entry(i).or_default().status = Some(i64::from(read_flag));
+    change_state(ds, i, ds.now_ms(), super::live::MutationKind::Read, |s| {
+        s.status = Some(i64::from(read_flag))
+    });
     Some(record(ds, i))
 }
 
@@ -570,3 +634,8 @@ pub static SORTS: [SortDef; 2] = [
         key: SortKey::Fast(k_severity),
     },
 ];
+
+/// The alert's `_id`.
+pub(crate) fn id_of(ds: &Dataset, i: i64) -> String {
+    record_id(ds, i)
+}

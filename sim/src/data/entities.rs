@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::people::{self, Person, EXCHANGE, GOOGLE, O365, ONEDRIVE, SHAREPOINT};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
 use super::text::{self, Obj};
-use super::{decode_pk, pk_json, read, Dataset};
+use super::{decode_pk, pk_json, read, Dataset, Entity};
 use crate::filter::{FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
 
@@ -20,13 +20,24 @@ fn timeline(ds: &Dataset) -> Timeline {
     Timeline {
         seed: ds.seed(),
         salt: SALT,
-        base: ds.now_ms() - 3_600_000,
+        base: ds.origin_ms() - 3_600_000,
         gap: 30 * 60_000,
         head_gap: 60_000,
     }
 }
 
+/// Timestamp of index `i` on the date axis: stamped from the clock for records inserted live.
 pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    if i < 0 {
+        if let Some(t) = ds.head_ts(Entity::Entities, i) {
+            return t;
+        }
+    }
+    timeline(ds).at(i)
+}
+
+/// The generated timeline alone (no overlay): what `ts` is for records not inserted live.
+pub(crate) fn generated_ts(ds: &Dataset, i: i64) -> i64 {
     timeline(ds).at(i)
 }
 
@@ -53,6 +64,7 @@ fn second_app(ds: &Dataset, b: i64) -> i64 {
 }
 
 pub fn kind(ds: &Dataset, i: i64) -> Kind {
+    let i = ds.source(Entity::Entities, i);
     let b = i.div_euclid(4);
     match i.rem_euclid(4) {
         0 => Kind::User,
@@ -109,6 +121,7 @@ pub fn user_pks(ds: &Dataset, b: i64, app: i64) -> Vec<Scalar> {
 }
 
 fn who(ds: &Dataset, i: i64) -> Person {
+    let i = ds.source(Entity::Entities, i);
     let b = i.div_euclid(4);
     match kind(ds, i) {
         Kind::Account { parent: None, .. } => people::guest(ds.seed(), b),
@@ -123,6 +136,7 @@ pub fn key(ds: &Dataset, i: i64) -> (String, i64) {
 }
 
 fn id_saas(ds: &Dataset, i: i64) -> (String, i64) {
+    let i = ds.source(Entity::Entities, i);
     match kind(ds, i) {
         Kind::User => (user_guid(ds, i.div_euclid(4)), O365),
         Kind::Account { saas, .. } => (who(ds, i).upn, saas),
@@ -131,8 +145,11 @@ fn id_saas(ds: &Dataset, i: i64) -> (String, i64) {
 
 /// Record index for a base64 pk or an `_id` (spec §14 rule 25); `None` → 404.
 pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
-    let (lo, hi) = ds.range(super::Entity::Entities);
-    if let Some(i) = object_id_index(pk).filter(|i| (lo..hi).contains(i)) {
+    let (lo, hi) = ds.range(Entity::Entities);
+    if let Some(i) = object_id_index(pk)
+        .map(|s| ds.current(Entity::Entities, s))
+        .filter(|i| (lo..hi).contains(i))
+    {
         return (record_id(ds, i) == pk.to_ascii_lowercase()).then_some(i);
     }
     let obj = decode_pk(pk)?;
@@ -153,11 +170,52 @@ pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
             .iter()
             .find_map(|s| keys.get(&(id.clone(), *s)).copied()),
     };
-    found.filter(|i| (lo..hi).contains(i))
+    found
+        .map(|s| ds.current(Entity::Entities, s))
+        .filter(|i| (lo..hi).contains(i))
 }
 
+/// `_id`: from the entity's identity and first `lastSeen`, so a status change does not change it.
 fn record_id(ds: &Dataset, i: i64) -> String {
-    object_id(ds.seed(), SALT, i, ts(ds, i))
+    let s = ds.source(Entity::Entities, i);
+    object_id(ds.seed(), SALT, s, ts(ds, s))
+}
+
+/// The entity's `_id` (unchanged when it moves).
+pub(crate) fn id_of(ds: &Dataset, i: i64) -> String {
+    record_id(ds, i)
+}
+
+/// The status a mutation gave entity `source`, at this thread's instant.
+fn status_override(ds: &Dataset, source: i64) -> Option<i64> {
+    let o = read(&ds.overlay);
+    if o.entity_status.is_empty() {
+        return None;
+    }
+    o.entity_status
+        .get(&source)
+        .and_then(|v| super::live::version(v))
+}
+
+/// The entity's `status` now (the mutator's choice of a different one).
+pub(crate) fn status(ds: &Dataset, i: i64) -> i64 {
+    let s = ds.source(Entity::Entities, i);
+    status_override(ds, s).unwrap_or_else(|| generated_status(ds, s))
+}
+
+fn generated_status(ds: &Dataset, s: i64) -> i64 {
+    let mut r = Rng::at(ds.seed(), SALT, s);
+    status_of(&mut r)
+}
+
+fn status_of(r: &mut Rng) -> i64 {
+    match r.below(100) {
+        0..=84 => 2,
+        85..=89 => 3,
+        90..=94 => 4,
+        95..=97 => 1,
+        _ => 0,
+    }
 }
 
 const GROUPS: [(&str, &str); 4] = [
@@ -192,21 +250,19 @@ pub fn record(ds: &Dataset, i: i64) -> Value {
 /// Entity `i` as compact JSON text, keys in byte order (see `text`).
 pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let seed = ds.seed();
+    let last_seen = ts(ds, i);
+    let id_ = record_id(ds, i);
+    // Everything but `lastSeen` and `status` comes from the entity's identity.
+    let i = ds.source(Entity::Entities, i);
     let k = kind(ds, i);
     let b = i.div_euclid(4);
     let p = who(ds, i);
     let (id, saas) = id_saas(ds, i);
-    let last_seen = ts(ds, i);
     let mut r = Rng::at(seed, SALT, i);
     let admin =
         hash(seed, SALT, b, 4) % 10 == 0 && !matches!(k, Kind::Account { parent: None, .. });
-    let status = match r.below(100) {
-        0..=84 => 2,
-        85..=89 => 3,
-        90..=94 => 4,
-        95..=97 => 1,
-        _ => 0,
-    };
+    let status = status_of(&mut r);
+    let status = status_override(ds, i).unwrap_or(status);
     let groups: Vec<usize> = match k {
         Kind::Account { parent: None, .. } => vec![1],
         _ => {
@@ -224,7 +280,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let user = k == Kind::User;
 
     let mut o = Obj::new(out);
-    o.str("_id", &record_id(ds, i))
+    o.str("_id", &id_)
         .raw("actions", "[]")
         .with("appData", |out| {
             let mut app = Obj::new(out);
@@ -295,7 +351,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
 
 /// Children of user block `b` that exist in the current range.
 fn accounts_of(ds: &Dataset, b: i64) -> Vec<i64> {
-    let (lo, hi) = ds.range(super::Entity::Entities);
+    let (lo, hi) = ds.range(Entity::Entities);
     (4 * b + 1..4 * b + 4)
         .filter(|i| (lo..hi).contains(i))
         .filter(|i| {
@@ -311,7 +367,8 @@ fn accounts_of(ds: &Dataset, b: i64) -> Vec<i64> {
 }
 
 pub fn tree(ds: &Dataset, i: i64) -> Option<Value> {
-    let (lo, hi) = ds.range(super::Entity::Entities);
+    let i = ds.source(Entity::Entities, i);
+    let (lo, hi) = ds.range(Entity::Entities);
     let (user, accounts) = match kind(ds, i) {
         Kind::User => (Some(i), accounts_of(ds, i.div_euclid(4))),
         Kind::Account {
@@ -322,9 +379,11 @@ pub fn tree(ds: &Dataset, i: i64) -> Option<Value> {
         }
         Kind::Account { parent: None, .. } => (None, vec![i]),
     };
+    // Records that moved (status changes) are shown where they live now.
+    let now = |s: i64| record(ds, ds.current(Entity::Entities, s));
     Some(json!({
-        "user": user.map(|u| record(ds, u)),
-        "accounts": accounts.into_iter().map(|a| record(ds, a)).collect::<Vec<_>>(),
+        "user": user.map(now),
+        "accounts": accounts.into_iter().map(now).collect::<Vec<_>>(),
     }))
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::people::{self, GOOGLE, ONEDRIVE, SHAREPOINT};
 use super::rng::{hash, iso, object_id, object_id_index, Rng, Timeline};
 use super::text::{self, Obj};
-use super::{entities, DataError, Dataset};
+use super::{entities, DataError, Dataset, Entity};
 use crate::filter::{self, Arg, Cond, FieldDef, FieldType as T, Getter, Op, Scalar};
 use crate::list::{Axis, Key, SortDef, SortKey};
 
@@ -22,13 +22,24 @@ fn timeline(ds: &Dataset) -> Timeline {
     Timeline {
         seed: ds.seed(),
         salt: SALT,
-        base: ds.now_ms() - 3_600_000,
+        base: ds.origin_ms() - 3_600_000,
         gap: 20 * 60_000,
         head_gap: 1_000,
     }
 }
 
+/// Timestamp of index `i` on the date axis: stamped from the clock for records inserted live.
 pub fn ts(ds: &Dataset, i: i64) -> i64 {
+    if i < 0 {
+        if let Some(t) = ds.head_ts(super::Entity::Files, i) {
+            return t;
+        }
+    }
+    timeline(ds).at(i)
+}
+
+/// The generated timeline alone (no overlay): what `ts` is for records not inserted live.
+pub(crate) fn generated_ts(ds: &Dataset, i: i64) -> i64 {
     timeline(ds).at(i)
 }
 
@@ -93,6 +104,8 @@ const EXTENSIONS: [&[(&str, &str)]; 7] = [
 
 /// The attributes filters need, from one short hash stream (no JSON).
 pub struct Attrs {
+    /// The index the file is generated from (its identity; differs from the index once it moved).
+    pub source: i64,
     pub owner: i64,
     pub app: i64,
     pub ftype: usize,
@@ -105,7 +118,33 @@ pub struct Attrs {
     pub folder_k: i64,
 }
 
+/// The attributes of the file at index `i`: generated from its source index, with its status as
+/// changed since (trash, delete) at this thread's instant. A file inserted live was created when it
+/// was stamped.
 pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
+    let s = ds.source(Entity::Files, i);
+    let mut a = generated_attrs(ds, s);
+    if let Some(st) = status(ds, s) {
+        a.fstat = st;
+    }
+    if s < 0 && ds.head_ts(Entity::Files, s).is_some() {
+        a.age = 0;
+    }
+    a
+}
+
+/// The status a mutation gave file `source`, at this thread's instant.
+fn status(ds: &Dataset, source: i64) -> Option<i64> {
+    let o = super::read(&ds.overlay);
+    if o.file_status.is_empty() {
+        return None;
+    }
+    o.file_status
+        .get(&source)
+        .and_then(|v| super::live::version(v))
+}
+
+fn generated_attrs(ds: &Dataset, i: i64) -> Attrs {
     let mut r = Rng::at(ds.seed(), SALT, i);
     let owner = r.below(ds.user_blocks() as u64) as i64;
     let app = *r.pick(&[ONEDRIVE, ONEDRIVE, SHAREPOINT, GOOGLE]);
@@ -133,6 +172,7 @@ pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
     let stem = r.below(STEMS[ftype].len() as u64) as usize;
     let ext = r.below(EXTENSIONS[ftype].len() as u64) as usize;
     Attrs {
+        source: i,
         owner,
         app,
         ftype,
@@ -146,7 +186,8 @@ pub fn attrs(ds: &Dataset, i: i64) -> Attrs {
     }
 }
 
-fn name_of(a: &Attrs, i: i64) -> String {
+fn name_of(a: &Attrs) -> String {
+    let i = a.source;
     let stem = STEMS[a.ftype][a.stem];
     let ext = EXTENSIONS[a.ftype][a.ext].0;
     let stem = if a.numbered < 10 {
@@ -162,7 +203,7 @@ fn name_of(a: &Attrs, i: i64) -> String {
 }
 
 pub fn name(ds: &Dataset, i: i64) -> String {
-    name_of(&attrs(ds, i), i)
+    name_of(&attrs(ds, i))
 }
 
 fn site(ds: &Dataset, owner: i64) -> String {
@@ -175,7 +216,7 @@ pub fn item_id(ds: &Dataset, i: i64) -> String {
     format!(
         "{}|{}",
         site(ds, a.owner),
-        Rng::at(ds.seed(), SALT ^ 0x17E, i).guid()
+        Rng::at(ds.seed(), SALT ^ 0x17E, a.source).guid()
     )
 }
 
@@ -187,17 +228,24 @@ fn folder_id(ds: &Dataset, owner: i64, k: i64) -> String {
     )
 }
 
-fn created_ms(ds: &Dataset, i: i64, a: &Attrs) -> i64 {
-    ts(ds, i) - a.age
+/// `createdDate`: from the file's first timestamp (its source index's), never changed by edits.
+fn created_ms(ds: &Dataset, a: &Attrs) -> i64 {
+    ts(ds, a.source) - a.age
 }
 
 fn record_id(ds: &Dataset, i: i64) -> String {
-    object_id(ds.seed(), SALT, i, created_ms(ds, i, &attrs(ds, i)))
+    let a = attrs(ds, i);
+    object_id(ds.seed(), SALT, a.source, created_ms(ds, &a))
+}
+
+/// The file's `_id` (unchanged when it moves).
+pub(crate) fn id_of(ds: &Dataset, i: i64) -> String {
+    record_id(ds, i)
 }
 
 pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
-    let i = object_id_index(pk)?;
-    let (lo, hi) = ds.range(super::Entity::Files);
+    let i = ds.current(Entity::Files, object_id_index(pk)?);
+    let (lo, hi) = ds.range(Entity::Files);
     ((lo..hi).contains(&i) && record_id(ds, i) == pk.to_ascii_lowercase()).then_some(i)
 }
 
@@ -233,10 +281,12 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let seed = ds.seed();
     let a = attrs(ds, i);
     let modified = ts(ds, i);
-    let created = created_ms(ds, i, &a);
+    let created = created_ms(ds, &a);
     let owner = ds.person(a.owner);
-    let name = name_of(&a, i);
+    let name = name_of(&a);
     let (ext, mime) = EXTENSIONS[a.ftype][a.ext];
+    // Everything but the dates comes from the file's identity, so an edited file keeps it.
+    let i = a.source;
     let mut r = Rng::at(seed, SALT ^ 0xD7A, i);
     let site = site(ds, a.owner);
     let parent = folder_id(ds, a.owner, a.folder_k);
@@ -295,7 +345,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     let parents = |out: &mut Vec<u8>| text::strings(out, [&parent, &root]);
     // Keys differing only by case, as some tenants return them (spec §2, §8).
     let case_twins = hash(seed, SALT, i, 5) % 5 == 0;
-    let item = item_id(ds, i);
+    let item = format!("{site}|{}", Rng::at(seed, SALT ^ 0x17E, i).guid());
 
     let mut o = Obj::new(out);
     if case_twins {
@@ -466,7 +516,7 @@ fn f_modified(ds: &Dataset, i: i64) -> Vec<Scalar> {
     vec![Scalar::Int(ts(ds, i))]
 }
 fn f_created(ds: &Dataset, i: i64) -> Vec<Scalar> {
-    vec![Scalar::Int(created_ms(ds, i, &attrs(ds, i)))]
+    vec![Scalar::Int(created_ms(ds, &attrs(ds, i)))]
 }
 fn f_owner(ds: &Dataset, i: i64) -> Vec<Scalar> {
     let a = attrs(ds, i);
@@ -628,7 +678,7 @@ pub const AXIS: Axis = Axis {
 };
 
 fn k_created(ds: &Dataset, i: i64) -> Key {
-    Key::Int(created_ms(ds, i, &attrs(ds, i)))
+    Key::Int(created_ms(ds, &attrs(ds, i)))
 }
 
 /// Sort fields: `modifiedDate` (default, record order; `date` is an alias) and `createdDate`.

@@ -12,8 +12,8 @@
 //! the index range by binary search first.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 
 use base64::Engine;
 use serde_json::{Map, Value};
@@ -24,10 +24,13 @@ pub mod activities;
 pub mod alerts;
 pub mod entities;
 pub mod files;
+pub mod live;
+mod mutate;
 pub mod people;
 pub mod rng;
 pub mod subnets;
 pub(crate) mod text;
+mod truth;
 
 /// The five list endpoints the simulator serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -161,13 +164,25 @@ pub const OBJECT_SPAN: i64 = 0x7F_FFFF;
 /// The simulated tenant's data. `Send + Sync`; mutations go through small locked maps.
 pub struct Dataset {
     seed: u64,
-    now_ms: i64,
+    /// The instant the generated records end shortly before (`DataConfig::now_ms`).
+    origin_ms: i64,
+    /// The tenant's clock (frozen at `origin_ms` until live mode starts it, spec §16 rule 30).
+    clock: RwLock<live::Clock>,
+    /// Inserted, moved and changed records (see `live`).
+    pub(crate) overlay: RwLock<live::Overlay>,
+    /// Every mutation, in order (spec §16 rule 31).
+    journal: Mutex<Vec<live::Mutation>>,
+    /// Server behaviour switches (spec §16 rules 32–38).
+    behaviour: RwLock<crate::behaviour::Behaviour>,
+    /// Counts list requests: the seed of per-request randomness (unstable ties, empty scan pages).
+    pub(crate) requests: AtomicU64,
     /// Generated records per entity (subnets live in `subnets` instead).
     base: [i64; 5],
     /// Records inserted at the head per entity: indices `-heads..0`.
     heads: [AtomicI64; 5],
     approximate: AtomicBool,
-    alert_state: RwLock<HashMap<i64, alerts::State>>,
+    /// Alert index → state versions (time, state), see `live::version`.
+    alert_state: RwLock<HashMap<i64, Vec<(i64, alerts::State)>>>,
     feedback: RwLock<HashMap<i64, Value>>,
     subnets: RwLock<subnets::Store>,
     /// (lower-cased id, saas) → entity index, for entity pks (spec §9).
@@ -185,7 +200,12 @@ impl Dataset {
         let clamp = |n: u64, max: i64| n.min(max as u64) as i64;
         let ds = Dataset {
             seed: cfg.seed,
-            now_ms: cfg.now_ms,
+            origin_ms: cfg.now_ms,
+            clock: RwLock::new(live::Clock::frozen(cfg.now_ms)),
+            overlay: RwLock::default(),
+            journal: Mutex::default(),
+            behaviour: RwLock::default(),
+            requests: AtomicU64::new(0),
             base: [
                 clamp(cfg.activities, 1 << 40),
                 clamp(cfg.alerts, OBJECT_SPAN),
@@ -215,10 +235,154 @@ impl Dataset {
         self.seed
     }
 
+    /// The tenant's clock: `DataConfig::now_ms` until live mode makes it move (spec §16 rule 30).
     pub fn now_ms(&self) -> i64 {
-        self.now_ms
+        read(&self.clock).now()
     }
 
+    /// The instant the generated data was built around (`DataConfig::now_ms`); never moves.
+    pub fn origin_ms(&self) -> i64 {
+        self.origin_ms
+    }
+
+    /// Makes the clock move at `speed` simulated ms per real ms from its current instant (0 stops it
+    /// there; it never goes back).
+    pub fn set_clock_speed(&self, speed: f64) {
+        write(&self.clock).set_speed(speed.max(0.0));
+    }
+
+    pub fn behaviour(&self) -> crate::behaviour::Behaviour {
+        read(&self.behaviour).clone()
+    }
+
+    pub fn set_behaviour(&self, b: crate::behaviour::Behaviour) {
+        *write(&self.behaviour) = b;
+    }
+
+    /// Mutations journaled so far.
+    pub fn mutations(&self) -> u64 {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner()).len() as u64
+    }
+
+    /// The journal: every mutation so far, oldest first.
+    pub fn journal(&self) -> Vec<live::Mutation> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn journal_push(&self, m: live::Mutation) {
+        self.journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(m);
+    }
+
+    /// The journal's entries of one entity with `from < at_ms <= to`.
+    pub(crate) fn journal_between(&self, e: Entity, from: i64, to: i64) -> Vec<live::Mutation> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|m| m.entity == e && m.at_ms > from && m.at_ms <= to)
+            .cloned()
+            .collect()
+    }
+
+    /// The head record behind index `i`, if `i` is a head index.
+    pub(crate) fn head(&self, e: Entity, i: i64) -> Option<live::Head> {
+        if i >= 0 {
+            return None;
+        }
+        read(&self.overlay).head(e, i).copied()
+    }
+
+    /// The index record `i` is generated from: `i` itself unless `i` aliases a record that moved.
+    pub(crate) fn source(&self, e: Entity, i: i64) -> i64 {
+        if i >= 0 {
+            return i;
+        }
+        read(&self.overlay).source(e, i)
+    }
+
+    /// The index the record generated from `source` lives at now.
+    pub(crate) fn current(&self, e: Entity, source: i64) -> i64 {
+        let o = read(&self.overlay);
+        if o.current[e.slot()].is_empty() {
+            source
+        } else {
+            o.current(e, source)
+        }
+    }
+
+    /// The head index that superseded index `i` (at this thread's instant), if any.
+    pub(crate) fn superseded_by(&self, e: Entity, i: i64) -> Option<i64> {
+        read(&self.overlay).superseded_by(e, i)
+    }
+
+    /// Mutation generation of an entity: how many indices were touched so far (see `live::Overlay`).
+    pub(crate) fn generation(&self, e: Entity) -> usize {
+        read(&self.overlay).generation(e)
+    }
+
+    pub(crate) fn touched_since(&self, e: Entity, since: usize) -> std::collections::HashSet<i64> {
+        read(&self.overlay).touched_since(e, since)
+    }
+
+    /// The timestamp stamped on a head index, if it was stamped from the clock.
+    pub(crate) fn head_ts(&self, e: Entity, i: i64) -> Option<i64> {
+        self.head(e, i).and_then(|h| h.ts)
+    }
+
+    /// Timestamp of index `i` on the entity's date axis.
+    pub(crate) fn ts_of(&self, e: Entity, i: i64) -> i64 {
+        match e {
+            Entity::Activities => activities::ts(self, i),
+            Entity::Alerts => alerts::ts(self, i),
+            Entity::Files => files::ts(self, i),
+            Entity::Entities => entities::ts(self, i),
+            Entity::Subnets => 0,
+        }
+    }
+
+    /// The generated timestamp of index `i` on the entity's date axis (no overlay).
+    fn generated_ts(&self, e: Entity, i: i64) -> i64 {
+        match e {
+            Entity::Activities => activities::generated_ts(self, i),
+            Entity::Alerts => alerts::generated_ts(self, i),
+            Entity::Files => files::generated_ts(self, i),
+            Entity::Entities => entities::generated_ts(self, i),
+            Entity::Subnets => 0,
+        }
+    }
+
+    /// Appends heads under the overlay's lock and only then makes them visible, so that a reader that
+    /// sees a head index always finds its entry. `make(k, newest_ts)` builds head `k` given the
+    /// timestamp of the newest record before it.
+    pub(crate) fn push_heads(
+        &self,
+        e: Entity,
+        count: i64,
+        mut make: impl FnMut(&mut live::Overlay, usize, i64) -> live::Head,
+    ) -> i64 {
+        let mut o = write(&self.overlay);
+        for _ in 0..count {
+            let k = o.heads[e.slot()].len();
+            let newest = match k.checked_sub(1) {
+                Some(p) => o.heads[e.slot()][p]
+                    .ts
+                    .unwrap_or_else(|| self.generated_ts(e, -(p as i64) - 1)),
+                None if self.base[e.slot()] > 0 => self.generated_ts(e, 0),
+                None => i64::MIN,
+            };
+            let h = make(&mut o, k, newest);
+            o.heads[e.slot()].push(h);
+        }
+        let old = self.heads[e.slot()].fetch_add(count, Ordering::SeqCst);
+        drop(o);
+        -(old + count)
+    }
     /// The tenant's Entra directory id (`people::aad_tenant`), computed once.
     pub(crate) fn aad_tenant(&self) -> &str {
         self.aad_tenant
@@ -284,20 +448,22 @@ impl Dataset {
             _ => OBJECT_SPAN - head,
         };
         let count = (count.min(i64::MAX as u64) as i64).clamp(0, cap.max(0));
-        match e {
-            Entity::Subnets => {
-                subnets::insert_head(self, count);
-            }
-            Entity::Entities => {
-                let mut keys = write(&self.entity_keys);
-                let old = self.heads[e.slot()].fetch_add(count, Ordering::SeqCst);
-                for i in -(old + count)..-old {
-                    keys.insert(entities::key(self, i), i);
-                }
-            }
-            _ => {
-                self.heads[e.slot()].fetch_add(count, Ordering::SeqCst);
-            }
+        if e == Entity::Subnets {
+            subnets::insert_head(self, count);
+            return self.count(e);
+        }
+        // Records inserted this way keep the generated head timeline (not the clock).
+        let now = self.now_ms();
+        let first = self.push_heads(e, count, |_, k, _| live::Head {
+            at: now,
+            ts: None,
+            source: -(k as i64) - 1,
+        });
+        if e == Entity::Entities {
+            let fresh: Vec<_> = (first..first + count)
+                .map(|i| (entities::key(self, i), i))
+                .collect();
+            write(&self.entity_keys).extend(fresh);
         }
         self.count(e)
     }
@@ -335,14 +501,42 @@ impl Dataset {
         }
     }
 
-    /// Runs `f` over a generated entity's records (not subnets).
+    /// Runs `f` over a generated entity's records (not subnets), at the clock's now.
     fn with_source<R>(
         &self,
         e: Entity,
         implicit: Vec<crate::filter::Cond<Dataset>>,
         f: impl FnOnce(&Source) -> R,
     ) -> R {
+        self.with_source_at(e, implicit, self.now_ms(), true, f)
+    }
+
+    /// Runs `f` over a generated entity's records (not subnets), with relative operators counting
+    /// from `now_ms`. When `serving` (a request), records superseded by a move are left out and the
+    /// match cache is used; otherwise (ground truth) every index is there and nothing is cached.
+    pub(crate) fn with_source_at<R>(
+        &self,
+        e: Entity,
+        mut implicit: Vec<crate::filter::Cond<Dataset>>,
+        now_ms: i64,
+        serving: bool,
+        f: impl FnOnce(&Source) -> R,
+    ) -> R {
+        // The generation before the range: whatever changes after it is re-tested by a kept match list.
+        let generation = self.generation(e);
         let (lo, hi) = self.range(e);
+        let hidden = match e {
+            Entity::Files => Some(&HIDDEN_FILES),
+            Entity::Entities => Some(&HIDDEN_ENTITIES),
+            _ => None,
+        };
+        if let Some(field) = hidden.filter(|_| serving && read(&self.overlay).any_hidden(e)) {
+            implicit.push(crate::filter::Cond {
+                field,
+                op: crate::filter::Op::Lt,
+                arg: crate::filter::Arg::One(crate::filter::Scalar::Int(lo)),
+            });
+        }
         let record = |i: i64| self.record(e, i);
         let text = |i: i64, out: &mut Vec<u8>| self.write_record(e, i, out);
         let (fields, sorts, axis) = match e {
@@ -359,6 +553,8 @@ impl Dataset {
         f(&Source {
             entity: e,
             ds: self,
+            now_ms,
+            generation,
             lo,
             hi,
             fields,
@@ -368,7 +564,9 @@ impl Dataset {
             sorts,
             implicit,
             // Alert state changes with actions; entities are small: only these two are cached.
-            cache: matches!(e, Entity::Activities | Entity::Files).then_some(&self.matches),
+            cache: matches!(e, Entity::Activities | Entity::Files)
+                .then_some(&self.matches)
+                .filter(|_| serving),
         })
     }
 
@@ -451,6 +649,36 @@ impl Dataset {
         subnets::delete(self, id)
     }
 }
+
+fn superseded(ds: &Dataset, e: Entity, i: i64) -> Vec<crate::filter::Scalar> {
+    vec![crate::filter::Scalar::Int(
+        ds.superseded_by(e, i).unwrap_or(i64::MIN),
+    )]
+}
+
+fn f_hidden_files(ds: &Dataset, i: i64) -> Vec<crate::filter::Scalar> {
+    superseded(ds, Entity::Files, i)
+}
+
+fn f_hidden_entities(ds: &Dataset, i: i64) -> Vec<crate::filter::Scalar> {
+    superseded(ds, Entity::Entities, i)
+}
+
+/// "Not superseded within the request's range" (by an edit of the file, a status change of the
+/// entity): the implicit condition `_superseded lt <lo>` keeps a record whose alias is not visible
+/// to the request, so a request never loses a record that moved while it ran. Never a public filter.
+static HIDDEN_FILES: crate::filter::FieldDef<Dataset> = crate::filter::FieldDef::new(
+    &["_superseded"],
+    crate::filter::FieldType::Int,
+    &[crate::filter::Op::Lt],
+    crate::filter::Getter::Fast(f_hidden_files),
+);
+static HIDDEN_ENTITIES: crate::filter::FieldDef<Dataset> = crate::filter::FieldDef::new(
+    &["_superseded"],
+    crate::filter::FieldType::Int,
+    &[crate::filter::Op::Lt],
+    crate::filter::Getter::Fast(f_hidden_entities),
+);
 
 /// Lock helpers: a panic elsewhere must not wedge the simulator, so poisoned locks are used as is.
 pub(crate) fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

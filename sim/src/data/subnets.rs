@@ -101,7 +101,7 @@ fn generated(ds: &Dataset, i: i64) -> Value {
         _ if r.chance(1, 2) => vec!["Corporate"],
         _ => vec![],
     };
-    let ms = ds.now_ms() - 3_600_000 - i * 86_400_000 - r.below(86_400_000) as i64;
+    let ms = ds.origin_ms() - 3_600_000 - i * 86_400_000 - r.below(86_400_000) as i64;
     build(
         ds,
         object_id(seed, SALT, i, ms),
@@ -347,6 +347,8 @@ pub fn source<'a>(
     Source {
         entity: Entity::Subnets,
         ds,
+        now_ms: ds.now_ms(),
+        generation: 0,
         lo: 0,
         hi: snapshot.len() as i64,
         fields: &FIELDS,

@@ -309,6 +309,34 @@ impl Harness {
             .await
             .expect(200)
     }
+
+    /// GET `/_sim/<path>`, expecting 200.
+    pub async fn get_control(&self, path: &str) -> Value {
+        self.send(
+            Method::GET,
+            &self.url(&format!("_sim/{path}")),
+            Auth::None,
+            Body::None,
+        )
+        .await
+        .expect(200)
+    }
+
+    /// POST JSON to `/_sim/<path>`, expecting 200.
+    pub async fn post_control(&self, path: &str, body: Value) -> Value {
+        self.post_control_raw(path, body).await.expect(200)
+    }
+
+    /// POST JSON to `/_sim/<path>`, whatever the answer.
+    pub async fn post_control_raw(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            Method::POST,
+            &self.url(&format!("_sim/{path}")),
+            Auth::None,
+            Body::Json(body),
+        )
+        .await
+    }
 }
 
 /// The `_id` of every record, in order.

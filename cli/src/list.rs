@@ -84,10 +84,16 @@ pub async fn run(
                     .or_else(output_error)
                     .and_then(|()| save_final(checkpoint, &pager))
             }
-            // The JSON array is left open on purpose: a truncated pull must not look complete.
+            // A truncated pull must not look complete: the JSON array is left open, NDJSON ends with
+            // a line that is not a record — unless a checkpoint says where the next run continues.
             Err(e) => {
                 // Rows a CSV writer held back are written, so the checkpoint can cover them.
                 let flushed = out.flush_pending().or_else(output_error);
+                // Nothing written is nothing to mistake for a list (and `--ids-from` refuses it).
+                if checkpoint.is_none() && pager.progress().records > 0 {
+                    // A closed stdout has no reader left to warn.
+                    let _ = out.mark_incomplete(&format!("{} ({})", e.message(), e.kind()));
+                }
                 if flushed.is_ok() {
                     if let Some(path) = checkpoint {
                         if checkpoint::save(path, &pager.checkpoint()).is_ok() {

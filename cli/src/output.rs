@@ -28,7 +28,16 @@ pub trait RecordWriter {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Ends the output of a pull that failed so that no reader takes it for a whole list (NDJSON: the
+    /// [`INCOMPLETE`] line; a JSON array is simply left open).
+    fn mark_incomplete(&mut self, _why: &str) -> io::Result<()> {
+        Ok(())
+    }
 }
+
+/// The start of the line that ends the NDJSON output of a pull that failed. It is not JSON, so a JSON
+/// reader fails loudly on it, and `--ids-from` refuses the whole input when it sees it.
+pub const INCOMPLETE: &str = "mdca: incomplete list";
 
 pub fn writer<'a, W: Write + 'a>(
     format: OutputFormat,
@@ -60,6 +69,12 @@ impl<W: Write> RecordWriter for Ndjson<W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn mark_incomplete(&mut self, why: &str) -> io::Result<()> {
+        let why = why.replace(['\n', '\r'], " ");
+        writeln!(self.out, "{INCOMPLETE}: {why}")?;
         self.out.flush()
     }
 }

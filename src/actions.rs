@@ -7,6 +7,7 @@
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::cancel::CancelToken;
@@ -368,6 +369,15 @@ fn segment(id: &str) -> Result<String> {
     Ok(out)
 }
 
+/// `<entity path><id>/`; entities take their key as base64 or as the JSON key object, encoded here.
+fn fetch_path(kind: EntityKind, id: &str) -> Result<String> {
+    let id = match kind {
+        EntityKind::Entities => EntityPk::encode(id)?,
+        _ => id.to_owned(),
+    };
+    Ok(format!("{}{}/", spec(kind).path, segment(&id)?))
+}
+
 fn auth_for(kind: EntityKind) -> AuthUse {
     if spec(kind).prefer_legacy_token {
         AuthUse::PreferLegacyToken
@@ -380,11 +390,7 @@ impl Client {
     /// One record by its id (spec §6–§10 fetch routes). Entities take their key as base64 or as the JSON
     /// key object (`{"id","saas","inst"}`), which is encoded here.
     pub async fn fetch(&self, kind: EntityKind, id: &str) -> Result<Value> {
-        let id = match kind {
-            EntityKind::Entities => EntityPk::encode(id)?,
-            _ => id.to_owned(),
-        };
-        let path = format!("{}{}/", spec(kind).path, segment(&id)?);
+        let path = fetch_path(kind, id)?;
         self.send_json(
             reqwest::Method::GET,
             &path,
@@ -393,6 +399,25 @@ impl Client {
             auth_for(kind),
         )
         .await
+    }
+
+    /// [`Client::fetch`], the record kept as the server's JSON text: key order, number spelling and
+    /// keys that differ only by case stay as sent (the CLI prints it, like list records).
+    pub async fn fetch_text(&self, kind: EntityKind, id: &str) -> Result<Box<RawValue>> {
+        let path = fetch_path(kind, id)?;
+        let call = ApiCall {
+            method: reqwest::Method::GET,
+            path: &path,
+            query: &[],
+            body: None,
+            retry: RetryClass::Read,
+            auth: auth_for(kind),
+        };
+        let (text, _) = self
+            .http()
+            .call_json::<Box<RawValue>>(&call, &CancelToken::new())
+            .await?;
+        Ok(text)
     }
 
     /// A user with its accounts, or an account with its parent and siblings (spec §9 `retrieve_tree`).
@@ -568,6 +593,12 @@ impl Client {
     /// Any request, relative to the API base. The answer is the JSON body, a JSON string for a non-JSON
     /// body (the discovery block script is plain text, spec §11), or null for an empty one.
     pub async fn raw(&self, request: RawRequest) -> Result<Value> {
+        Ok(body_value(&self.raw_body(request).await?))
+    }
+
+    /// [`Client::raw`], the answer's body as it came (the CLI prints JSON answers with their keys in
+    /// the server's order).
+    pub async fn raw_body(&self, request: RawRequest) -> Result<Vec<u8>> {
         let method =
             reqwest::Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
                 .map_err(|_| {
@@ -612,7 +643,7 @@ impl Client {
             auth,
         };
         let (bytes, _) = self.http().call_bytes(&call, &CancelToken::new()).await?;
-        Ok(body_value(&bytes))
+        Ok(bytes.to_vec())
     }
 
     /// A call whose answer must be JSON: a garbled body counts as a transient fault for retryable calls.

@@ -80,11 +80,12 @@ async fn activity_list(client: &Client, args: &ActivityListArgs, ui: &Ui) -> Res
     list::run(client, EntityKind::Activities, &args.list, args.scan(), ui).await
 }
 
-/// Fetches each id in turn, one JSON line each; the first failure stops the command.
+/// Fetches each id in turn, one JSON line each, as the server sent it (key order included, like list
+/// output); the first failure stops the command.
 async fn get(client: &Client, kind: EntityKind, args: &GetArgs) -> Result<()> {
     for id in &args.ids {
-        let record = or_ctrl_c(client.fetch(kind, id)).await?;
-        print_json(&record)?;
+        let record = or_ctrl_c(client.fetch_text(kind, id)).await?;
+        print_text(record.get())?;
     }
     Ok(())
 }
@@ -242,8 +243,31 @@ async fn request(client: &Client, args: &RequestArgs) -> Result<()> {
     if args.idempotent {
         request.idempotent = Some(true);
     }
-    let answer = or_ctrl_c(client.raw(request)).await?;
-    print_json(&answer)
+    let body = or_ctrl_c(client.raw_body(request)).await?;
+    print_body(&body)
+}
+
+/// An answer body on one line: JSON as the server wrote it, `null` for an empty body, and any other
+/// text (the discovery block script) as a JSON string.
+fn print_body(body: &[u8]) -> Result<()> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return print_text("null");
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) if serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok() => {
+            print_text(text)
+        }
+        _ => print_json(&Value::String(String::from_utf8_lossy(body).into_owned())),
+    }
+}
+
+/// JSON text on one line of stdout, its bytes untouched but for whitespace between tokens.
+fn print_text(json: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    write_compact(&mut out, json)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .or_else(output_error)
 }
 
 /// One JSON value on one line of stdout.

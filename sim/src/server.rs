@@ -100,6 +100,8 @@ impl Shared {
             t.dataset.set_behaviour(b.clone());
         }
         *self.behaviour.write().unwrap_or_else(|e| e.into_inner()) = b;
+        // Rule 38's "every K-th deep page" counts from the switches in force.
+        self.deep_pages.store(0, Ordering::Relaxed);
     }
 
     pub(crate) fn live(&self) -> Option<LiveConfig> {

@@ -367,7 +367,7 @@ def check_conventions(public, exported):
             if required not in function.params:
                 fail("conventions", f"{name} has no -{required}")
         identity = " ".join(function.params.get("Identity", {}).get("attributes", []))
-        # Entities are fetched by their key, which records carry in `username` (spec §9), not by `_id`.
+        # Entities are fetched by their key, which records carry in `username` (api.md §9), not by `_id`.
         key = "username" if entity == "entities" else "_id"
         if not re.search(rf"Alias\('{key}'", identity) or "ValueFromPipelineByPropertyName" not in identity:
             fail("conventions", f"{name} -Identity must bind from the pipeline's {key} (Alias('{key}'), ValueFromPipelineByPropertyName)")

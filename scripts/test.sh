@@ -21,6 +21,9 @@ git diff --exit-code -- include/mdca.h || {
   exit 1
 }
 
+echo "== citations resolve inside the repository (docs/api.md)"
+python3 scripts/check-citations.py
+
 echo "== PowerShell static checks"
 python3 scripts/check-powershell.py
 

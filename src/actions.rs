@@ -18,10 +18,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::filter::{check_raw, compact};
 use crate::http::{ApiCall, AuthUse, RetryClass};
 
-/// Close requests carry at most this many alert ids, one request per chunk (spec §4.3, the MCAS module).
+/// Close requests carry at most this many alert ids, one request per chunk (api.md §4.3, the MCAS module).
 pub const CLOSE_CHUNK: usize = 100;
 
-/// The primary key of an entity (spec §5.1, §9): `{"id": "<guid or upn>", "saas": 11161, "inst": 0}`.
+/// The primary key of an entity (api.md §5.1, §9): `{"id": "<guid or upn>", "saas": 11161, "inst": 0}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityPk {
     pub id: String,
@@ -33,7 +33,7 @@ pub struct EntityPk {
 
 impl EntityPk {
     /// Standard padded base64 of the compact JSON `{"id":…,"saas":…,"inst":…}`, the form the fetch paths
-    /// take (spec §9).
+    /// take (api.md §9).
     pub fn to_base64(&self) -> String {
         let json = serde_json::to_string(self).expect("an entity key always serialises");
         base64::engine::general_purpose::STANDARD.encode(json)
@@ -67,7 +67,7 @@ pub enum AlertSelection {
     Filter(Value),
 }
 
-/// How an alert is closed (spec §7).
+/// How an alert is closed (api.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseAs {
@@ -99,7 +99,7 @@ impl CloseAs {
     }
 }
 
-/// The options of a close request (spec §7). Deserialises from `{"as": "benign", "comment": …,
+/// The options of a close request (api.md §7). Deserialises from `{"as": "benign", "comment": …,
 /// "reason_id": …, "send_feedback": …, "feedback_text": …, "allow_contact": …, "contact_email": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,12 +152,12 @@ impl CloseAlerts {
         self
     }
 
-    /// Checks the reason against the close kind (spec §7): true positives take none.
+    /// Checks the reason against the close kind (api.md §7): true positives take none.
     fn validate(&self) -> Result<()> {
         let allowed = self.close_as.reasons();
         match self.reason_id {
             Some(_) if allowed.is_empty() => Err(Error::invalid_argument(
-                "closing as true positive takes no reason_id (spec §7)",
+                "closing as true positive takes no reason_id (docs/api.md §7)",
             )),
             Some(r) if !allowed.contains(&r) => Err(Error::invalid_argument(format!(
                 "reason_id {r} is not valid for {}; allowed: {}",
@@ -202,7 +202,7 @@ pub struct CloseOutcome {
     pub not_found: Vec<String>,
 }
 
-/// An IP range (spec §10) for create and update. Update replaces the whole record: optional fields left out
+/// An IP range (api.md §10) for create and update. Update replaces the whole record: optional fields left out
 /// become empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -250,7 +250,7 @@ impl SubnetSpec {
             json!({"name": self.name, "category": self.category, "subnets": self.subnets});
         if let Some(org) = &self.organization {
             body["organization"] = json!(org);
-            // The official script sets this whenever it gives an ISP name (spec §10).
+            // The official script sets this whenever it gives an ISP name (api.md §10).
             body["overrideOrganization"] = json!(true);
         }
         body["tags"] = json!(self.tags);
@@ -353,7 +353,7 @@ fn query_pairs<'de, D: Deserializer<'de>>(
 }
 
 /// Percent-encodes one path segment: everything but RFC 3986 unreserved characters, so an id's `/`, `+`
-/// and `=` (base64 entity keys, spec §9) cannot change the path.
+/// and `=` (base64 entity keys, api.md §9) cannot change the path.
 fn segment(id: &str) -> Result<String> {
     if id.trim().is_empty() {
         return Err(Error::invalid_argument("the id is empty"));
@@ -387,7 +387,7 @@ fn auth_for(kind: EntityKind) -> AuthUse {
 }
 
 impl Client {
-    /// One record by its id (spec §6–§10 fetch routes). Entities take their key as base64 or as the JSON
+    /// One record by its id (api.md §6–§10 fetch routes). Entities take their key as base64 or as the JSON
     /// key object (`{"id","saas","inst"}`), which is encoded here.
     pub async fn fetch(&self, kind: EntityKind, id: &str) -> Result<Value> {
         let path = fetch_path(kind, id)?;
@@ -420,7 +420,7 @@ impl Client {
         Ok(text)
     }
 
-    /// A user with its accounts, or an account with its parent and siblings (spec §9 `retrieve_tree`).
+    /// A user with its accounts, or an account with its parent and siblings (api.md §9 `retrieve_tree`).
     pub async fn entity_tree(&self, pk: &str) -> Result<Value> {
         let pk = EntityPk::encode(pk)?;
         let path = format!(
@@ -438,7 +438,7 @@ impl Client {
         .await
     }
 
-    /// Closes alerts as benign, false positive or true positive (spec §7). Ids go in chunks of 100, one
+    /// Closes alerts as benign, false positive or true positive (api.md §7). Ids go in chunks of 100, one
     /// request each; the counts and the ids the server did not find are summed over the chunks.
     pub async fn close_alerts(
         &self,
@@ -494,7 +494,7 @@ impl Client {
         Ok(outcome)
     }
 
-    /// Marks an alert read or unread (spec §7).
+    /// Marks an alert read or unread (api.md §7).
     pub async fn set_alert_read(&self, id: &str, read: bool) -> Result<()> {
         let action = if read { "read" } else { "unread" };
         let path = format!(
@@ -512,7 +512,7 @@ impl Client {
         Ok(())
     }
 
-    /// Sends feedback on an activity (spec §6): `{"feedbackValue", "feedbackText", "allowContact",
+    /// Sends feedback on an activity (api.md §6): `{"feedbackValue", "feedbackText", "allowContact",
     /// "contactEmail"}`. Returns the server's answer.
     pub async fn activity_feedback(&self, id: &str, feedback: Value) -> Result<Value> {
         if !feedback.is_object() {
@@ -520,7 +520,7 @@ impl Client {
                 "activity feedback must be a JSON object such as {\"feedbackValue\": \"0\", \"feedbackText\": \"…\"}",
             ));
         }
-        // The one documented route without a trailing slash (spec §1).
+        // The one documented route without a trailing slash (api.md §1).
         let path = format!(
             "{}{}/feedback",
             spec(EntityKind::Activities).path,
@@ -535,7 +535,7 @@ impl Client {
         .await
     }
 
-    /// Creates an IP range and returns its id (spec §10). Not retried after a send: a repeat would create a
+    /// Creates an IP range and returns its id (api.md §10). Not retried after a send: a repeat would create a
     /// second range (or fail on the duplicate name).
     pub async fn create_subnet(&self, subnet: &SubnetSpec) -> Result<String> {
         subnet.validate()?;
@@ -559,7 +559,7 @@ impl Client {
         }
     }
 
-    /// Replaces an IP range (spec §10: not a partial update).
+    /// Replaces an IP range (api.md §10: not a partial update).
     pub async fn update_subnet(&self, id: &str, subnet: &SubnetSpec) -> Result<()> {
         subnet.validate()?;
         let path = format!(
@@ -577,7 +577,7 @@ impl Client {
         Ok(())
     }
 
-    /// Deletes an IP range (spec §10).
+    /// Deletes an IP range (api.md §10).
     pub async fn delete_subnet(&self, id: &str) -> Result<()> {
         let path = format!("{}{}/", spec(EntityKind::Subnets).path, segment(id)?);
         self.send_any(
@@ -591,7 +591,7 @@ impl Client {
     }
 
     /// Any request, relative to the API base. The answer is the JSON body, a JSON string for a non-JSON
-    /// body (the discovery block script is plain text, spec §11), or null for an empty one.
+    /// body (the discovery block script is plain text, api.md §11), or null for an empty one.
     pub async fn raw(&self, request: RawRequest) -> Result<Value> {
         Ok(body_value(&self.raw_body(request).await?))
     }
@@ -670,7 +670,7 @@ impl Client {
         Ok(value)
     }
 
-    /// A call with an undocumented answer (spec §15): success is the status, the body is kept as it is.
+    /// A call with an undocumented answer (api.md §15): success is the status, the body is kept as it is.
     async fn send_any(
         &self,
         method: reqwest::Method,

@@ -1,6 +1,6 @@
 //! The HTTP core: the only place that sends requests to the API. Every attempt is paced by the tenant
 //! limiter, authenticated, sent, and its answer mapped to a value or an [`Error`] that explains it;
-//! transient failures are retried within the policy (spec §12 client guidance).
+//! transient failures are retried within the policy (api.md §12 client guidance).
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +42,7 @@ pub enum AuthUse {
     /// The client's main credential.
     Default,
     /// The legacy token when one is configured beside app/bearer credentials: the Files API refuses
-    /// Bearer tokens (spec §3.5).
+    /// Bearer tokens (api.md §3.5).
     PreferLegacyToken,
 }
 
@@ -60,7 +60,7 @@ pub struct ApiCall<'a> {
 }
 
 impl<'a> ApiCall<'a> {
-    /// Whether this call goes to the Files API (spec §3.5 quirk).
+    /// Whether this call goes to the Files API (api.md §3.5 quirk).
     fn is_files(&self) -> bool {
         let p = self.path.trim_start_matches('/');
         let p = p
@@ -287,7 +287,7 @@ impl HttpCore {
         .await
     }
 
-    /// Sends `call` and returns the raw 2xx body (the block script is plain text, spec §11).
+    /// Sends `call` and returns the raw 2xx body (the block script is plain text, api.md §11).
     pub async fn call_bytes(
         &self,
         call: &ApiCall<'_>,
@@ -615,7 +615,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// The wait named in a 429 body: "... available in <N> seconds." (spec §12).
+/// The wait named in a 429 body: "... available in <N> seconds." (api.md §12).
 fn body_wait_seconds(body: &[u8]) -> Option<Duration> {
     let text = String::from_utf8_lossy(body);
     let lower = text.to_ascii_lowercase();
@@ -753,7 +753,7 @@ fn head(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// The error for a non-2xx answer: what happened, why, and what to do (spec §3.4, §3.5, §12).
+/// The error for a non-2xx answer: what happened, why, and what to do (api.md §3.4, §3.5, §12).
 fn status_error(
     what: &str,
     status: u16,
@@ -777,7 +777,7 @@ fn status_error(
                 .map(str::to_string)
         });
     let detail = if status == 400 {
-        // Keep the whole validation body: it names the offending filter and value (spec §12).
+        // Keep the whole validation body: it names the offending filter and value (api.md §12).
         match &json {
             Some(v) => Some(truncate(&v.to_string(), 8000)),
             None => summarise_body(body),
@@ -789,7 +789,7 @@ fn status_error(
         400 => (
             ErrorKind::BadRequest,
             format!("{what} was rejected as invalid by the server"),
-            "the server's answer names the field, operator or value it refused; check it against the entity's filter fields and operators (spec §5)".into(),
+            "the server's answer names the field, operator or value it refused; check it against the entity's filter fields and operators (docs/api.md §5)".into(),
         ),
         401 => match (scheme, mode) {
             (Scheme::Token, _) => (
@@ -810,15 +810,15 @@ fn status_error(
         },
         403 if call.is_files() && scheme == Scheme::Bearer => (
             ErrorKind::FilesNeedLegacyToken,
-            format!("{what} was refused: the Files API does not accept application or user (Bearer) tokens, whatever permissions they carry (spec §3.5, §12)"),
+            format!("{what} was refused: the Files API does not accept application or user (Bearer) tokens, whatever permissions they carry (docs/api.md §3.5, §12)"),
             "connect with a legacy API token (Settings > Cloud Apps > System > API tokens), alone or as legacy_token beside the app credentials; mdca then uses it for the Files API automatically".into(),
         ),
         403 => (
             ErrorKind::Forbidden,
             format!("{what} was refused: the credential lacks the role or permission for this action"),
             match scheme {
-                Scheme::Bearer => "grant the app the Microsoft Cloud App Security permission this action needs (Investigation.Read to read activities, alerts and entities; Investigation.Manage to close alerts or change subnets; Settings.Manage for subnets) and grant admin consent again (spec §3.4)".into(),
-                Scheme::Token => "a legacy token acts with the role of the admin who created it; read-only roles (Security reader, Global reader) cannot change data, so use a token created by an admin whose role allows this action (spec §3.6)".into(),
+                Scheme::Bearer => "grant the app the Microsoft Cloud App Security permission this action needs (Investigation.Read to read activities, alerts and entities; Investigation.Manage to close alerts or change subnets; Settings.Manage for subnets) and grant admin consent again (docs/api.md §3.4)".into(),
+                Scheme::Token => "a legacy token acts with the role of the admin who created it; read-only roles (Security reader, Global reader) cannot change data, so use a token created by an admin whose role allows this action (docs/api.md §3.6)".into(),
             },
         ),
         404 => (

@@ -1,4 +1,4 @@
-//! Fault rules (spec §12, §14 rule 29): transient faults are retried with backoff and counted exactly;
+//! Fault rules (api.md §12, §14 rule 29): transient faults are retried with backoff and counted exactly;
 //! 400/403/404 are never retried; a non-idempotent write is not repeated after it may have reached the
 //! server; a stalled request can be cancelled.
 

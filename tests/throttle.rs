@@ -1,4 +1,4 @@
-//! Pacing and throttling rules (spec §4.3, §12): a long burst never trips the server's sliding
+//! Pacing and throttling rules (api.md §4.3, §12): a long burst never trips the server's sliding
 //! window, a 429 is recovered with or without `Retry-After`, and waits can be cancelled.
 
 mod common;

@@ -157,7 +157,7 @@ async fn close_dry_run(
 }
 
 /// A reason given by name (`too-many-similar-alerts`, any case or separator) or by number, checked
-/// against the library's table of documented reasons for the verdict (spec §7).
+/// against the library's table of documented reasons for the verdict (api.md §7).
 fn reason_id(verdict: CloseVerdict, reason: &str) -> Result<u8> {
     let wire = match verdict {
         CloseVerdict::Benign => "benign",
@@ -181,7 +181,9 @@ fn reason_id(verdict: CloseVerdict, reason: &str) -> Result<u8> {
                 .map(|(n, c)| format!("{n} ({c})"))
                 .collect::<Vec<_>>();
             if known.is_empty() {
-                Error::invalid_argument("closing as true positive takes no --reason (spec §7)")
+                Error::invalid_argument(
+                    "closing as true positive takes no --reason (docs/api.md §7)",
+                )
             } else {
                 Error::invalid_argument(format!(
                     "--reason {reason:?} is not one of {}",
@@ -210,7 +212,7 @@ fn collect_ids(args: &IdsArgs) -> Result<Vec<String>> {
 }
 
 async fn feedback(client: &Client, args: &FeedbackArgs) -> Result<()> {
-    // Field names as in the documented sample (spec §6, §14 rule 24).
+    // Field names as in the documented sample (api.md §6, §14 rule 24).
     let mut body = json!({"feedbackValue": args.value, "allowContact": args.allow_contact});
     if let Some(text) = &args.text {
         body["feedbackText"] = json!(text);

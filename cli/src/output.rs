@@ -2,7 +2,7 @@
 //!
 //! Records arrive as the server's raw JSON bytes; NDJSON and JSON write them as they are (only
 //! whitespace between tokens is dropped when a record spans several lines), so numbers, key order
-//! and duplicate-case keys (spec §2) survive untouched.
+//! and duplicate-case keys (api.md §2) survive untouched.
 
 use std::io::{self, Write};
 

@@ -1,5 +1,5 @@
 //! Credentials: legacy token, app registration, access token; the Files API's refusal of bearer
-//! tokens (spec §3.5, §12) and the automatic use of a legacy token beside app credentials; secrets
+//! tokens (api.md §3.5, §12) and the automatic use of a legacy token beside app credentials; secrets
 //! never printed.
 
 mod common;

@@ -1,4 +1,4 @@
-//! `--rate-limit`: the client paces itself under the tenant throttle (spec §4.3, §12), and the
+//! `--rate-limit`: the client paces itself under the tenant throttle (api.md §4.3, §12), and the
 //! `-v` summary reports the pull.
 
 mod common;

@@ -1631,7 +1631,7 @@ namespace Mdca
     /// <summary>Record conversion shared by PowerShell and C#: dates and case-colliding keys.</summary>
     public static class MdcaRecords
     {
-        // Top-level fields holding a point in time (epoch ms numbers or ISO strings), per entity (spec §2, §6–§10).
+        // Top-level fields holding a point in time (epoch ms numbers or ISO strings), per entity (api.md §2, §6–§10).
         private static readonly Dictionary<string, string[]> DateFields = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
         {
             { "activities", new string[] { "timestamp", "created", "instantiation" } },
@@ -1690,7 +1690,7 @@ namespace Mdca
 
         /// <summary>
         /// Converts a parsed record: its entity's date fields become UTC DateTimes, and in every object a key
-        /// equal to an earlier one but for case (created/Created, spec §2) gets a suffix _2, _3, … so that
+        /// equal to an earlier one but for case (created/Created, api.md §2) gets a suffix _2, _3, … so that
         /// case-insensitive consumers such as PowerShell keep both.
         /// </summary>
         public static OrderedDictionary Convert(string entity, object record)

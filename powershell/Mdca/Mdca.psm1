@@ -863,7 +863,7 @@ function Get-MdcaEntity {
 
     .PARAMETER Identity
     Entity primary keys, as the JSON {"id","saas","inst"} or its base64 form; binds from piped entity
-    records' username property, which holds the key (the documented fetch key, spec §9).
+    records' username property, which holds the key (the documented fetch key, docs/api.md §9).
 
     .PARAMETER Tree
     With -Identity: returns the entity's tree instead of the entity.

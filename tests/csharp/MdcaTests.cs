@@ -209,7 +209,7 @@ public static class MdcaTests
                 {
                     var ids = new HashSet<string>();
                     long pages = 0;
-                    // Files hide deleted ones unless allowDeleted (spec §14 rule 20): ask for all of them.
+                    // Files hide deleted ones unless allowDeleted (api.md §14 rule 20): ask for all of them.
                     string request = entity == "files" ? "{\"all\":true,\"filters\":{\"allowDeleted\":{\"eq\":true}}}" : "{\"all\":true}";
                     using (MdcaQuery query = client.Query(entity, request))
                     {

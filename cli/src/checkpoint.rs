@@ -37,6 +37,25 @@ pub fn load(path: &Path) -> Result<Option<Checkpoint>> {
     })
 }
 
+/// Refuses, before anything is pulled, a checkpoint whose directory does not exist: the first save
+/// would fail only after a page had been written.
+pub fn check_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(format!(
+            "--checkpoint {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ))
+        .with_hint("create it first, or give a path in an existing directory"))
+    }
+}
+
 /// Replaces `path` with `checkpoint`, atomically and durably.
 pub fn save(path: &Path, checkpoint: &Checkpoint) -> Result<()> {
     write_atomically(path, checkpoint.to_string().as_bytes()).map_err(|e| {

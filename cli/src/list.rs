@@ -129,6 +129,7 @@ pub async fn run(
 /// The pager for `--checkpoint FILE`: a new pull when the file is absent or empty, else the pull it
 /// describes continued (or, completed, re-run incrementally).
 fn resume(client: &Client, kind: EntityKind, request: QueryRequest, path: &Path) -> Result<Pager> {
+    checkpoint::check_dir(path)?;
     let Some(saved) = checkpoint::load(path)? else {
         return client.query(kind, request);
     };

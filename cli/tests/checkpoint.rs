@@ -276,6 +276,15 @@ fn a_checkpoint_of_another_query_is_refused_and_holds_no_secret() {
         "left untouched"
     );
 
+    let nowhere = dir.file("no/such/dir/alerts.ckpt");
+    t.sim.reset_stats();
+    let out = run(t
+        .mdca()
+        .args(["alerts", "--all", "--checkpoint", path_arg(&nowhere)]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    assert_eq!(t.sim.stats().total, 0, "refused before any request");
+
     std::fs::write(&cp, "alerts, page 3").unwrap();
     let out = run(t
         .mdca()

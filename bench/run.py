@@ -151,7 +151,7 @@ def build(args, target_dir: Path) -> Path:
 
 
 def find_dotnet() -> str | None:
-    """The .NET SDK on PATH (README: how to get it; CI puts ../shared/tools first on PATH)."""
+    """The .NET SDK on PATH (README says how to get it)."""
     return shutil.which("dotnet")
 
 

@@ -7,7 +7,7 @@
 #   requests         the benchmark's hand-written Python contender
 #
 # Everything comes from Debian apt, crates.io or PyPI. The .NET SDK (`dotnet`) and PowerShell (`pwsh`) are
-# not installed here: they must be on PATH (README says how to get them; CI puts ../shared/tools first).
+# not installed here: they must be on PATH (README says how to get them).
 # Used by scripts/test.sh and scripts/bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."

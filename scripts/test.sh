@@ -8,7 +8,7 @@
 # (against the simulator), a pack check, the PowerShell module's Pester suite under pwsh (the module
 # assembled and checked as a package, every cmdlet run against the simulator), a smoke run of the
 # benchmark harness (so it cannot rot), and `cargo nextest run --workspace`. The .NET SDK and PowerShell
-# must be on PATH (`dotnet`, `pwsh`; README says how to get them, CI puts ../shared/tools first): nothing
+# must be on PATH (`dotnet`, `pwsh`; README says how to get them): nothing
 # is skipped silently, so a missing tool fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ echo "== tools"
 bash scripts/install-tools.sh
 for tool in dotnet pwsh; do
   command -v "$tool" >/dev/null || {
-    echo "$tool is not on PATH: see README, section PowerShell (CI puts ../shared/tools first on PATH)" >&2
+    echo "$tool is not on PATH: see README, section PowerShell" >&2
     exit 1
   }
 done
@@ -28,6 +28,9 @@ git diff --exit-code -- include/mdca.h || {
   echo "include/mdca.h differs from what build.rs generates: commit the regenerated header" >&2
   exit 1
 }
+
+echo "== citations resolve inside the repository (docs/api.md)"
+python3 scripts/check-citations.py
 
 echo "== native libraries for Windows (run under Wine) and Linux x64/arm64 against glibc 2.17"
 bash scripts/build-native.sh

@@ -7,6 +7,7 @@
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::cancel::CancelToken;
@@ -17,10 +18,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::filter::{check_raw, compact, FilterBuilder};
 use crate::http::{ApiCall, AuthUse, RetryClass};
 
-/// Close requests carry at most this many alert ids, one request per chunk (spec §4.3, the MCAS module).
+/// Close requests carry at most this many alert ids, one request per chunk (api.md §4.3, the MCAS module).
 pub const CLOSE_CHUNK: usize = 100;
 
-/// The primary key of an entity (spec §5.1, §9): `{"id": "<guid or upn>", "saas": 11161, "inst": 0}`.
+/// The primary key of an entity (api.md §5.1, §9): `{"id": "<guid or upn>", "saas": 11161, "inst": 0}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityPk {
     pub id: String,
@@ -32,7 +33,7 @@ pub struct EntityPk {
 
 impl EntityPk {
     /// Standard padded base64 of the compact JSON `{"id":…,"saas":…,"inst":…}`, the form the fetch paths
-    /// take (spec §9).
+    /// take (api.md §9).
     pub fn to_base64(&self) -> String {
         let json = serde_json::to_string(self).expect("an entity key always serialises");
         base64::engine::general_purpose::STANDARD.encode(json)
@@ -66,7 +67,7 @@ pub enum AlertSelection {
     Filter(Value),
 }
 
-/// How an alert is closed (spec §7).
+/// How an alert is closed (api.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseAs {
@@ -98,7 +99,7 @@ impl CloseAs {
     }
 }
 
-/// The options of a close request (spec §7). Deserialises from `{"as": "benign", "comment": …,
+/// The options of a close request (api.md §7). Deserialises from `{"as": "benign", "comment": …,
 /// "reason_id": …, "send_feedback": …, "feedback_text": …, "allow_contact": …, "contact_email": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,12 +152,12 @@ impl CloseAlerts {
         self
     }
 
-    /// Checks the reason against the close kind (spec §7): true positives take none.
+    /// Checks the reason against the close kind (api.md §7): true positives take none.
     fn validate(&self) -> Result<()> {
         let allowed = self.close_as.reasons();
         match self.reason_id {
             Some(_) if allowed.is_empty() => Err(Error::invalid_argument(
-                "closing as true positive takes no reason_id (spec §7)",
+                "closing as true positive takes no reason_id (docs/api.md §7)",
             )),
             Some(r) if !allowed.contains(&r) => Err(Error::invalid_argument(format!(
                 "reason_id {r} is not valid for {}; allowed: {}",
@@ -201,7 +202,7 @@ pub struct CloseOutcome {
     pub not_found: Vec<String>,
 }
 
-/// An IP range (spec §10) for create and update. Update replaces the whole record: optional fields left out
+/// An IP range (api.md §10) for create and update. Update replaces the whole record: optional fields left out
 /// become empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -249,7 +250,7 @@ impl SubnetSpec {
             json!({"name": self.name, "category": self.category, "subnets": self.subnets});
         if let Some(org) = &self.organization {
             body["organization"] = json!(org);
-            // The official script sets this whenever it gives an ISP name (spec §10).
+            // The official script sets this whenever it gives an ISP name (api.md §10).
             body["overrideOrganization"] = json!(true);
         }
         body["tags"] = json!(self.tags);
@@ -352,7 +353,7 @@ fn query_pairs<'de, D: Deserializer<'de>>(
 }
 
 /// Percent-encodes one path segment: everything but RFC 3986 unreserved characters, so an id's `/`, `+`
-/// and `=` (base64 entity keys, spec §9) cannot change the path.
+/// and `=` (base64 entity keys, api.md §9) cannot change the path.
 fn segment(id: &str) -> Result<String> {
     if id.trim().is_empty() {
         return Err(Error::invalid_argument("the id is empty"));
@@ -366,6 +367,15 @@ fn segment(id: &str) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// `<entity path><id>/`; entities take their key as base64 or as the JSON key object, encoded here.
+fn fetch_path(kind: EntityKind, id: &str) -> Result<String> {
+    let id = match kind {
+        EntityKind::Entities => EntityPk::encode(id)?,
+        _ => id.to_owned(),
+    };
+    Ok(format!("{}{}/", spec(kind).path, segment(&id)?))
 }
 
 fn auth_for(kind: EntityKind) -> AuthUse {
@@ -395,7 +405,7 @@ fn distinct_ids(ids: Vec<String>) -> Result<Vec<String>> {
 }
 
 /// The filter of an action that changes every record it matches (close by filter), checked with no
-/// request sent: the server applies it to whatever matches, everything for `{}` (spec §16 rule 39), so an
+/// request sent: the server applies it to whatever matches, everything for `{}` (api.md §16 rule 39), so an
 /// empty filter, a misspelt field or an unknown operator would act on far more than meant. Every
 /// condition goes through [`FilterBuilder`], which knows the entity's fields, operators and value types;
 /// the checked (normalised) filter is returned.
@@ -485,14 +495,10 @@ impl PartialClose {
 }
 
 impl Client {
-    /// One record by its id (spec §6–§10 fetch routes). Entities take their key as base64 or as the JSON
+    /// One record by its id (api.md §6–§10 fetch routes). Entities take their key as base64 or as the JSON
     /// key object (`{"id","saas","inst"}`), which is encoded here.
     pub async fn fetch(&self, kind: EntityKind, id: &str) -> Result<Value> {
-        let id = match kind {
-            EntityKind::Entities => EntityPk::encode(id)?,
-            _ => id.to_owned(),
-        };
-        let path = format!("{}{}/", spec(kind).path, segment(&id)?);
+        let path = fetch_path(kind, id)?;
         self.send_json(
             reqwest::Method::GET,
             &path,
@@ -503,7 +509,26 @@ impl Client {
         .await
     }
 
-    /// A user with its accounts, or an account with its parent and siblings (spec §9 `retrieve_tree`).
+    /// [`Client::fetch`], the record kept as the server's JSON text: key order, number spelling and
+    /// keys that differ only by case stay as sent (the CLI prints it, like list records).
+    pub async fn fetch_text(&self, kind: EntityKind, id: &str) -> Result<Box<RawValue>> {
+        let path = fetch_path(kind, id)?;
+        let call = ApiCall {
+            method: reqwest::Method::GET,
+            path: &path,
+            query: &[],
+            body: None,
+            retry: RetryClass::Read,
+            auth: auth_for(kind),
+        };
+        let (text, _) = self
+            .http()
+            .call_json::<Box<RawValue>>(&call, &CancelToken::new())
+            .await?;
+        Ok(text)
+    }
+
+    /// A user with its accounts, or an account with its parent and siblings (api.md §9 `retrieve_tree`).
     pub async fn entity_tree(&self, pk: &str) -> Result<Value> {
         let pk = EntityPk::encode(pk)?;
         let path = format!(
@@ -521,11 +546,11 @@ impl Client {
         .await
     }
 
-    /// Closes alerts as benign, false positive or true positive (spec §7). Ids are de-duplicated, then sent
+    /// Closes alerts as benign, false positive or true positive (api.md §7). Ids are de-duplicated, then sent
     /// in chunks of 100, one request each; the counts and the ids the server did not find are summed over
     /// the chunks.
     ///
-    /// The server closes whatever a filter matches, every alert for `{}` (spec §16 rule 39), so a filter
+    /// The server closes whatever a filter matches, every alert for `{}` (api.md §16 rule 39), so a filter
     /// is checked here first, with no request sent: it must have at least one condition, and every field
     /// and operator must be one the alerts table knows ([`crate::filter::FilterBuilder`]). A close that
     /// fails after some chunks went through returns the error of the failing chunk, its message saying how
@@ -598,7 +623,7 @@ impl Client {
         Ok(outcome)
     }
 
-    /// Marks an alert read or unread (spec §7).
+    /// Marks an alert read or unread (api.md §7).
     pub async fn set_alert_read(&self, id: &str, read: bool) -> Result<()> {
         let action = if read { "read" } else { "unread" };
         let path = format!(
@@ -616,7 +641,7 @@ impl Client {
         Ok(())
     }
 
-    /// Sends feedback on an activity (spec §6): `{"feedbackValue", "feedbackText", "allowContact",
+    /// Sends feedback on an activity (api.md §6): `{"feedbackValue", "feedbackText", "allowContact",
     /// "contactEmail"}`. Returns the server's answer.
     pub async fn activity_feedback(&self, id: &str, feedback: Value) -> Result<Value> {
         if !feedback.is_object() {
@@ -624,7 +649,7 @@ impl Client {
                 "activity feedback must be a JSON object such as {\"feedbackValue\": \"0\", \"feedbackText\": \"…\"}",
             ));
         }
-        // The one documented route without a trailing slash (spec §1).
+        // The one documented route without a trailing slash (api.md §1).
         let path = format!(
             "{}{}/feedback",
             spec(EntityKind::Activities).path,
@@ -639,7 +664,7 @@ impl Client {
         .await
     }
 
-    /// Creates an IP range and returns its id (spec §10). Not retried after a send: a repeat would create a
+    /// Creates an IP range and returns its id (api.md §10). Not retried after a send: a repeat would create a
     /// second range (or fail on the duplicate name).
     pub async fn create_subnet(&self, subnet: &SubnetSpec) -> Result<String> {
         subnet.validate()?;
@@ -663,7 +688,7 @@ impl Client {
         }
     }
 
-    /// Replaces an IP range (spec §10: not a partial update).
+    /// Replaces an IP range (api.md §10: not a partial update).
     pub async fn update_subnet(&self, id: &str, subnet: &SubnetSpec) -> Result<()> {
         subnet.validate()?;
         let path = format!(
@@ -681,7 +706,7 @@ impl Client {
         Ok(())
     }
 
-    /// Deletes an IP range (spec §10). Retried after a lost answer; a repeat that finds the range gone
+    /// Deletes an IP range (api.md §10). Retried after a lost answer; a repeat that finds the range gone
     /// after an attempt that may have reached the server counts as done (that attempt deleted it). A 404
     /// on the first attempt is [`ErrorKind::NotFound`].
     pub async fn delete_subnet(&self, id: &str) -> Result<()> {
@@ -699,8 +724,14 @@ impl Client {
     }
 
     /// Any request, relative to the API base. The answer is the JSON body, a JSON string for a non-JSON
-    /// body (the discovery block script is plain text, spec §11), or null for an empty one.
+    /// body (the discovery block script is plain text, api.md §11), or null for an empty one.
     pub async fn raw(&self, request: RawRequest) -> Result<Value> {
+        Ok(body_value(&self.raw_body(request).await?))
+    }
+
+    /// [`Client::raw`], the answer's body as it came (the CLI prints JSON answers with their keys in
+    /// the server's order).
+    pub async fn raw_body(&self, request: RawRequest) -> Result<Vec<u8>> {
         let method =
             reqwest::Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
                 .map_err(|_| {
@@ -745,7 +776,7 @@ impl Client {
             auth,
         };
         let (bytes, _) = self.http().call_bytes(&call, &CancelToken::new()).await?;
-        Ok(body_value(&bytes))
+        Ok(bytes.to_vec())
     }
 
     /// A call whose answer must be JSON: a garbled body counts as a transient fault for retryable calls.
@@ -772,7 +803,7 @@ impl Client {
         Ok(value)
     }
 
-    /// A call with an undocumented answer (spec §15): success is the status, the body is kept as it is.
+    /// A call with an undocumented answer (api.md §15): success is the status, the body is kept as it is.
     async fn send_any(
         &self,
         method: reqwest::Method,

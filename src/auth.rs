@@ -1,5 +1,5 @@
 //! Credentials: the legacy API token, application context (OAuth 2.0 client credentials, v2 or v1
-//! endpoint) and a pre-acquired bearer token (spec §3); the app token cache with single-flight refresh.
+//! endpoint) and a pre-acquired bearer token (api.md §3); the app token cache with single-flight refresh.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use crate::config::{parse_endpoint_url, AuthOptions, TokenEndpoint, DEFAULT_AUTH
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
-/// The "Microsoft Cloud App Security" resource (audience) app id (spec §3.2).
+/// The "Microsoft Cloud App Security" resource (audience) app id (api.md §3.2).
 pub const MDCA_RESOURCE_APP_ID: &str = "05a65629-4c1b-48c1-a78b-804c4abdd4af";
 
 /// Which credential a client mainly authenticates with.
@@ -168,7 +168,7 @@ impl Auth {
         }
     }
 
-    /// The header for one attempt. `prefer_legacy` (the Files API, spec §3.5) picks the legacy token when
+    /// The header for one attempt. `prefer_legacy` (the Files API, api.md §3.5) picks the legacy token when
     /// one is configured beside app/bearer credentials.
     pub(crate) async fn header(
         &self,
@@ -373,7 +373,7 @@ impl AppTokenSource {
                     )
                     .with_http_status(status)
                 })?;
-            // v2 sends expires_in as a number, v1 as a string (spec §3.2); default to one hour.
+            // v2 sends expires_in as a number, v1 as a string (api.md §3.2); default to one hour.
             let secs = match parsed.expires_in {
                 Some(serde_json::Value::Number(n)) => n.as_f64(),
                 Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),

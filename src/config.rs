@@ -10,10 +10,10 @@ use url::Url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
-/// The default identity authority (spec §3.2). Sovereign clouds and the simulator use another one.
+/// The default identity authority (api.md §3.2). Sovereign clouds and the simulator use another one.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 
-/// The normalised API base of one tenant: always ends in `/api/` or `/cas/api/` (spec §1).
+/// The normalised API base of one tenant: always ends in `/api/` or `/cas/api/` (api.md §1).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ApiBase {
     url: Url,
@@ -67,7 +67,7 @@ impl ApiBase {
     }
 
     /// The tenant this base belongs to: the base without its `/api/` or `/cas/api/` suffix, so both
-    /// prefixes of one tenant share one throttle budget (spec §4.3: 30 requests per minute per tenant).
+    /// prefixes of one tenant share one throttle budget (api.md §4.3: 30 requests per minute per tenant).
     pub fn tenant_key(&self) -> String {
         let s = self.url.as_str();
         s.strip_suffix("cas/api/")
@@ -173,7 +173,7 @@ pub(crate) fn parse_endpoint_url(input: &str, what: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// Which identity endpoint version to request app tokens from (spec §3.2).
+/// Which identity endpoint version to request app tokens from (api.md §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenEndpoint {
@@ -184,7 +184,7 @@ pub enum TokenEndpoint {
     V1,
 }
 
-/// Application-context credentials: an Entra app registration with a client secret (spec §3.2).
+/// Application-context credentials: an Entra app registration with a client secret (api.md §3.2).
 #[derive(Debug, Clone)]
 pub struct AppCredentials {
     pub tenant_id: String,
@@ -221,13 +221,13 @@ impl AppCredentials {
     }
 }
 
-/// How the client authenticates (spec §3). A `legacy_token` beside app or bearer credentials is used
-/// automatically for the Files API, which refuses Bearer tokens (spec §3.5).
+/// How the client authenticates (api.md §3). A `legacy_token` beside app or bearer credentials is used
+/// automatically for the Files API, which refuses Bearer tokens (api.md §3.5).
 #[derive(Debug, Clone)]
 pub enum AuthOptions {
-    /// `Authorization: Token <token>` (spec §3.1).
+    /// `Authorization: Token <token>` (api.md §3.1).
     Token { token: Secret },
-    /// Client credentials against the identity endpoint, then `Authorization: Bearer` (spec §3.2).
+    /// Client credentials against the identity endpoint, then `Authorization: Bearer` (api.md §3.2).
     App {
         credentials: AppCredentials,
         legacy_token: Option<Secret>,
@@ -260,7 +260,7 @@ impl AuthOptions {
     }
 }
 
-/// Client-side pacing: at most `requests` sends in any window of `per` (spec §4.3: 30 per minute per
+/// Client-side pacing: at most `requests` sends in any window of `per` (api.md §4.3: 30 per minute per
 /// tenant). `requests == 0` disables pacing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -290,7 +290,7 @@ impl RateLimit {
     }
 }
 
-/// Retry budget and delays (spec §12 client guidance).
+/// Retry budget and delays (api.md §12 client guidance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (the one 401 refresh-and-retry is not counted).
@@ -299,7 +299,7 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Cap of every computed backoff.
     pub max_delay: Duration,
-    /// First pause after a 429 that names no wait (spec §12: at least 5 s); doubles, capped at `max_delay`.
+    /// First pause after a 429 that names no wait (api.md §12: at least 5 s); doubles, capped at `max_delay`.
     pub throttle_delay: Duration,
     /// How long one call keeps retrying once it starts failing (`transient_budget_secs`, default 15 min),
     /// on top of `max_retries`: list reads retry 5xx, transport faults and unusable bodies until both are

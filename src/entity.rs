@@ -10,7 +10,7 @@ use std::str::FromStr;
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::Op::{self, *};
 
-/// A list endpoint of the API (spec §6–§10).
+/// A list endpoint of the API (api.md §6–§10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntityKind {
     Activities,
@@ -29,7 +29,7 @@ const ALL_KINDS: [EntityKind; 5] = [
 ];
 
 impl EntityKind {
-    /// Every kind, in the order of the spec.
+    /// Every kind, in the order of api.md's sections.
     pub fn all() -> &'static [EntityKind] {
         &ALL_KINDS
     }
@@ -98,9 +98,9 @@ pub enum FieldType {
     Code,
     /// `true` / `false`.
     Bool,
-    /// Unix epoch milliseconds (spec §2).
+    /// Unix epoch milliseconds (api.md §2).
     Timestamp,
-    /// An entity primary key object `{"id": …, "saas": …, "inst": …}` (spec §5.1).
+    /// An entity primary key object `{"id": …, "saas": …, "inst": …}` (api.md §5.1).
     EntityPk,
     /// A file or folder reference (`fileSelector`, `parentFolder`): undocumented shape, a string id or an object.
     Reference,
@@ -129,7 +129,7 @@ pub struct FilterField {
     pub ops: &'static [Op],
 }
 
-/// Activity scan mode (spec §4.3, §4.4): `isScan` with `limit` 500–5000, cursor in `nextQueryFilters`.
+/// Activity scan mode (api.md §4.3, §4.4): `isScan` with `limit` 500–5000, cursor in `nextQueryFilters`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanSpec {
     pub min_limit: u32,
@@ -145,13 +145,13 @@ pub struct ScanSpec {
 /// How a record writes a key field's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyFormat {
-    /// Unix epoch milliseconds, a JSON number (spec §2).
+    /// Unix epoch milliseconds, a JSON number (api.md §2).
     EpochMs,
-    /// An ISO 8601 UTC string (`2024-01-02T03:04:05.678Z`), filtered with epoch milliseconds (spec §2, §9).
+    /// An ISO 8601 UTC string (`2024-01-02T03:04:05.678Z`), filtered with epoch milliseconds (api.md §2, §9).
     Iso8601,
 }
 
-/// A timestamp field a pager can page on (a keyset window, spec §4) or read changes from (incremental
+/// A timestamp field a pager can page on (a keyset window, api.md §4) or read changes from (incremental
 /// pulls): its filter name, its `sortField` name, its name in the records, and whether it can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyField {
@@ -189,17 +189,17 @@ pub struct EntitySpec {
     pub kind: EntityKind,
     /// The list path relative to the API base; fetch paths are `<path><pk>/`.
     pub path: &'static str,
-    /// The most records one skip/limit page carries (spec §4.3: 100).
+    /// The most records one skip/limit page carries (api.md §4.3: 100).
     pub page_cap: u32,
-    /// Outside scan mode `skip + limit` may not exceed this (activities: 5000, spec §4.3, §14.15).
+    /// Outside scan mode `skip + limit` may not exceed this (activities: 5000, api.md §4.3, §14 rule 15).
     pub skip_limit_window: Option<u64>,
-    /// Scan mode, for activities only (spec §4.4; alerts and files ignore `isScan`, §14.14).
+    /// Scan mode, for activities only (api.md §4.4; alerts and files ignore `isScan`, §14 rule 14).
     pub scan: Option<ScanSpec>,
-    /// The Files API refuses Bearer tokens: use the legacy token when one is configured (spec §3.5).
+    /// The Files API refuses Bearer tokens: use the legacy token when one is configured (api.md §3.5).
     pub prefer_legacy_token: bool,
-    /// `sortField` values the API documents (spec §4.1).
+    /// `sortField` values the API documents (api.md §4.1).
     pub sort_fields: &'static [&'static str],
-    /// Filter fields from the tables of spec §6–§10.
+    /// Filter fields from the tables of api.md §6–§10.
     pub filters: &'static [FilterField],
     /// The immutable (or forward-only) timestamp a skip/limit list is paged on in ascending keyset
     /// windows, so that records leaving the result set never shift unread ones out of reach.
@@ -258,7 +258,7 @@ static ACTIVITIES: EntitySpec = EntitySpec {
     }),
     prefer_legacy_token: false,
     sort_fields: &["date", "created"],
-    // spec §6
+    // api.md §6
     filters: &[
         field("service", Int, EQ_NEQ),
         field("instance", Int, EQ_NEQ),
@@ -321,7 +321,7 @@ static ALERTS: EntitySpec = EntitySpec {
     scan: None,
     prefer_legacy_token: false,
     sort_fields: &["date", "severity"],
-    // spec §7
+    // api.md §7
     filters: &[
         field("entity.entity", EntityPk, EQ_NEQ),
         field("entity.ip", Str, EQ_NEQ),
@@ -337,7 +337,7 @@ static ALERTS: EntitySpec = EntitySpec {
         field("resolutionDate", Timestamp, DATE_RANGE_OPS),
         field("risk", Int, EQ_NEQ),
         field("alertType", Int, EQ_NEQ),
-        // The table spells it `ID`; close requests and the server accept `id` too (spec §5.1).
+        // The table spells it `ID`; close requests and the server accept `id` too (api.md §5.1).
         field("ID", Str, EQ_NEQ),
         field("id", Str, EQ_NEQ),
         field("source", Str, &[Eq]),
@@ -353,10 +353,10 @@ static FILES: EntitySpec = EntitySpec {
     skip_limit_window: None,
     scan: None,
     prefer_legacy_token: true,
-    // None documented; `modifiedDate` is what Microsoft's MCAS module sends (spec §4.1), `createdDate` is
-    // what the pager's windows sort by (undocumented too, spec §15).
+    // None documented; `modifiedDate` is what Microsoft's MCAS module sends (api.md §4.1), `createdDate` is
+    // what the pager's windows sort by (undocumented too, api.md §15).
     sort_fields: &["modifiedDate", "createdDate"],
-    // spec §8
+    // api.md §8
     filters: &[
         field("service", Int, EQ_NEQ),
         field("instance", Int, EQ_NEQ),
@@ -414,9 +414,9 @@ static ENTITIES: EntitySpec = EntitySpec {
     scan: None,
     prefer_legacy_token: false,
     // `date`/`severity` are documented (likely copied from alerts); the MCAS module sends `lastSeen` and
-    // `username` (spec §4.1).
+    // `username` (api.md §4.1).
     sort_fields: &["date", "severity", "lastSeen", "username"],
-    // spec §9
+    // api.md §9
     filters: &[
         field("type", Code, EQ_NEQ),
         // The table types it "string", but its values are true/false like `isExternal`.
@@ -431,7 +431,7 @@ static ENTITIES: EntitySpec = EntitySpec {
         field("lastSeen", Timestamp, DATE_RANGE_OPS),
         field("status", Code, EQ_NEQ),
         field("score", Int, &[Lt, Gt, Isset, Isnotset]),
-        // Not in the tables, but sent by Microsoft's MCAS module (spec §9).
+        // Not in the tables, but sent by Microsoft's MCAS module (api.md §9).
         field("service", Int, EQ_NEQ),
         field("affiliation", Str, EQ_NEQ),
     ],
@@ -447,7 +447,7 @@ static SUBNETS: EntitySpec = EntitySpec {
     scan: None,
     prefer_legacy_token: false,
     sort_fields: &["category", "tags", "name"],
-    // spec §10
+    // api.md §10
     filters: &[
         field("category", Int, EQ_NEQ),
         field("tags", Str, EQ_NEQ),

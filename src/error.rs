@@ -1,7 +1,7 @@
 //! The one error type of the library, with stable numeric codes shared by the C ABI, C# and PowerShell.
 //!
 //! Every error says what happened and why (`message`), what to do (`hint`), and carries what the server
-//! told us (`http_status`, `detail`, `correlation_id`) so a support ticket can quote it (spec §12).
+//! told us (`http_status`, `detail`, `correlation_id`) so a support ticket can quote it (api.md §12).
 //! Secrets never enter an error: messages are built from paths, statuses and server bodies only.
 
 use std::fmt;
@@ -38,11 +38,11 @@ pub enum ErrorKind {
     ForkedChild = 10,
     /// HTTP 401, after one token refresh and retry where a refresh is possible.
     Unauthorized = 100,
-    /// HTTP 403: the role or permission lacks the action (spec §3.4, §3.6).
+    /// HTTP 403: the role or permission lacks the action (api.md §3.4, §3.6).
     Forbidden = 101,
-    /// The Files API refused a Bearer token (spec §3.5, §12).
+    /// The Files API refused a Bearer token (api.md §3.5, §12).
     FilesNeedLegacyToken = 102,
-    /// The identity endpoint refused or failed the client-credentials request (spec §3.2).
+    /// The identity endpoint refused or failed the client-credentials request (api.md §3.2).
     TokenRequestFailed = 103,
     /// HTTP 404.
     NotFound = 200,

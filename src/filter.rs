@@ -1,4 +1,4 @@
-//! MDCA filters (spec §5): the operators, and a typed builder that checks each condition against the entity
+//! MDCA filters (api.md §5): the operators, and a typed builder that checks each condition against the entity
 //! table before any request is sent.
 //!
 //! A filter is `{"<field>": {"<operator>": <value>, …}, …}`; fields are ANDed. Callers who already hold a
@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::entity::{spec, EntityKind, FieldType, FilterField};
 use crate::error::{Error, ErrorKind, Result};
 
-/// A filter operator (spec §5.2). The serde names are the wire names.
+/// A filter operator (api.md §5.2). The serde names are the wire names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Op {
     #[serde(rename = "eq")]
@@ -65,7 +65,7 @@ pub enum Op {
     Cabinetmatchedrulesequals,
 }
 
-/// What an operator's value looks like (spec §5.2 "Value" column).
+/// What an operator's value looks like (api.md §5.2 "Value" column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
     /// A list of values of the field's type; a scalar is taken as a one-element list.
@@ -110,7 +110,7 @@ const ALL_OPS: [Op; 22] = [
 ];
 
 impl Op {
-    /// Every operator of spec §5.2.
+    /// Every operator of api.md §5.2.
     pub fn all() -> &'static [Op] {
         &ALL_OPS
     }
@@ -187,7 +187,7 @@ impl FromStr for Op {
     }
 }
 
-/// Checks that a raw MDCA filter is a JSON object and returns it untouched (spec §5.1). Its fields and
+/// Checks that a raw MDCA filter is a JSON object and returns it untouched (api.md §5.1). Its fields and
 /// operators are not checked: raw filters are the escape hatch for whatever the typed tables do not know.
 pub fn raw(filters: Value) -> Result<Value> {
     check_raw(&filters)?;
@@ -301,7 +301,7 @@ impl FilterBuilder {
 }
 
 /// Checks `value` against the operator's shape and the field's type and returns the form to send: scalars
-/// for list operators become one-element lists (spec §5.2), except for boolean fields, which take one value.
+/// for list operators become one-element lists (api.md §5.2), except for boolean fields, which take one value.
 fn normalise(def: &FilterField, op: Op, value: Value) -> Result<Value> {
     let bad = |what: &str| {
         invalid(format!(

@@ -1,6 +1,6 @@
 //! The HTTP core: the only place that sends requests to the API. Every attempt is paced by the tenant
 //! limiter, authenticated, sent, and its answer mapped to a value or an [`Error`] that explains it;
-//! transient failures are retried within the policy (spec §12 client guidance).
+//! transient failures are retried within the policy (api.md §12 client guidance).
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,7 +43,7 @@ pub enum AuthUse {
     /// The client's main credential.
     Default,
     /// The legacy token when one is configured beside app/bearer credentials: the Files API refuses
-    /// Bearer tokens (spec §3.5).
+    /// Bearer tokens (api.md §3.5).
     PreferLegacyToken,
 }
 
@@ -69,7 +69,7 @@ impl<'a> ApiCall<'a> {
             .unwrap_or(p)
     }
 
-    /// Whether this call goes to the Files API (spec §3.5 quirk).
+    /// Whether this call goes to the Files API (api.md §3.5 quirk).
     fn is_files(&self) -> bool {
         self.relative_path().starts_with("v1/files")
     }
@@ -302,7 +302,7 @@ impl HttpCore {
         .await
     }
 
-    /// Sends `call` and returns the raw 2xx body (the block script is plain text, spec §11).
+    /// Sends `call` and returns the raw 2xx body (the block script is plain text, api.md §11).
     pub async fn call_bytes(
         &self,
         call: &ApiCall<'_>,
@@ -654,7 +654,7 @@ fn human_duration(d: Duration) -> String {
     }
 }
 
-/// How many more retries one call may make (spec §12 client guidance): 5xx/transport faults and 429s
+/// How many more retries one call may make (api.md §12 client guidance): 5xx/transport faults and 429s
 /// are counted apart, each up to `max_retries`; past its count a kind is still retried while the call
 /// has been failing for less than `transient_budget` — always for 429s, for 5xx/transport faults only
 /// on list reads (one-shot calls keep the count alone).
@@ -768,7 +768,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// The wait named in a 429 body: "... available in <N> seconds." (spec §12).
+/// The wait named in a 429 body: "... available in <N> seconds." (api.md §12).
 fn body_wait_seconds(body: &[u8]) -> Option<Duration> {
     let text = String::from_utf8_lossy(body);
     let lower = text.to_ascii_lowercase();
@@ -906,7 +906,7 @@ fn head(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// The error for a non-2xx answer: what happened, why, and what to do (spec §3.4, §3.5, §12).
+/// The error for a non-2xx answer: what happened, why, and what to do (api.md §3.4, §3.5, §12).
 fn status_error(
     what: &str,
     status: u16,
@@ -930,7 +930,7 @@ fn status_error(
                 .map(str::to_string)
         });
     let detail = if status == 400 {
-        // Keep the whole validation body: it names the offending filter and value (spec §12).
+        // Keep the whole validation body: it names the offending filter and value (api.md §12).
         match &json {
             Some(v) => Some(truncate(&v.to_string(), 8000)),
             None => summarise_body(body),
@@ -942,7 +942,7 @@ fn status_error(
         400 => (
             ErrorKind::BadRequest,
             format!("{what} was rejected as invalid by the server"),
-            "check the filter fields, operators and values against the API reference; the server's validation errors are in the detail".into(),
+            "the server's answer names the field, operator or value it refused; check it against the entity's filter fields and operators (docs/api.md §5)".into(),
         ),
         401 => match (scheme, mode) {
             (Scheme::Token, _) => (
@@ -963,15 +963,15 @@ fn status_error(
         },
         403 if call.is_files() && scheme == Scheme::Bearer => (
             ErrorKind::FilesNeedLegacyToken,
-            format!("{what} was refused: the Files API does not accept application or user (Bearer) tokens, whatever permissions they carry (spec §3.5, §12)"),
+            format!("{what} was refused: the Files API does not accept application or user (Bearer) tokens, whatever permissions they carry (docs/api.md §3.5, §12)"),
             "connect with a legacy API token (Settings > Cloud Apps > System > API tokens), alone or as legacy_token beside the app credentials; mdca then uses it for the Files API automatically".into(),
         ),
         403 => (
             ErrorKind::Forbidden,
             format!("{what} was refused: the credential lacks the role or permission for this action"),
             match scheme {
-                Scheme::Bearer => "grant the app the Microsoft Cloud App Security permission this action needs (Investigation.Read to read activities, alerts and entities; Investigation.Manage to close alerts or change subnets; Settings.Manage for subnets) and grant admin consent again (spec §3.4)".into(),
-                Scheme::Token => "a legacy token acts with the role of the admin who created it; read-only roles (Security reader, Global reader) cannot change data, so use a token created by an admin whose role allows this action (spec §3.6)".into(),
+                Scheme::Bearer => "grant the app the Microsoft Cloud App Security permission this action needs (Investigation.Read to read activities, alerts and entities; Investigation.Manage to close alerts or change subnets; Settings.Manage for subnets) and grant admin consent again (docs/api.md §3.4)".into(),
+                Scheme::Token => "a legacy token acts with the role of the admin who created it; read-only roles (Security reader, Global reader) cannot change data, so use a token created by an admin whose role allows this action (docs/api.md §3.6)".into(),
             },
         ),
         404 => (

@@ -6,7 +6,7 @@
 //! `correlation_id`, and a hint for known causes such as the Files API refusing app-context tokens).
 //!
 //! See `docs/architecture.md` for the layout and the contracts between modules, and the
-//! specification (`spec §N` in comments) for the API facts each rule comes from.
+//! specification (`api.md §N` in comments) for the API facts each rule comes from.
 
 pub mod actions;
 pub mod auth;

@@ -1,6 +1,6 @@
 //! Per-tenant pacing shared by every client of one tenant in the process.
 //!
-//! The server allows 30 requests per minute per tenant (spec §4.3, §12) and may count them in a sliding
+//! The server allows 30 requests per minute per tenant (api.md §4.3, §12) and may count them in a sliding
 //! window. A token bucket with burst N can let 2N requests through within one window (a full bucket
 //! followed by a refill), so this is a sliding-window log: a send is allowed only when fewer than N
 //! sends happened in the last `per` (plus a small safety margin for clock and network skew). A long pull

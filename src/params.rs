@@ -25,7 +25,7 @@ pub enum ParamKind {
     Strings,
     /// A switch: `true`/`false`, sent as the boolean.
     Switch,
-    /// A point in time: ISO 8601 string or epoch milliseconds, sent as epoch milliseconds (spec §2).
+    /// A point in time: ISO 8601 string or epoch milliseconds, sent as epoch milliseconds (api.md §2).
     Date,
     /// A non-negative number of days (`gte_ndays`).
     Days,
@@ -57,7 +57,7 @@ const fn p(name: &'static str, field: &'static str, op: Op, kind: ParamKind) -> 
 
 use ParamKind::{Date, Days, Ints, Named, NamedText, Strings, Switch, Text};
 
-/// `fileType` codes (spec §8).
+/// `fileType` codes (api.md §8).
 pub const FILE_TYPES: &[(&str, i64)] = &[
     ("Other", 0),
     ("Document", 1),
@@ -67,7 +67,7 @@ pub const FILE_TYPES: &[(&str, i64)] = &[
     ("Image", 5),
     ("Folder", 6),
 ];
-/// `sharing` access levels (spec §8).
+/// `sharing` access levels (api.md §8).
 pub const SHARING: &[(&str, i64)] = &[
     ("Private", 0),
     ("Internal", 1),
@@ -75,10 +75,10 @@ pub const SHARING: &[(&str, i64)] = &[
     ("Public", 3),
     ("PublicInternet", 4),
 ];
-/// `severity` codes of alerts (spec §7).
+/// `severity` codes of alerts (api.md §7).
 pub const SEVERITIES: &[(&str, i64)] =
     &[("Low", 0), ("Medium", 1), ("High", 2), ("Informational", 3)];
-/// `resolutionStatus` codes of alerts (spec §7).
+/// `resolutionStatus` codes of alerts (api.md §7).
 pub const RESOLUTION_STATUSES: &[(&str, i64)] = &[
     ("Open", 0),
     ("Dismissed", 1),
@@ -87,7 +87,7 @@ pub const RESOLUTION_STATUSES: &[(&str, i64)] = &[
     ("Benign", 4),
     ("TruePositive", 5),
 ];
-/// IP range categories, shared by the activity `ip.category` filter and subnets (spec §6, §10).
+/// IP range categories, shared by the activity `ip.category` filter and subnets (api.md §6, §10).
 pub const IP_CATEGORIES: &[(&str, i64)] = &[
     ("Corporate", 1),
     ("Administrative", 2),
@@ -96,9 +96,9 @@ pub const IP_CATEGORIES: &[(&str, i64)] = &[
     ("CloudProvider", 5),
     ("Other", 6),
 ];
-/// Entity `type` codes as Microsoft's MCAS module sends them (spec §9).
+/// Entity `type` codes as Microsoft's MCAS module sends them (api.md §9).
 pub const ENTITY_TYPES: &[(&str, i64)] = &[("Account", 1), ("User", 2)];
-/// Entity `status` codes (spec §9).
+/// Entity `status` codes (api.md §9).
 pub const ENTITY_STATUSES: &[(&str, i64)] = &[
     ("NotAvailable", 0),
     ("Staged", 1),
@@ -106,7 +106,7 @@ pub const ENTITY_STATUSES: &[(&str, i64)] = &[
     ("Suspended", 3),
     ("Deleted", 4),
 ];
-/// Activity `device.type` values (spec §6).
+/// Activity `device.type` values (api.md §6).
 pub const DEVICE_TYPES: &[(&str, &str)] = &[
     ("Desktop", "DESKTOP"),
     ("Mobile", "MOBILE"),
@@ -228,7 +228,7 @@ pub const REQUEST_PARAMS: &[&str] = &[
     "SortBy",
     "SortDirection",
 ];
-/// Activities only: force scan mode on or off (spec §4.4).
+/// Activities only: force scan mode on or off (api.md §4.4).
 pub const SCAN_PARAM: &str = "Scan";
 
 /// Turns the bound parameters of a `Get-Mdca*` cmdlet into the query request JSON that
@@ -422,7 +422,7 @@ fn sort_direction(value: &Value) -> Result<&'static str> {
     }
 }
 
-/// How `Close-MdcaAlert` closes alerts (spec §7): the endpoint and the `reasonId` values it accepts.
+/// How `Close-MdcaAlert` closes alerts (api.md §7): the endpoint and the `reasonId` values it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CloseKind {
     pub name: &'static str,
@@ -430,7 +430,7 @@ pub struct CloseKind {
     pub reasons: &'static [(&'static str, i64)],
 }
 
-/// The three close kinds with their documented reasons (spec §7: true positive takes no `reasonId`).
+/// The three close kinds with their documented reasons (api.md §7: true positive takes no `reasonId`).
 pub const CLOSE_KINDS: &[CloseKind] = &[
     CloseKind {
         name: "Benign",
@@ -555,7 +555,7 @@ pub fn close_alerts_request(params: &Value) -> Result<Value> {
     if let Some(reason) = reason {
         if kind.reasons.is_empty() {
             return Err(Error::invalid_argument(format!(
-                "-ReasonCode: closing as {} takes no reason (spec §7)",
+                "-ReasonCode: closing as {} takes no reason (docs/api.md §7)",
                 kind.name
             )));
         }
@@ -572,7 +572,7 @@ pub const SUBNET_SPEC_PARAMS: &[&str] = &["Name", "Category", "Subnet", "Organiz
 
 /// Turns `New-MdcaSubnet`/`Set-MdcaSubnet` parameters into the subnet spec JSON of
 /// `mdca_client_create_subnet`/`mdca_client_update_subnet`: `{"name", "category", "subnets",
-/// "organization", "tags"}` (spec §10). Update replaces the whole record, so the same fields are required.
+/// "organization", "tags"}` (api.md §10). Update replaces the whole record, so the same fields are required.
 pub fn subnet_spec(params: &Value) -> Result<Value> {
     let params = as_object(params, "the parameters")?;
     let mut spec = Map::new();
@@ -637,7 +637,7 @@ pub fn subnet_spec(params: &Value) -> Result<Value> {
     ] {
         if !spec.contains_key(key) {
             return Err(Error::invalid_argument(format!(
-                "{param} is required (an IP range update replaces the whole record, spec §10)"
+                "{param} is required (an IP range update replaces the whole record, docs/api.md §10)"
             )));
         }
     }

@@ -1,4 +1,4 @@
-//! The list envelope (spec §4.2) parsed as its body arrives, chunk by chunk.
+//! The list envelope (api.md §4.2) parsed as its body arrives, chunk by chunk.
 //!
 //! An activity scan page is one body of ~14 MB (5000 records). Collecting it whole and parsing it afterwards
 //! holds that block and the records built from it at once, and the large blocks push glibc into caching
@@ -20,7 +20,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-/// One list response (spec §4.2), with the records kept as the server's JSON text.
+/// One list response (api.md §4.2), with the records kept as the server's JSON text.
 #[derive(Debug, Default)]
 pub(crate) struct ListPage {
     pub records: Vec<Box<RawValue>>,

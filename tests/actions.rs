@@ -1,8 +1,8 @@
-//! Actions (spec §6–§10): fetch by id for every entity (entity keys as base64 or JSON), the entity tree,
+//! Actions (api.md §6–§10): fetch by id for every entity (entity keys as base64 or JSON), the entity tree,
 //! closing alerts in chunks of 100 with not-found reporting, read/unread, activity feedback, subnet
 //! create/update/delete, and raw requests that still get authentication and error mapping.
 //!
-//! Bulk actions are safe (issue 13 §4, spec §16 rule 39: the server closes whatever a filter matches): an
+//! Bulk actions are safe (issue 13 §4, api.md §16 rule 39: the server closes whatever a filter matches): an
 //! empty or unknown-field close filter is refused with no request sent, ids are de-duplicated before
 //! chunking, a close that fails part-way says which alerts are closed, and a repeated DELETE that finds
 //! the subnet gone counts as done.
@@ -120,7 +120,7 @@ async fn closing_250_alerts_sends_3_requests_and_reports_the_ids_not_found() {
     assert_eq!(sim.stats().route("alerts.close_benign"), 3);
     assert_eq!(outcome.closed, 248);
     assert_eq!(outcome.not_found, unknown);
-    // 4 = closed benign (spec §7).
+    // 4 = closed benign (api.md §7).
     let benign = sim_count(
         &sim,
         EntityKind::Alerts,
@@ -248,7 +248,7 @@ async fn subnets_are_created_replaced_and_deleted() {
     assert_eq!(created["name"], "Branch office");
     assert_eq!(created["organization"], "Contoso ISP");
 
-    // Update is a full replace: the organization left out becomes empty (spec §10).
+    // Update is a full replace: the organization left out becomes empty (api.md §10).
     let replacement = SubnetSpec {
         name: "Branch office (VPN)".into(),
         category: 4,
@@ -359,7 +359,7 @@ async fn files_use_the_legacy_token_beside_app_credentials() {
         .await;
     assert_eq!(raw.unwrap()["_id"], id);
 
-    // Without a legacy token the Files API refuses the app's Bearer token (spec §3.5).
+    // Without a legacy token the Files API refuses the app's Bearer token (api.md §3.5).
     let app_only = app_client(&sim);
     let err = app_only.fetch(EntityKind::Files, id).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::FilesNeedLegacyToken);

@@ -1,4 +1,4 @@
-//! Authentication rules (spec §3): legacy token, application context (v2 and v1 endpoints), token
+//! Authentication rules (api.md §3): legacy token, application context (v2 and v1 endpoints), token
 //! refresh, the one refresh-and-retry on 401, identity endpoint errors, the Files quirk and 403 hints.
 
 mod common;
@@ -216,7 +216,7 @@ async fn the_files_api_refusing_a_bearer_token_is_explained() {
     let hint = e.hint().unwrap();
     assert!(hint.contains("legacy API token"), "{hint}");
     assert!(hint.contains("automatically"), "{hint}");
-    assert!(e.message().contains("spec §3.5"), "{e}");
+    assert!(e.message().contains("docs/api.md §3.5"), "{e}");
     // Not retried: one refusal is final.
     assert_eq!(sim.stats().route("files.list"), 1);
 }

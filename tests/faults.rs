@@ -1,4 +1,4 @@
-//! Fault rules (spec §12, §14 rule 29): transient faults are retried with backoff and counted exactly;
+//! Fault rules (api.md §12, §14 rule 29): transient faults are retried with backoff and counted exactly;
 //! 400/403/404 are never retried; a non-idempotent write is not repeated after it may have reached the
 //! server; a stalled request can be cancelled. List reads keep retrying for a time budget
 //! (`retry.transient_budget_secs`), so a long pull rides out an outage longer than the retry count;
@@ -366,7 +366,7 @@ async fn cancelling_a_pull_waiting_out_an_outage_returns_at_once() {
 #[tokio::test]
 async fn a_files_pull_rides_out_slow_deep_pages_that_answer_html_5xx() {
     let sim = sim().await;
-    // Spec §16 rule 38: pages from skip 100 on are slow, and every second one is a gateway's HTML 500/504.
+    // api.md §16 rule 38: pages from skip 100 on are slow, and every second one is a gateway's HTML 500/504.
     sim.set_behaviour(mdca_sim::Behaviour {
         deep_files: Some(mdca_sim::DeepFiles {
             from_skip: 100,

@@ -131,7 +131,7 @@ fn first_id(client: &Client, kind: EntityKind) -> String {
 }
 
 /// How many records an unfiltered list of `entity` matches, straight from the simulator's dataset (for
-/// files this excludes deleted ones, which the API hides unless asked, spec §8).
+/// files this excludes deleted ones, which the API hides unless asked, api.md §8).
 fn unfiltered_total(data: &Dataset, entity: Entity) -> String {
     let query = ListQuery {
         limit: Some(1),

@@ -1,4 +1,4 @@
-//! Filters (spec §5): the typed builder refuses unknown fields, unsupported operators and values of the
+//! Filters (api.md §5): the typed builder refuses unknown fields, unsupported operators and values of the
 //! wrong shape before any request; raw MDCA filters pass through untouched.
 
 mod common;
@@ -164,7 +164,7 @@ async fn raw_filters_pass_through_untouched() {
     let sim = sim().await;
     let client = token_client(&sim);
     // A scalar where the docs show a list: the builder would rewrite it, a raw filter is sent as is and
-    // the server accepts it (spec §5.2).
+    // the server accepts it (api.md §5.2).
     let raw = json!({"severity": {"eq": 2}});
     let expected = sim_count(&sim, EntityKind::Alerts, raw.clone());
     assert!(expected > 0);

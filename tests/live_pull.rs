@@ -1,4 +1,4 @@
-//! Pulls against a live tenant (spec §16 rules 30–38): the simulator's clock moves and its mutator
+//! Pulls against a live tenant (api.md §16 rules 30–38): the simulator's clock moves and its mutator
 //! inserts, edits, closes, reopens and deletes while the pager reads. Each test checks the pull against
 //! the simulator's journal, never against what it happened to return: every stable match of the
 //! interval (`ground_truth(..).stable`) is returned, only records that matched at some instant (`ever`),

@@ -1,4 +1,4 @@
-//! Paging rules (spec §4): every record exactly once, skip/limit advancing by the records received,
+//! Paging rules (api.md §4): every record exactly once, skip/limit advancing by the records received,
 //! stopping on `hasNext`, never trusting `total`, dedupe across shifting pages, `first`/`skip`, page caps,
 //! prefetch and progress. Each test runs a simulator on loopback.
 

@@ -1,4 +1,4 @@
-//! Activity scan mode (spec §4.3, §4.4, §14 rule 13): `isScan` with 500–5000 records per request,
+//! Activity scan mode (api.md §4.3, §4.4, §14 rule 13): `isScan` with 500–5000 records per request,
 //! following `nextQueryFilters` until it is missing, every record exactly once.
 
 mod common;
@@ -146,7 +146,7 @@ async fn activities_with_first_above_one_page_use_one_scan_request_not_many_page
     assert_eq!(ids.len(), 2000);
     distinct(&ids);
     // One scan request, and one more for the few records a non-final scan page drops at its end
-    // (spec §4.4); skip/limit would have taken 20.
+    // (api.md §4.4); skip/limit would have taken 20.
     let requests = sim.stats().route("activities.list");
     assert!((1..=2).contains(&requests), "{requests} requests");
 }

@@ -1,4 +1,4 @@
-//! Pacing and throttling rules (spec §4.3, §12): a long burst never trips the server's sliding
+//! Pacing and throttling rules (api.md §4.3, §12): a long burst never trips the server's sliding
 //! window, a 429 is recovered with or without `Retry-After`, and waits can be cancelled. 429s have
 //! their own retry count (bounded by the time budget), apart from the one for 5xx, and their waits are
 //! never shorter than the wait the server named.
@@ -213,7 +213,7 @@ async fn throttled_answers_do_not_use_up_the_retry_count_meant_for_5xx() {
 async fn rejected_requests_are_paced_too_so_a_server_counting_them_draws_no_429() {
     let sim = sim().await;
     sim.set_throttle(throttle(10, 1000, true));
-    // Spec §16 rule 37: 400/401/403/404 answers count against the window.
+    // api.md §16 rule 37: 400/401/403/404 answers count against the window.
     sim.set_behaviour(Behaviour {
         throttle_counts_rejected: true,
         ..Behaviour::default()
@@ -250,7 +250,7 @@ async fn rejected_requests_are_paced_too_so_a_server_counting_them_draws_no_429(
 async fn a_429_that_names_its_wait_only_in_the_message_is_waited_out() {
     let sim = sim().await;
     sim.set_throttle(throttle(1, 1000, true));
-    // Spec §16 rule 36: no Retry-After, only "Expected available in N seconds." in the body.
+    // api.md §16 rule 36: no Retry-After, only "Expected available in N seconds." in the body.
     sim.set_behaviour(Behaviour {
         throttle_retry_after: false,
         ..Behaviour::default()

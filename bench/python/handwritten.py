@@ -3,7 +3,7 @@
 `requests.post` per page, `json.loads` of the body, every record appended to one list, and the list
 used at the end. Files (and the other skip/limit lists) advance `skip` by the page size while `hasNext`;
 activities follow the scan cursor the way Microsoft's sample does (`isScan`, `nextQueryFilters`),
-because skip/limit stops at 5000 activities (spec §4.3, §4.4).
+because skip/limit stops at 5000 activities (api.md §4.3, §4.4).
 
     MDCA_URL=http://127.0.0.1:8765 MDCA_TOKEN=... python3 handwritten.py files [--sleep-on-429 SECONDS]
                                                   [--scan-limit 500..5000]

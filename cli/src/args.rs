@@ -16,7 +16,8 @@ Exit codes:
   6    transport error (timeout, connection, TLS)
   130  cancelled (Ctrl+C)
 
-Credentials are read from flags or environment variables and are never printed.
+Credentials are read from files (--token-file, --client-secret-file, --access-token-file; `-` for stdin),
+environment variables or flags, and are never printed.
 Examples:
   mdca --simulate files --all
   mdca alerts --where severity:eq:2 --where alertOpen:eq:true --all
@@ -63,6 +64,11 @@ pub struct ConnectionArgs {
     )]
     pub token: Option<String>,
 
+    /// Read the legacy API token from FILE (`-` for stdin: `mdca --token-file - … < token`), so it is
+    /// not in the process list or the environment. Wins over --token and MDCA_TOKEN.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
     /// Entra tenant id (directory id) of the app registration, for application context.
     #[arg(
         long,
@@ -93,6 +99,10 @@ pub struct ConnectionArgs {
     )]
     pub client_secret: Option<String>,
 
+    /// Read the client secret from FILE (`-` for stdin). Wins over --client-secret and MDCA_CLIENT_SECRET.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+
     /// A pre-acquired bearer access token for the MDCA API (e.g. from `az account get-access-token`).
     #[arg(
         long,
@@ -102,6 +112,10 @@ pub struct ConnectionArgs {
         value_name = "TOKEN"
     )]
     pub access_token: Option<String>,
+
+    /// Read the access token from FILE (`-` for stdin). Wins over --access-token and MDCA_ACCESS_TOKEN.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub access_token_file: Option<PathBuf>,
 
     /// Identity authority for app credentials [default: https://login.microsoftonline.com].
     #[arg(long, global = true, env = "MDCA_AUTHORITY_HOST", value_name = "URL")]
@@ -145,7 +159,8 @@ pub struct ConnectionArgs {
 pub struct SimArgs {
     /// Start a simulated tenant in-process and use it (its URL and admin legacy token); no real
     /// tenant is contacted. The throttle is compressed to 30 requests per second.
-    #[arg(long, global = true, conflicts_with = "url")]
+    /// (`MDCA_*` variables are ignored; `--url` on the command line is refused.)
+    #[arg(long, global = true)]
     pub simulate: bool,
 
     /// With --simulate, authenticate with the simulator's app registration (application context)
@@ -214,6 +229,9 @@ impl std::fmt::Debug for ConnectionArgs {
             .field("client_id", &set(&self.client_id))
             .field("client_secret", &set(&self.client_secret))
             .field("access_token", &set(&self.access_token))
+            .field("token_file", &self.token_file)
+            .field("client_secret_file", &self.client_secret_file)
+            .field("access_token_file", &self.access_token_file)
             .field("authority_host", &self.authority_host)
             .field("token_endpoint", &self.token_endpoint)
             .field("timeout", &self.timeout)
@@ -438,13 +456,32 @@ pub struct ListArgs {
     pub page_size: Option<u32>,
 
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Ndjson, value_name = "FORMAT")]
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Ndjson, value_name = "FORMAT")]
     pub format: OutputFormat,
 
-    /// CSV columns, comma-separated; dotted paths reach into objects (e.g. _id,name,user.userName).
-    /// Default: the top-level keys of the first page.
+    /// CSV columns, comma-separated; dotted paths reach into objects and numbers into arrays (e.g.
+    /// _id,title,entities.0.label). Default: the top-level keys of the first 1000 records (at least the
+    /// first page); a key first seen later is named in a warning.
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub columns: Vec<String>,
+
+    /// CSV: write cells that start with = + - @ as they are. By default a ' is put before them so that
+    /// Excel and other spreadsheets show them as text instead of running them as formulas.
+    #[arg(long)]
+    pub csv_formulas: bool,
+
+    /// Keep the pull's position in FILE, saved after each page is written to stdout. The same command
+    /// with the same FILE continues where a stopped pull (Ctrl+C, crash, kill, expired token) left off;
+    /// once a pull has completed, it returns only records new or changed since (incremental runs, e.g.
+    /// from cron). The file holds no credentials and no records.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// With --checkpoint, how far before the previous run's newest record an incremental run starts
+    /// reading again, so records stamped a little late are not missed (what that run already returned
+    /// is not repeated) [default: 600].
+    #[arg(long, value_name = "SECS", requires = "checkpoint")]
+    pub lookback: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -83,11 +83,12 @@ async fn activity_list(client: &Client, args: &ActivityListArgs, ui: &Ui) -> Res
     list::run(client, EntityKind::Activities, &args.list, args.scan(), ui).await
 }
 
-/// Fetches each id in turn, one JSON line each; the first failure stops the command.
+/// Fetches each id in turn, one JSON line each, as the server sent it (key order included, like list
+/// output); the first failure stops the command.
 async fn get(client: &Client, kind: EntityKind, args: &GetArgs) -> Result<()> {
     for id in &args.ids {
-        let record = or_ctrl_c(client.fetch(kind, id)).await?;
-        print_json(&record)?;
+        let record = or_ctrl_c(client.fetch_text(kind, id)).await?;
+        print_text(record.get())?;
     }
     Ok(())
 }
@@ -202,7 +203,7 @@ async fn close_dry_run(
 }
 
 /// A reason given by name (`too-many-similar-alerts`, any case or separator) or by number, checked
-/// against the library's table of documented reasons for the verdict (spec §7).
+/// against the library's table of documented reasons for the verdict (api.md §7).
 fn reason_id(verdict: CloseVerdict, reason: &str) -> Result<u8> {
     let wire = match verdict {
         CloseVerdict::Benign => "benign",
@@ -226,7 +227,9 @@ fn reason_id(verdict: CloseVerdict, reason: &str) -> Result<u8> {
                 .map(|(n, c)| format!("{n} ({c})"))
                 .collect::<Vec<_>>();
             if known.is_empty() {
-                Error::invalid_argument("closing as true positive takes no --reason (spec §7)")
+                Error::invalid_argument(
+                    "closing as true positive takes no --reason (docs/api.md §7)",
+                )
             } else {
                 Error::invalid_argument(format!(
                     "--reason {reason:?} is not one of {}",
@@ -255,7 +258,7 @@ fn collect_ids(args: &IdsArgs) -> Result<Vec<String>> {
 }
 
 async fn feedback(client: &Client, args: &FeedbackArgs) -> Result<()> {
-    // Field names as in the documented sample (spec §6, §14 rule 24).
+    // Field names as in the documented sample (api.md §6, §14 rule 24).
     let mut body = json!({"feedbackValue": args.value, "allowContact": args.allow_contact});
     if let Some(text) = &args.text {
         body["feedbackText"] = json!(text);
@@ -288,8 +291,31 @@ async fn request(client: &Client, args: &RequestArgs) -> Result<()> {
     if args.idempotent {
         request.idempotent = Some(true);
     }
-    let answer = or_ctrl_c(client.raw(request)).await?;
-    print_json(&answer)
+    let body = or_ctrl_c(client.raw_body(request)).await?;
+    print_body(&body)
+}
+
+/// An answer body on one line: JSON as the server wrote it, `null` for an empty body, and any other
+/// text (the discovery block script) as a JSON string.
+fn print_body(body: &[u8]) -> Result<()> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return print_text("null");
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) if serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok() => {
+            print_text(text)
+        }
+        _ => print_json(&Value::String(String::from_utf8_lossy(body).into_owned())),
+    }
+}
+
+/// JSON text on one line of stdout, its bytes untouched but for whitespace between tokens.
+fn print_text(json: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    write_compact(&mut out, json)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .or_else(output_error)
 }
 
 /// One JSON value on one line of stdout.

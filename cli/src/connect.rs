@@ -1,5 +1,7 @@
 //! Building the client from the connection flags, or from an in-process simulator with `--simulate`.
 
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use mdca::client::Client;
@@ -47,8 +49,8 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
         && !has_any_app_credential(conn)
     {
         return Err(Error::invalid_config("no credentials").with_hint(
-            "pass --token (MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and --client-secret \
-             (an app registration), or --access-token",
+            "pass --token-file FILE (or MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and \
+             --client-secret-file (an app registration), or --access-token-file",
         ));
     }
     let client = tune(builder, conn, None)?.build()?;
@@ -56,6 +58,72 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
         client,
         simulator: None,
     })
+}
+
+/// Replaces the secrets given as files (`--token-file`, `--client-secret-file`, `--access-token-file`;
+/// `-` for stdin) by their contents, which win over the flag and the variable. Nothing is read with
+/// `--simulate`, which uses the simulator's own credentials. Errors name the file, never its content.
+pub fn read_secret_files(conn: &mut ConnectionArgs, sim: &SimArgs) -> Result<()> {
+    if sim.simulate {
+        return Ok(());
+    }
+    let stdin_users = [
+        &conn.token_file,
+        &conn.client_secret_file,
+        &conn.access_token_file,
+    ]
+    .iter()
+    .filter(|f| f.as_deref() == Some(Path::new("-")))
+    .count();
+    if stdin_users > 1 {
+        return Err(Error::invalid_argument(
+            "only one of --token-file, --client-secret-file and --access-token-file can read stdin (-)",
+        ));
+    }
+    for (file, slot, flag) in [
+        (&conn.token_file, &mut conn.token, "--token-file"),
+        (
+            &conn.client_secret_file,
+            &mut conn.client_secret,
+            "--client-secret-file",
+        ),
+        (
+            &conn.access_token_file,
+            &mut conn.access_token,
+            "--access-token-file",
+        ),
+    ] {
+        if let Some(path) = file {
+            *slot = Some(read_secret(path, flag)?);
+        }
+    }
+    Ok(())
+}
+
+/// The secret in `path` (or stdin for `-`), surrounding whitespace and the final newline removed.
+fn read_secret(path: &Path, flag: &str) -> Result<String> {
+    let mut text = String::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text).map(|_| ()))
+    };
+    let source = if path == Path::new("-") {
+        "stdin".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    read.map_err(|e| Error::invalid_config(format!("{flag}: cannot read {source}: {e}")))?;
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(Error::invalid_config(format!("{flag}: {source} is empty")));
+    }
+    if secret.lines().count() > 1 {
+        return Err(Error::invalid_config(format!(
+            "{flag}: {source} holds several lines; it should hold the secret alone"
+        )));
+    }
+    Ok(secret.to_owned())
 }
 
 /// A flag or variable counts only when it has a value: `MDCA_TOKEN=` (set but empty, common in CI

@@ -174,12 +174,23 @@ pub fn ids_from(path: &Path) -> Result<Vec<String>> {
             std::fs::File::open(path).map_err(read_error)?,
         ))
     };
+    // Every line is read and checked before anything is sent: a list cut short by a failed producer
+    // (`mdca alerts --all | mdca alerts close --ids-from -`) selects nothing.
     let mut ids = Vec::new();
     for (n, line) in reader.lines().enumerate() {
         let line = line.map_err(read_error)?;
         let line = line.trim();
         if line.is_empty() {
             continue;
+        }
+        if line.starts_with(crate::output::INCOMPLETE) {
+            return Err(Error::invalid_argument(format!(
+                "{} line {}: the list is incomplete, the command that wrote it failed ({line}); \
+                 nothing was sent",
+                path.display(),
+                n + 1
+            ))
+            .with_hint("fix the failure and run the whole pipeline again"));
         }
         if line.starts_with('{') {
             let id = serde_json::from_str::<Value>(line)
@@ -191,12 +202,20 @@ pub fn ids_from(path: &Path) -> Result<Vec<String>> {
                 })
                 .ok_or_else(|| {
                     Error::invalid_argument(format!(
-                        "{} line {}: a JSON line must be a record with an \"_id\"",
+                        "{} line {}: a JSON line must be a whole record with an \"_id\" (a list cut \
+                         short?); nothing was sent",
                         path.display(),
                         n + 1
                     ))
                 })?;
             ids.push(id);
+        } else if line.contains(char::is_whitespace) {
+            return Err(Error::invalid_argument(format!(
+                "{} line {}: not an id or a JSON record: {:?}; nothing was sent",
+                path.display(),
+                n + 1,
+                line.chars().take(80).collect::<String>()
+            )));
         } else {
             ids.push(line.to_owned());
         }

@@ -1,6 +1,7 @@
 //! `mdca`: the command-line door into the mdca library. See `mdca --help` and docs/cli.md.
 
 mod args;
+mod checkpoint;
 mod commands;
 mod connect;
 mod input;
@@ -12,7 +13,6 @@ mod report;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use mdca::error::Result;
 
 use crate::args::Cli;
@@ -27,11 +27,15 @@ pub struct Ui {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
     init_logging(cli.diag.verbose);
+    if let Err(e) = connect::read_secret_files(&mut cli.conn, &cli.sim) {
+        report::print_error(&e, cli.diag.error_format);
+        return ExitCode::from(report::exit_code(e.kind()));
+    }
     let ui = Ui {
         // With -v the log lines tell the story; a bar redrawn between them would garble both.
         progress_bar: !cli.diag.no_progress && cli.diag.verbose == 0,
@@ -49,6 +53,23 @@ fn main() -> ExitCode {
             ExitCode::from(report::exit_code(e.kind()))
         }
     }
+}
+
+/// The command line. `--simulate` ignores the `MDCA_*` variables (a shell set up for a real tenant can
+/// still try the simulator), but a `--url` typed beside it is a contradiction.
+fn parse() -> std::result::Result<Cli, clap::Error> {
+    use clap::parser::ValueSource;
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    if cli.sim.simulate && matches.value_source("url") == Some(ValueSource::CommandLine) {
+        return Err(command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--simulate uses a simulated tenant: it cannot be combined with --url",
+        ));
+    }
+    Ok(cli)
 }
 
 /// Help and version go to stdout as usual; a usage error is clap's text, or with
@@ -105,6 +126,13 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour_on_stderr())
         .with_target(false)
         .init();
+}
+
+/// Colour only for a person at a terminal, and never when `NO_COLOR` is set (no-color.org).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -1,5 +1,5 @@
 //! Credentials: legacy token, app registration, access token; the Files API's refusal of bearer
-//! tokens (spec §3.5, §12) and the automatic use of a legacy token beside app credentials; secrets
+//! tokens (api.md §3.5, §12) and the automatic use of a legacy token beside app credentials; secrets
 //! never printed.
 
 mod common;
@@ -154,4 +154,92 @@ fn secrets_never_appear_on_stdout_or_stderr_even_with_trace_logging() {
         }
     }
     assert!(!outputs[0].stderr.is_empty(), "-vvv logs something");
+}
+
+#[test]
+fn secrets_can_come_from_files_and_stdin() {
+    let t = Tenant::start();
+    let dir = std::env::temp_dir().join(format!("mdca-cli-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{}\n", t.sim.admin_token())).unwrap();
+    let base = ["--url", &t.sim.url(), "--rate-limit", "off"];
+
+    let out = ok(bare().args(base).args([
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "files",
+        "--first",
+        "3",
+    ]));
+    assert_eq!(records(&out).len(), 3, "legacy token from a file");
+
+    let out = ok(bare()
+        .args(base)
+        .args(["--token-file", "-", "alerts", "--first", "3"])
+        .write_stdin(t.sim.admin_token()));
+    assert_eq!(records(&out).len(), 3, "legacy token from stdin");
+
+    // The file wins over a stale variable.
+    let out = ok(bare().env("MDCA_TOKEN", "stale").args(base).args([
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "alerts",
+        "--first",
+        "1",
+    ]));
+    assert_eq!(records(&out).len(), 1);
+
+    let (client_id, client_secret) = t.sim.app_credentials();
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, &client_secret).unwrap();
+    let out = ok(bare().args(base).args([
+        "--tenant-id",
+        &t.sim.entra_tenant_id(),
+        "--client-id",
+        &client_id,
+        "--client-secret-file",
+        secret_file.to_str().unwrap(),
+        "--authority-host",
+        &t.sim.authority_host(),
+        "alerts",
+        "--first",
+        "2",
+    ]));
+    assert_eq!(records(&out).len(), 2, "client secret from a file");
+
+    // An empty or missing file is a configuration error naming the file, never a secret.
+    let empty = dir.join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    for file in [empty.clone(), dir.join("missing")] {
+        let out = run(bare()
+            .args(base)
+            .args(["--token-file", file.to_str().unwrap(), "alerts"]));
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(file.to_str().unwrap()),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out =
+        run(bare()
+            .args(base)
+            .args(["--token-file", "-", "--client-secret-file", "-", "alerts"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "two secrets cannot both read stdin"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let t = Tenant::start();
+    let out = run(t.mdca().args(["-vv", "alerts", "--first", "1"]));
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("INFO") || err.contains("DEBUG"), "{err}");
+    assert!(!err.contains('\u{1b}'), "no ANSI escape: {err:?}");
 }

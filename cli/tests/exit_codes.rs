@@ -165,3 +165,83 @@ fn usage_errors_follow_the_error_format() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--first"));
 }
+
+/// Text errors quote what the server said (issue 11): each kind of refusal shows its words, and the
+/// correlation id when the server gave one.
+#[test]
+fn text_errors_show_the_servers_words_for_each_kind() {
+    let t = Tenant::start();
+    type Case = (
+        Vec<String>,
+        Option<(FaultKind, &'static str)>,
+        i32,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            vec![
+                "alerts".into(),
+                "--filter".into(),
+                r#"{"nosuch":{"eq":[1]}}"#.into(),
+            ],
+            None,
+            5,
+            "The server said: nosuch is not valid",
+        ),
+        (
+            vec!["alerts".into(), "get".into(), MISSING.into()],
+            None,
+            4,
+            "The server said: Not found.",
+        ),
+        (
+            vec!["--max-retries".into(), "0".into(), "alerts".into()],
+            Some((FaultKind::Status(500), "alerts.list")),
+            5,
+            "The server said: A server error occurred.",
+        ),
+        (
+            vec!["--max-retries".into(), "0".into(), "alerts".into()],
+            Some((FaultKind::Status(502), "alerts.list")),
+            5,
+            "The server said: HTML page (",
+        ),
+    ];
+    for (args, fault, code, words) in cases {
+        t.sim.clear_faults();
+        if let Some((kind, route)) = fault {
+            t.sim.add_fault(FaultSpec::new(kind, 5).on_route(route));
+        }
+        let out = run(t.mdca().args(&args));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+        assert!(!err.contains("in the detail"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+    t.sim.clear_faults();
+
+    // 403 from a read-only role: the server's words and its correlation id.
+    let out = run(bare()
+        .args(["--url", &t.sim.url(), "--token", &t.sim.reader_token()])
+        .args(["alerts", "close", "--as", "benign", "--id", MISSING]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("The server said: Insufficient role based permissions"),
+        "{err}"
+    );
+    assert!(err.contains("correlation id "), "{err}");
+
+    // 401: a token the tenant does not know.
+    let out = run(bare()
+        .args(["--url", &t.sim.url(), "--token", "not-a-token"])
+        .args(["alerts"]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("The server said: "), "{err}");
+    assert!(
+        !err.contains("not-a-token"),
+        "the token is never printed: {err}"
+    );
+}

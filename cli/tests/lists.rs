@@ -41,7 +41,7 @@ fn every_entity_lists_to_the_last_record_with_all() {
 
 #[test]
 fn files_all_lists_every_file_and_deleted_ones_only_on_request() {
-    // Deleted files are hidden unless allowDeleted is true (spec §14 rule 20).
+    // Deleted files are hidden unless allowDeleted is true (api.md §14 rule 20).
     let t = Tenant::start();
     let with_deleted = ids(&records(&ok(t.mdca().args([
         "files",
@@ -101,7 +101,7 @@ fn activities_all_is_exact_in_scan_mode_and_without_it() {
     ]))));
     assert_eq!(scanned.len() as u64, expected, "activities --all --scan");
     assert_unique(&scanned, "--scan");
-    // Outside scan mode the server pages only through the first 5000 records (spec §4.3).
+    // Outside scan mode the server pages only through the first 5000 records (api.md §4.3).
     let first = expected.to_string();
     let paged = ids(&records(&ok(t.mdca().args([
         "activities",

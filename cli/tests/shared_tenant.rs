@@ -1,4 +1,4 @@
-//! Several processes on one tenant (spec §16 rule 40: the throttle is per tenant across every client
+//! Several processes on one tenant (api.md §16 rule 40: the throttle is per tenant across every client
 //! and process). Each `mdca` process paces itself at the tenant's rate but cannot see the other's
 //! requests; the 429s that follow lower each one's pace (×0.7 per 429, +1 request per clean window), so
 //! the two converge on sharing the budget instead of drawing 429s for the whole pull.
@@ -24,7 +24,7 @@ fn tenant(retry_after_header: bool) -> Simulator {
         window: WINDOW,
         retry_after_header: true,
     };
-    // Spec §16 rule 36: without Retry-After only the message names the wait.
+    // api.md §16 rule 36: without Retry-After only the message names the wait.
     cfg.behaviour = Behaviour {
         throttle_retry_after: retry_after_header,
         ..Behaviour::default()

@@ -58,3 +58,26 @@ fn simulate_refuses_a_real_url_alongside() {
     ]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn simulate_ignores_mdca_variables_set_for_a_real_tenant() {
+    let out = run(bare()
+        .env(
+            "MDCA_URL",
+            "https://contoso.us3.portal.cloudappsecurity.com",
+        )
+        .env("MDCA_TOKEN", "a-real-token")
+        .args(["--simulate", "alerts", "--first", "3"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records(&String::from_utf8(out.stdout).unwrap()).len(), 3);
+}
+
+#[test]
+fn dash_o_selects_the_output_format() {
+    let out = ok(bare().args(["--simulate", "alerts", "--first", "2", "-o", "csv"]));
+    assert!(
+        out.starts_with("_id,") || out.lines().next().unwrap().contains("_id"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 3, "a header and two rows");
+}

@@ -294,7 +294,7 @@ of {"id","saas","inst"}); add -Tree for a user with its accounts, or an account 
 siblings.
 '@
         Parameters  = @{
-            Identity = 'Entity primary keys, as the JSON {"id","saas","inst"} or its base64 form; binds from piped entity records'' username property, which holds the key (the documented fetch key, spec §9).'
+            Identity = 'Entity primary keys, as the JSON {"id","saas","inst"} or its base64 form; binds from piped entity records'' username property, which holds the key (the documented fetch key, docs/api.md §9).'
             Tree = 'With -Identity: returns the entity''s tree instead of the entity.'
             Type = 'Account or User.'
             Status = 'Account states.'

@@ -102,7 +102,7 @@ Describe 'Get-MdcaEntity' {
         $fetched.Username | Should -Be $listed.Username
         $tree = $listed[0] | Get-MdcaEntity -Tree
         $tree | Should -BeOfType [pscustomobject]
-        # The key as the API's path takes it: the base64 of {"id","saas","inst"} (spec §9).
+        # The key as the API's path takes it: the base64 of {"id","saas","inst"} (api.md §9).
         $key = $listed[0].Username
         if ($key.StartsWith('{')) {
             $parsed = $key | ConvertFrom-Json

@@ -1,11 +1,11 @@
-//! Authentication and authorisation (spec §3, §14 rules 5–8).
+//! Authentication and authorisation (api.md §3, §14 rules 5–8).
 //!
 //! Two kinds of credential reach the API:
 //! - legacy API tokens (`Authorization: Token <key>`), each acting with the role of the admin who
-//!   created it (spec §3.1, §3.6);
+//!   created it (api.md §3.1, §3.6);
 //! - bearer tokens (`Authorization: Bearer <jwt>`) issued by the fake identity endpoint
 //!   ([`crate::idp`]), carrying the application permissions of the app that asked for them
-//!   (spec §3.2, §3.4).
+//!   (api.md §3.2, §3.4).
 //!
 //! Every credential is derived from the seed, so the same `--seed` always prints the same tokens
 //! and app secrets and a user can copy them between runs.
@@ -25,10 +25,10 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde_json::json;
 
-/// The Entra ID application (audience) id of the MDCA API (spec §3.2).
+/// The Entra ID application (audience) id of the MDCA API (api.md §3.2).
 pub const MDCA_RESOURCE: &str = "05a65629-4c1b-48c1-a78b-804c4abdd4af";
 
-/// The permission names of spec §3.4, as documented in its table.
+/// The permission names of api.md §3.4, as documented in its table.
 pub const INVESTIGATION_READ: &str = "Investigation.read";
 pub const INVESTIGATION_MANAGE: &str = "Investigation.manage";
 pub const DISCOVERY_READ: &str = "Discovery.read";
@@ -36,7 +36,7 @@ pub const DISCOVERY_MANAGE: &str = "Discovery.manage";
 pub const SETTINGS_READ: &str = "Settings.read";
 pub const SETTINGS_MANAGE: &str = "Settings.manage";
 
-/// The MDCA admin role behind a legacy token (spec §3.6), reduced to what the API can tell apart.
+/// The MDCA admin role behind a legacy token (api.md §3.6), reduced to what the API can tell apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// Global / Security / Cloud App Security administrator: everything.
@@ -64,8 +64,8 @@ impl Role {
         }
     }
 
-    /// Spec §3.6: readers may do what `Investigation.read` allows (which includes marking alerts
-    /// read and sending activity feedback, spec §3.4); operators also manage alerts; only full
+    /// docs/api.md §3.6: readers may do what `Investigation.read` allows (which includes marking alerts
+    /// read and sending activity feedback, api.md §3.4); operators also manage alerts; only full
     /// admins change settings (subnets) or upload discovery data.
     fn allows(self, action: Action) -> bool {
         match self {
@@ -81,7 +81,7 @@ impl Role {
     }
 }
 
-/// The permission classes of the action matrix (spec §3.4, §3.5).
+/// The permission classes of the action matrix (api.md §3.4, §3.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Activities list/fetch/feedback, entities list/fetch/tree.
@@ -103,7 +103,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// Bearer permissions that grant the action (spec §3.5, second column).
+    /// Bearer permissions that grant the action (api.md §3.5, second column).
     fn granted_by(self) -> &'static [&'static str] {
         match self {
             Action::InvestigationRead => &[INVESTIGATION_READ, INVESTIGATION_MANAGE],
@@ -121,7 +121,7 @@ impl Action {
                 SETTINGS_MANAGE,
             ],
             Action::SubnetManage => &[INVESTIGATION_MANAGE, SETTINGS_MANAGE],
-            // Spec §3.5 (field): no permission opens the Files API to a bearer token.
+            // docs/api.md §3.5 (field): no permission opens the Files API to a bearer token.
             Action::Files => &[],
             Action::DiscoveryRead => &[DISCOVERY_READ, DISCOVERY_MANAGE],
             Action::DiscoveryManage => &[DISCOVERY_MANAGE],
@@ -137,7 +137,7 @@ pub(crate) enum Principal {
 }
 
 impl Principal {
-    /// Spec §14 rules 6–8: the action matrix for bearer tokens (permission names compared
+    /// docs/api.md §14 rules 6–8: the action matrix for bearer tokens (permission names compared
     /// case-insensitively), the role model for legacy tokens.
     pub(crate) fn may(&self, action: Action) -> bool {
         match self {
@@ -233,7 +233,7 @@ fn client_secret(rng: &mut impl Rng) -> String {
     s
 }
 
-/// The legacy token of a role in a tenant: 64 hex characters (spec §3.1).
+/// The legacy token of a role in a tenant: 64 hex characters (api.md §3.1).
 pub(crate) fn legacy_token(seed: u64, tenant: u32, role: Role) -> String {
     let mut b = [0u8; 32];
     rng_for(seed, tenant, &format!("legacy-token/{}", role.label())).fill_bytes(&mut b);
@@ -316,7 +316,7 @@ impl Keyring {
             .cloned()
     }
 
-    /// Issues a JWT-shaped access token for an app in a tenant (spec §3.2: `roles` claim).
+    /// Issues a JWT-shaped access token for an app in a tenant (api.md §3.2: `roles` claim).
     pub(crate) fn issue(
         &self,
         tenant: u32,
@@ -386,7 +386,7 @@ impl Keyring {
         }
     }
 
-    /// Checks the `Authorization` header of an API request to `tenant` (spec §14 rule 5).
+    /// Checks the `Authorization` header of an API request to `tenant` (api.md §14 rule 5).
     pub(crate) fn authenticate(
         &self,
         headers: &HeaderMap,
@@ -444,7 +444,7 @@ impl Keyring {
     }
 }
 
-/// A DRF-style 401 (spec §12, inferred: `{"detail": "Invalid token."}`).
+/// A DRF-style 401 (api.md §12, inferred: `{"detail": "Invalid token."}`).
 fn unauthorized(detail: &str, challenge: &'static str) -> Response {
     let mut resp = (
         StatusCode::UNAUTHORIZED,
@@ -479,7 +479,7 @@ pub(crate) fn legacy_unauthorized() -> Response {
     unauthorized("Invalid token.", "Token")
 }
 
-/// The RBAC refusal of spec §3.5/§12 (rules 7–8): 403 with a fresh UUID v4 correlation id.
+/// The RBAC refusal of api.md §3.5/§12 (rules 7–8): 403 with a fresh UUID v4 correlation id.
 pub(crate) fn forbidden() -> Response {
     (
         StatusCode::FORBIDDEN,

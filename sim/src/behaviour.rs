@@ -1,11 +1,11 @@
-//! Server behaviour switches (spec §16 rules 32–38): answers a real tenant may give where the API
-//! reference is silent (spec §15). The default is the simulator's behaviour before live mode: every
+//! Server behaviour switches (api.md §16 rules 32–38): answers a real tenant may give where the API
+//! reference is silent (api.md §15). The default is the simulator's behaviour before live mode: every
 //! switch off except `throttle_retry_after` and `throttle_counts_rejected`; the client must survive
 //! each one flipped.
 
 use serde::{Deserialize, Serialize};
 
-/// What the activity scan's `nextQueryFilters` holds (spec §16 rule 32).
+/// What the activity scan's `nextQueryFilters` holds (api.md §16 rule 32).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanCursor {
@@ -20,7 +20,7 @@ pub enum ScanCursor {
     SameField,
 }
 
-/// Slow, failing deep pages of the files list (spec §16 rule 38).
+/// Slow, failing deep pages of the files list (api.md §16 rule 38).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeepFiles {
     /// Pages with `skip` at or above this are deep.

@@ -1,4 +1,4 @@
-//! Request parameters (spec §2, §14 rules 2–3): one JSON object built from the query string and
+//! Request parameters (api.md §2, §14 rules 2–3): one JSON object built from the query string and
 //! the body, whichever way the caller sent them — JSON, `application/x-www-form-urlencoded` or
 //! `multipart/form-data`. Body fields win over query fields of the same name.
 
@@ -263,7 +263,7 @@ pub(crate) fn filters_param(
     }
 }
 
-/// The list parameters of spec §4.1.
+/// The list parameters of api.md §4.1.
 pub(crate) fn list_query(params: &Map<String, Value>) -> Result<ListQuery, Response> {
     Ok(ListQuery {
         filters: filters_param(params)?.unwrap_or_default(),
@@ -275,7 +275,7 @@ pub(crate) fn list_query(params: &Map<String, Value>) -> Result<ListQuery, Respo
     })
 }
 
-/// The parameters of an alert close request (spec §7): `filters` (required), `comment`,
+/// The parameters of an alert close request (api.md §7): `filters` (required), `comment`,
 /// `reasonId`.
 pub(crate) struct CloseParams {
     pub filters: Map<String, Value>,

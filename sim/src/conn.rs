@@ -1,4 +1,4 @@
-//! Connections that a handler can abort with a real TCP reset (the `reset` fault, spec §14
+//! Connections that a handler can abort with a real TCP reset (the `reset` fault, api.md §14
 //! rule 29): a client must see "connection reset by peer", not a polite close or an error page.
 //!
 //! Each accepted socket gets a kill switch; the handler reaches it through `ConnectInfo`. Once the

@@ -1,4 +1,4 @@
-//! Cloud Discovery (spec §11, §14 rule 27): log upload (initiate → PUT to storage → finalize),
+//! Cloud Discovery (api.md §11, §14 rule 27): log upload (initiate → PUT to storage → finalize),
 //! continuous reports (streams), report categories and block scripts.
 //!
 //! The upload URL points back at the simulator (`/_blob/<id>/<file>?sv=…`), standing in for the
@@ -23,7 +23,7 @@ use serde_json::{json, Map, Value};
 
 use crate::server::{json_response, Shared};
 
-/// Log formats accepted as `source` (spec §11: doc-2023 list plus the doc-2021 extras).
+/// Log formats accepted as `source` (api.md §11: doc-2023 list plus the doc-2021 extras).
 const SOURCES: &[&str] = &[
     "BLUECOAT",
     "BARRACUDA",
@@ -111,7 +111,7 @@ const SOURCES: &[&str] = &[
     "ZSCALER_QRADAR",
 ];
 
-/// Report categories (spec §11), without the `ALL` aggregate.
+/// Report categories (api.md §11), without the `ALL` aggregate.
 const CATEGORIES: &[&str] = &[
     "SAASDB_CATEGORY_ACCOUNTING_AND_FINANCE",
     "SAASDB_CATEGORY_ADVERTISING",
@@ -437,7 +437,7 @@ fn streams_of(shared: &Shared, tenant: u32) -> Vec<Value> {
     all
 }
 
-/// `GET /api/discovery/streams/` → `{"streams": [...]}` (spec §11, inferred wrapper).
+/// `GET /api/discovery/streams/` → `{"streams": [...]}` (api.md §11, inferred wrapper).
 pub(crate) fn streams(shared: &Shared, tenant: u32) -> Response {
     json_response(
         StatusCode::OK,

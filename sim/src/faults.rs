@@ -1,4 +1,4 @@
-//! Fault switches (spec §14 rule 29): make the next N requests fail the way real networks and
+//! Fault switches (api.md §14 rule 29): make the next N requests fail the way real networks and
 //! gateways fail, so clients can prove their retry and error paths.
 //!
 //! A fault is armed with a count and an optional route selector. Each request that matches takes
@@ -229,7 +229,7 @@ impl Serialize for FaultSpec {
     }
 }
 
-/// Slow mode for large files lists (spec §4.3, §14 rule 29: the files list can time out when a
+/// Slow mode for large files lists (api.md §4.3, §14 rule 29: the files list can time out when a
 /// large collection is paged): every files list request with `skip >= min_skip` waits `delay`
 /// before it is answered, so deep pages trip client timeouts while the first pages stay fast.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

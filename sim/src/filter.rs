@@ -1,4 +1,4 @@
-//! Filter evaluation on records (spec §5, §14 rules 17–19).
+//! Filter evaluation on records (api.md §5, §14 rules 17–19).
 //!
 //! A request's `filters` object is compiled once against an entity's field table into a list of
 //! conditions, then evaluated per record index. Every field of the table names where its values live:
@@ -6,8 +6,8 @@
 //! generated record (`Getter::Json` / `Getter::Derived`, which build the record lazily, once per record and
 //! only when such a field is filtered on — markedly slower over a million activities).
 //!
-//! Decisions not fixed by the spec (documented for the simulator README):
-//! - Fields are ANDed, and so are several operators under one field (spec §5.1); list values match any.
+//! Decisions not fixed by api.md (documented for the simulator README):
+//! - Fields are ANDed, and so are several operators under one field (api.md §5.1); list values match any.
 //! - An unknown field, an operator the field does not support, or a value of the wrong shape or type all
 //!   answer the rule-19 validation body; its `value` is the field name, the operator name or the value.
 //! - String equality (`eq`, `neq`, `deq`) and all text operators (`contains`, `startswith`, `text`, …)
@@ -30,7 +30,7 @@ pub enum Scalar {
     Int(i64),
     Float(f64),
     Str(String),
-    /// An entity reference `{"id","saas","inst"}` (spec §5.1); a filter may omit `saas` or `inst`.
+    /// An entity reference `{"id","saas","inst"}` (api.md §5.1); a filter may omit `saas` or `inst`.
     Pk {
         id: String,
         saas: Option<i64>,
@@ -129,7 +129,7 @@ fn equals(rec: &Scalar, want: &Scalar) -> bool {
     }
 }
 
-/// The declared type of a filter field (spec §6–§10 tables); it decides which values are valid.
+/// The declared type of a filter field (api.md §6–§10 tables); it decides which values are valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldType {
     Int,
@@ -143,7 +143,7 @@ pub enum FieldType {
     ObjectId,
 }
 
-/// The operators of spec §5.2.
+/// The operators of api.md §5.2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     Eq,
@@ -289,7 +289,7 @@ pub struct Cond<C: 'static> {
     pub arg: Arg,
 }
 
-/// The rule-19 body: `{"filters":[{"error":"<v> is not valid",…}],"error":true}` (spec §12).
+/// The rule-19 body: `{"filters":[{"error":"<v> is not valid",…}],"error":true}` (api.md §12).
 pub fn invalid(v: &str) -> Value {
     serde_json::json!({
         "filters": [{
@@ -309,7 +309,7 @@ pub fn invalid_value(v: &Value) -> Value {
     }
 }
 
-/// Compiles a `filters` object against a field table (spec §5.1). Errors are the full 400 body.
+/// Compiles a `filters` object against a field table (api.md §5.1). Errors are the full 400 body.
 pub fn compile<C>(
     filters: &Map<String, Value>,
     fields: &'static [FieldDef<C>],
@@ -554,7 +554,7 @@ pub struct Eval<'a, C: 'static> {
 }
 
 impl<C> Eval<'_, C> {
-    /// True when record `i` satisfies every condition (spec §14 rule 17).
+    /// True when record `i` satisfies every condition (api.md §14 rule 17).
     pub fn matches(&self, conds: &[Cond<C>], i: i64) -> bool {
         let mut json: Option<Value> = None;
         conds.iter().all(|c| {

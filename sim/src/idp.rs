@@ -1,4 +1,4 @@
-//! Fake Entra ID token endpoint (spec §3.2, §14 rule 9): OAuth 2.0 client credentials on the
+//! Fake Entra ID token endpoint (api.md §3.2, §14 rule 9): OAuth 2.0 client credentials on the
 //! v1 (`/{tenant}/oauth2/token`, `resource=`) and v2 (`/{tenant}/oauth2/v2.0/token`,
 //! `scope=<resource>/.default`) endpoints, with AAD-style errors.
 //!
@@ -282,7 +282,7 @@ pub(crate) fn token(
         Endpoint::V2 => json!({
             "token_type": "Bearer",
             "expires_in": secs,
-            // The doc-2023 sample answers 0 here (spec §3.2, §14 rule 9).
+            // The doc-2023 sample answers 0 here (api.md §3.2, §14 rule 9).
             "ext_expires_in": 0,
             "access_token": access_token,
         }),

@@ -1,5 +1,5 @@
 //! `mdca-sim`: a loopback simulator of the Microsoft Defender for Cloud Apps REST API, built from
-//! the behaviour list of spec §14, for the client's tests and for offline script development.
+//! the behaviour list of api.md §14, for the client's tests and for offline script development.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -72,9 +72,9 @@ pub struct SimConfig {
     pub faults: Vec<FaultSpec>,
     /// Slow answers for deep files pages (off by default).
     pub slow_files: Option<SlowFiles>,
-    /// Live mode: a moving clock and a mutator (spec §16 rules 30–31); off by default.
+    /// Live mode: a moving clock and a mutator (api.md §16 rules 30–31); off by default.
     pub live: Option<LiveConfig>,
-    /// Server behaviour switches (spec §16 rules 32–38); all off by default.
+    /// Server behaviour switches (api.md §16 rules 32–38); all off by default.
     pub behaviour: Behaviour,
 }
 
@@ -422,7 +422,7 @@ impl Simulator {
         self.shared.set_slow_files(s);
     }
 
-    /// Starts, changes or stops live mode in every tenant (spec §16 rules 30–31): the clocks move at
+    /// Starts, changes or stops live mode in every tenant (api.md §16 rules 30–31): the clocks move at
     /// `clock_speed` and the mutator makes `rate` mutations per real second per tenant; `None` stops
     /// the mutator and freezes the clocks where they are (they never go back).
     ///
@@ -442,7 +442,7 @@ impl Simulator {
         self.shared.live()
     }
 
-    /// Tenant `tenant`'s clock in epoch ms (moves in live mode, spec §16 rule 30).
+    /// Tenant `tenant`'s clock in epoch ms (moves in live mode, api.md §16 rule 30).
     pub fn now_ms(&self, tenant: u32) -> i64 {
         self.dataset(tenant).now_ms()
     }
@@ -479,12 +479,12 @@ impl Simulator {
         self.shared.behaviour()
     }
 
-    /// Replaces the server behaviour switches (spec §16 rules 32–38).
+    /// Replaces the server behaviour switches (api.md §16 rules 32–38).
     pub fn set_behaviour(&self, b: Behaviour) {
         self.shared.set_behaviour(b);
     }
 
-    /// Makes activity totals approximate (off by a few) in every tenant (spec §14 rule 16).
+    /// Makes activity totals approximate (off by a few) in every tenant (api.md §14 rule 16).
     pub fn set_approximate_total(&self, on: bool) {
         self.shared.set_approximate_total(on);
     }

@@ -1,7 +1,7 @@
-//! List semantics (spec §4, §14 rules 10–16): page size, `max`, `hasNext`, sort order, the activity
+//! List semantics (api.md §4, §14 rules 10–16): page size, `max`, `hasNext`, sort order, the activity
 //! scan cursor and the 5000 rule.
 //!
-//! Decisions not fixed by the spec (documented for the simulator README):
+//! Decisions not fixed by api.md (documented for the simulator README):
 //! - `skip` and `limit` must be ≥ 0 (else the rule-19 body); `limit: 0` answers no records but a true
 //!   `total`/`hasNext`.
 //! - Every envelope carries `data`, `total`, `hasNext`, `max` (the applied page size) and `moreThanTotal`
@@ -34,11 +34,11 @@ use crate::data::rng::mix;
 use crate::data::{DataError, Dataset, Entity, ListQuery, ListResult};
 use crate::filter::{compile, invalid, Arg, Cond, Eval, FieldDef, Op};
 
-/// Page size when `limit` is omitted, and the cap outside activity scan (spec §4.3).
+/// Page size when `limit` is omitted, and the cap outside activity scan (api.md §4.3).
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const SCAN_MIN: i64 = 500;
 pub const SCAN_MAX: i64 = 5000;
-/// Activities outside scan mode: `skip + limit` must stay within this (spec §14 rule 15).
+/// Activities outside scan mode: `skip + limit` must stay within this (api.md §14 rule 15).
 pub const SKIP_WINDOW: i64 = 5000;
 
 /// A sort key value.
@@ -73,7 +73,7 @@ pub struct Axis {
 pub struct Source<'a> {
     pub entity: Entity,
     pub ds: &'a Dataset,
-    /// The instant relative operators (`*_ndays`) count from: the request's now (spec §16 rule 30).
+    /// The instant relative operators (`*_ndays`) count from: the request's now (api.md §16 rule 30).
     pub now_ms: i64,
     /// The entity's mutation generation, read before `lo..hi` (see `MatchCache`).
     pub generation: usize,
@@ -87,7 +87,7 @@ pub struct Source<'a> {
     pub axis: Option<Axis>,
     /// Accepted sort fields; the first is the default.
     pub sorts: &'static [SortDef],
-    /// Conditions the entity always applies (files: hide deleted unless `allowDeleted`, spec §14 rule 20).
+    /// Conditions the entity always applies (files: hide deleted unless `allowDeleted`, api.md §14 rule 20).
     pub implicit: Vec<Cond<Dataset>>,
     /// Where match lists of immutable entities are remembered across requests (activities, files).
     pub cache: Option<&'a MatchCache>,
@@ -126,7 +126,7 @@ fn bad(v: impl ToString) -> DataError {
     DataError::Validation(invalid(&v.to_string()))
 }
 
-/// Answers one list request (spec §4).
+/// Answers one list request (api.md §4).
 /// `flush`, when given, takes the page's text in pieces as it is written (the server streams them), and
 /// the result keeps only the last piece: see [`Records`].
 pub fn run(
@@ -448,7 +448,7 @@ impl MatchCache {
     }
 }
 
-/// Activity scan mode (spec §4.4, §14 rule 13).
+/// Activity scan mode (api.md §4.4, §14 rule 13).
 fn scan(
     src: &Source,
     q: &ListQuery,
@@ -617,7 +617,7 @@ fn finish(
     }
 }
 
-/// "Off by a few" (spec §14 rule 16): ±1..3, stable for the same total and skip.
+/// "Off by a few" (api.md §14 rule 16): ±1..3, stable for the same total and skip.
 fn jitter(total: u64, skip: u64) -> u64 {
     let off = [-3i64, -2, -1, 1, 2, 3][(mix(total ^ skip.rotate_left(32)) % 6) as usize];
     (total as i64 + off).max(0) as u64
@@ -696,12 +696,12 @@ fn partition(ds: &Dataset, axis: Axis, lo: i64, hi: i64, pred: impl Fn(i64) -> b
 /// The envelope up to the first record: `data` is the first key in serde_json's sorted order.
 const HEAD: &[u8] = b"{\"data\":[";
 
-/// How a page is written: with an approximate total (activities, spec §14 rule 16) and, when streamed,
+/// How a page is written: with an approximate total (activities, api.md §14 rule 16) and, when streamed,
 /// where its pieces go.
 struct Emit<'f> {
     approximate: bool,
     flush: Option<Flush<'f>>,
-    /// The server behaviour switches in force (spec §16 rules 32–35).
+    /// The server behaviour switches in force (api.md §16 rules 32–35).
     behaviour: Behaviour,
     /// This request's random number (from the dataset's seed and request count): runs repeat.
     roll: u64,
@@ -787,7 +787,7 @@ impl Records {
 }
 
 impl ListResult {
-    /// The response envelope (spec §4.2) as the bytes sent: `data`, `hasNext`, `max`, `moreThanTotal`,
+    /// The response envelope (api.md §4.2) as the bytes sent: `data`, `hasNext`, `max`, `moreThanTotal`,
     /// `nextQueryFilters` (activity scan pages only), `total` — serde_json's sorted-map order, which
     /// the envelope had when it was built as a `Value`.
     pub fn into_body(self, e: Entity) -> Vec<u8> {

@@ -1,4 +1,4 @@
-//! The mutator of live mode (spec §16 rule 31): a thread that applies `rate` mutations per real second
+//! The mutator of live mode (api.md §16 rule 31): a thread that applies `rate` mutations per real second
 //! to every tenant (kinds drawn by `data::live::WEIGHTS`), until live mode is turned off or the
 //! simulator is dropped. A thread, not a task, so that it runs whatever runtime (or none) the
 //! simulator was started from.

@@ -1,4 +1,4 @@
-//! The HTTP front of the simulator (spec §1–§2, §14 rules 1–8, 28–29).
+//! The HTTP front of the simulator (api.md §1–§2, §14 rules 1–8, 28–29).
 //!
 //! One fallback handler parses the path itself: every route exists under `/api/v1/` and
 //! `/cas/api/v1/`, at the root for tenant 0 and under `/t/tenant<i>/` for every tenant, with or
@@ -57,7 +57,7 @@ pub(crate) struct Shared {
     behaviour: RwLock<Behaviour>,
     /// Live mode as last set, and its running mutator.
     live: Mutex<(Option<LiveConfig>, Option<Mutator>)>,
-    /// Deep files pages served (spec §16 rule 38: every K-th fails).
+    /// Deep files pages served (api.md §16 rule 38: every K-th fails).
     pub(crate) deep_pages: std::sync::atomic::AtomicU64,
 }
 
@@ -197,7 +197,7 @@ pub(crate) enum Op {
     List(Entity),
     Fetch(Entity, String),
     Feedback(String),
-    /// A bulk close; the deprecated `dismiss_bulk` and `resolve` map here too (spec §14 rule 22).
+    /// A bulk close; the deprecated `dismiss_bulk` and `resolve` map here too (api.md §14 rule 22).
     Close(CloseKind, &'static str),
     /// The deprecated `alerts/<pk>/dismiss/`: close one alert as false positive.
     DismissOne(String),
@@ -248,7 +248,7 @@ impl Op {
         }
     }
 
-    /// The permission class of spec §3.4/§3.5.
+    /// The permission class of api.md §3.4/§3.5.
     fn action(&self) -> Action {
         let by_entity = |e: &Entity| match e {
             Entity::Activities | Entity::Entities => Action::InvestigationRead,
@@ -269,7 +269,7 @@ impl Op {
         }
     }
 
-    /// Methods the route answers (spec §14 rules 2 and 4: lists and fetches take GET and POST).
+    /// Methods the route answers (api.md §14 rules 2 and 4: lists and fetches take GET and POST).
     fn methods(&self) -> &'static [Method] {
         const GET_POST: &[Method] = &[Method::GET, Method::POST];
         const POST: &[Method] = &[Method::POST];
@@ -345,7 +345,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Maps a path to its target (spec §1; §14 rule 1).
+/// Maps a path to its target (api.md §1; §14 rule 1).
 pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
     // Split on literal slashes only, then decode each segment: an entity pk may hold `%2F`.
     let mut segs: Vec<String> = path
@@ -376,7 +376,7 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
         _ => (0, segs.as_slice()),
     };
     let api = match rest {
-        // Discovery streams and block scripts have no `v1` segment (spec §1, §11).
+        // Discovery streams and block scripts have no `v1` segment (api.md §1, §11).
         ["api", "discovery", "streams"] | ["cas", "api", "discovery", "streams"] => {
             return Target::Api {
                 tenant,
@@ -446,7 +446,7 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
         (Entity::Alerts, [pk, "dismiss"]) => Some(Op::DismissOne(pk.to_string())),
         (Entity::Files, [pk]) => Some(Op::Fetch(entity, pk.to_string())),
         // An entity pk is base64 and may contain unescaped `/`: everything up to the optional
-        // `retrieve_tree` is the pk (spec §9).
+        // `retrieve_tree` is the pk (api.md §9).
         (Entity::Entities, [pk @ .., "retrieve_tree"]) if !pk.is_empty() => {
             Some(Op::Tree(pk.join("/")))
         }
@@ -778,7 +778,7 @@ enum Piece {
     Last(Result<Vec<u8>, Response>),
 }
 
-/// A list page (spec §4.2). Writing it is CPU work (up to 5000 records in scan mode), done off the async
+/// A list page (api.md §4.2). Writing it is CPU work (up to 5000 records in scan mode), done off the async
 /// workers so concurrent requests keep moving; a page larger than a piece is sent while it is written,
 /// as a real server streams a large response, so a client can read and parse it meanwhile. A small page
 /// is sent whole, with its length. The page arrives as text: it never becomes a `Value` tree.

@@ -1,10 +1,10 @@
-//! Per-tenant throttling (spec §4.3, §12, §14 rule 28): at most `requests` API requests per
+//! Per-tenant throttling (api.md §4.3, §12, §14 rule 28): at most `requests` API requests per
 //! `window` per tenant, counted in a sliding window. Identity and control routes are not counted.
 //!
 //! Only admitted requests enter the window; a request answered 429 does not, so a client that
 //! keeps retrying too early is not punished further (the real service's behaviour here is unknown,
-//! spec §15). Admitted requests count whatever their outcome (faults, 5xx…),  answers 400/401/403/404
-//! included, unless the `throttle_counts_rejected` switch is turned off (spec §16 rule 37).
+//! api.md §15). Admitted requests count whatever their outcome (faults, 5xx…),  answers 400/401/403/404
+//! included, unless the `throttle_counts_rejected` switch is turned off (api.md §16 rule 37).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -27,7 +27,7 @@ pub struct ThrottleConfig {
 }
 
 impl Default for ThrottleConfig {
-    /// The documented limit: 30 requests per minute per tenant (spec §4.3).
+    /// The documented limit: 30 requests per minute per tenant (api.md §4.3).
     fn default() -> Self {
         ThrottleConfig {
             requests: 30,
@@ -92,7 +92,7 @@ impl Window {
     }
 
     /// Takes an admitted request back out of the window (a rejected answer that does not count,
-    /// spec §16 rule 37 switched off).
+    /// api.md §16 rule 37 switched off).
     pub(crate) fn give_back(&self, at: Instant) {
         let mut log = self.admitted.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(k) = log.iter().rposition(|t| *t == at) {
@@ -109,7 +109,7 @@ impl Window {
 }
 
 /// The 429 answer: reason phrase `TOO MANY REQUESTS`, optional `Retry-After`, and the message a
-/// third-party client parses for the wait in seconds (spec §12).
+/// third-party client parses for the wait in seconds (api.md §12).
 pub(crate) fn too_many_requests(wait: Duration, retry_after_header: bool) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let secs = secs.max(1);

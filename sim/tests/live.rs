@@ -1,4 +1,4 @@
-//! Spec §16 rules 30–31 and 39: the live tenant — a clock that moves, a mutator that journals every
+//! docs/api.md §16 rules 30–31 and 39: the live tenant — a clock that moves, a mutator that journals every
 //! change, and the ground truth of an interval, checked on hand-made mutation sequences whose answer
 //! is known without asking the simulator.
 

@@ -1,4 +1,4 @@
-//! Spec §14 rules 21–27: alert close/dismiss/resolve/read, activity feedback, entity fetch and
+//! docs/api.md §14 rules 21–27: alert close/dismiss/resolve/read, activity feedback, entity fetch and
 //! tree, subnet create/update/delete, discovery.
 
 mod common;
@@ -189,12 +189,12 @@ async fn rule_24_activity_feedback_accepts_the_documented_fields() {
         "allowContact": false,
         "contactEmail": "analyst@contoso.com",
     });
-    // The documented path has no trailing slash (spec §1).
+    // The documented path has no trailing slash (api.md §1).
     let reply = h
         .post(&format!("v1/activities/{id}/feedback"), feedback.clone())
         .await;
     reply.expect(200);
-    // A Security reader may send feedback (Investigation.read covers it, spec §3.4).
+    // A Security reader may send feedback (Investigation.read covers it, api.md §3.4).
     let reader = h.sim.reader_token();
     h.send(
         Method::POST,
@@ -235,7 +235,7 @@ async fn rule_25_entity_fetch_decodes_base64_json_pks_and_retrieve_tree_links_us
         URL_SAFE_NO_PAD.encode(&compact),
         STANDARD.encode(&spaced),
     ] {
-        // Standard base64 may contain '/', '+' and '=': the client percent-encodes them (spec §9).
+        // Standard base64 may contain '/', '+' and '=': the client percent-encodes them (api.md §9).
         let path = encoded
             .replace('/', "%2F")
             .replace('+', "%2B")
@@ -253,7 +253,7 @@ async fn rule_25_entity_fetch_decodes_base64_json_pks_and_retrieve_tree_links_us
     }
 
     // A user's tree holds the user and all of its accounts; an account's tree holds its parent
-    // user and its siblings. "A user also matches its accounts" in the `entity` filter (spec §9),
+    // user and its siblings. "A user also matches its accounts" in the `entity` filter (api.md §9),
     // which gives the expected family independently of the tree.
     let user = entities
         .iter()
@@ -357,7 +357,7 @@ async fn rule_26_subnets_are_created_with_unique_names_replaced_whole_on_update_
             "address": "0000:0000:0000:0000:0000:ffff:c5c6:0000",
             "originalString": "197.198.192.20/16",
         }),
-        "IPv4 is echoed as IPv4-mapped IPv6 (spec §10)"
+        "IPv4 is echoed as IPv4-mapped IPv6 (docs/api.md §10)"
     );
     assert_eq!(record["subnets"][1]["mask"], json!(32));
     assert_eq!(
@@ -440,7 +440,7 @@ async fn rule_27_discovery_uploads_through_issued_urls_and_lists_streams_categor
     let upload_url = init["url"].as_str().expect("url string").to_string();
     assert!(upload_url.starts_with(&root), "{upload_url}");
 
-    // The PUT target wants `x-ms-blob-type: BlockBlob`, like Azure (spec §11).
+    // The PUT target wants `x-ms-blob-type: BlockBlob`, like Azure (api.md §11).
     let log = "Jan 01 00:00:01 fw1 TRAFFIC,allow,10.0.0.7,52.1.2.3,https\n".repeat(50);
     let put = |blob_type: Option<&'static str>| {
         let mut req = h.http.put(&upload_url).body(log.clone());
@@ -563,7 +563,7 @@ async fn rule_27_discovery_uploads_through_issued_urls_and_lists_streams_categor
         .await;
     assert_eq!(reply.status, 400, "{}", reply.text);
 
-    // Discovery needs Discovery.* permissions (spec §3.4): Investigation.read is refused.
+    // Discovery needs Discovery.* permissions (api.md §3.4): Investigation.read is refused.
     let read = h.reader_bearer().await;
     let reply = h
         .send(

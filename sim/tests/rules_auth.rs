@@ -1,4 +1,4 @@
-//! Spec §14 rules 5–9: authentication, permissions, the Files quirk, the identity endpoint.
+//! docs/api.md §14 rules 5–9: authentication, permissions, the Files quirk, the identity endpoint.
 
 mod common;
 
@@ -85,7 +85,7 @@ async fn rule_06_bearer_permission_names_compare_case_insensitively_and_follow_t
     let alert =
         common::id_of(&h.post("v1/alerts/", json!({"limit": 1})).await.expect(200)["data"][0]);
 
-    // Investigation.read (spec §3.4): lists and fetches, alert read/unread, subnet list...
+    // Investigation.read (api.md §3.4): lists and fetches, alert read/unread, subnet list...
     for (method, path, body) in [
         (
             Method::POST,
@@ -234,7 +234,7 @@ async fn rule_06_bearer_permission_names_compare_case_insensitively_and_follow_t
     }
 
     // Permission names are compared case-insensitively: the app registration grants
-    // "Investigation.read" while the portal UI spells it "Investigation.Read" (spec §3.4).
+    // "Investigation.read" while the portal UI spells it "Investigation.Read" (api.md §3.4).
     for scope in [
         "Investigation.read",
         "INVESTIGATION.READ",
@@ -307,7 +307,7 @@ async fn rule_08_other_permission_failures_get_403_with_the_rbac_body_and_a_fres
     let read_bearer = h.reader_bearer().await;
     let close = h.api("v1/alerts/close_benign/");
 
-    // A Security-reader legacy token may not close alerts nor change subnets (spec §3.6).
+    // A Security-reader legacy token may not close alerts nor change subnets (api.md §3.6).
     let first = h
         .send(
             Method::POST,
@@ -372,7 +372,7 @@ async fn token_request(h: &Harness, path: &str, form: Vec<(&str, String)>) -> co
 }
 
 /// Checks a token response and returns the access token. The v2 answer has exactly the shape of
-/// the doc-2023 sample (spec §3.2); the v1 endpoint, like Entra's, writes its numbers as strings.
+/// the doc-2023 sample (api.md §3.2); the v1 endpoint, like Entra's, writes its numbers as strings.
 fn assert_token_response(endpoint: &str, body: &Value) -> String {
     let token = body["access_token"]
         .as_str()

@@ -1,4 +1,4 @@
-//! Spec §14 rules 17–20: filter combination, the §5.2 operators, the validation body, and the
+//! docs/api.md §14 rules 17–20: filter combination, the §5.2 operators, the validation body, and the
 //! files visibility filters.
 //!
 //! Each filter answer is compared with the same selection made here, on the records the

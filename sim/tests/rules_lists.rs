@@ -1,4 +1,4 @@
-//! Spec §14 rules 10–16: list envelopes, limits, paging, the activity scan mode, approximate
+//! docs/api.md §14 rules 10–16: list envelopes, limits, paging, the activity scan mode, approximate
 //! totals; and inserts at the head while a client pages.
 
 mod common;
@@ -9,7 +9,7 @@ use common::{ids, Harness};
 use mdca_sim::data::Entity;
 use serde_json::{json, Value};
 
-/// The date field each list sorts on by default (spec §6, §7: `date` filters these).
+/// The date field each list sorts on by default (api.md §6, §7: `date` filters these).
 fn date_of(record: &Value) -> i64 {
     record["timestamp"]
         .as_i64()

@@ -1,4 +1,4 @@
-//! Spec §14 rules 1–4: routing and transport.
+//! docs/api.md §14 rules 1–4: routing and transport.
 
 mod common;
 
@@ -6,7 +6,7 @@ use common::{ids, Auth, Body, Harness};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// The documented list routes (spec §1, §6–§10).
+/// The documented list routes (api.md §1, §6–§10).
 const LISTS: [&str; 5] = [
     "v1/activities/",
     "v1/alerts/",
@@ -20,7 +20,7 @@ async fn first(h: &Harness, list: &str) -> Value {
     page["data"][0].clone()
 }
 
-/// The fetch pk of an entity record: base64 of `{"id","saas","inst"}` (spec §9).
+/// The fetch pk of an entity record: base64 of `{"id","saas","inst"}` (api.md §9).
 fn entity_pk(record: &Value) -> String {
     use base64::Engine;
     let pk = json!({
@@ -155,7 +155,7 @@ async fn rule_01_every_route_is_served_under_api_and_cas_api_with_and_without_tr
             )
             .await;
 
-            // Discovery, including the two routes without a `v1` segment (spec §1, §11).
+            // Discovery, including the two routes without a `v1` segment (api.md §1, §11).
             let query = |pairs: &[(&str, &str)]| {
                 Body::Query(
                     pairs

@@ -1,4 +1,4 @@
-//! Spec §14 rules 28–29: throttling per tenant and fault switches, plus the control endpoint
+//! docs/api.md §14 rules 28–29: throttling per tenant and fault switches, plus the control endpoint
 //! that arms faults and counts requests.
 
 mod common;
@@ -37,7 +37,7 @@ async fn exhaust(h: &Harness, url: &str, n: u32) {
     }
 }
 
-/// The seconds announced in the throttle message (spec §12).
+/// The seconds announced in the throttle message (api.md §12).
 fn announced_wait(body: &Value) -> u64 {
     let message = body["error"]["message"]
         .as_str()
@@ -383,7 +383,7 @@ async fn rule_29d_truncate_fault_cuts_the_json_body_short() {
 
 #[tokio::test]
 async fn rule_29e_stall_fault_delays_the_answer_so_client_timeouts_fire() {
-    // The files list is the documented place for timeouts (spec §4.3, §8).
+    // The files list is the documented place for timeouts (api.md §4.3, §8).
     let h = Harness::start().await;
     h.sim.add_fault(FaultSpec {
         kind: FaultKind::Stall(Duration::from_millis(1500)),

@@ -1,4 +1,4 @@
-//! Volume tests: Microsoft's documented activity scan loop over 100,000 activities (spec §4.4,
+//! Volume tests: Microsoft's documented activity scan loop over 100,000 activities (api.md §4.4,
 //! §6), and the first page of a simulator holding 1,000,000 activities and 200,000 files.
 
 mod common;

@@ -82,7 +82,7 @@ async fn identity_endpoint_issues_bearer_tokens_that_files_refuse() {
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3, "JWT-shaped");
 
-    // Spec §14 rule 7: files refuse every bearer token, with a fresh correlation id each time.
+    // docs/api.md §14 rule 7: files refuse every bearer token, with a fresh correlation id each time.
     let files = format!("{}/api/v1/files/", sim.url());
     let mut ids = Vec::new();
     for _ in 0..2 {
@@ -426,7 +426,7 @@ async fn large_list_pages_stream_while_small_ones_carry_their_length() {
         "chunked"
     );
     let page: Value = large.json().await.unwrap();
-    // A non-final scan page drops the records sharing its last timestamp (spec §14 rule 13).
+    // A non-final scan page drops the records sharing its last timestamp (api.md §14 rule 13).
     let records = page["data"].as_array().unwrap().len();
     assert!((900..1000).contains(&records), "{records} records");
     assert_eq!(page["hasNext"], json!(true));

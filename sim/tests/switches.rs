@@ -1,4 +1,4 @@
-//! Spec §16 rules 32–38: every server behaviour switch changes the wire exactly as `Behaviour`
+//! docs/api.md §16 rules 32–38: every server behaviour switch changes the wire exactly as `Behaviour`
 //! documents it, seen over real loopback HTTP; and a keyset pull of alerts while the mutator runs
 //! agrees with the simulator's ground truth (rule 31).
 
@@ -28,7 +28,7 @@ async fn scanning(b: Behaviour) -> Harness {
     Harness::with(cfg).await
 }
 
-/// One activity scan request (spec §4.4) with `filters`, 500 records a page.
+/// One activity scan request (api.md §4.4) with `filters`, 500 records a page.
 async fn scan(h: &Harness, filters: &Value) -> Value {
     h.post(
         "v1/activities/",
@@ -438,7 +438,7 @@ fn throttled(requests: u32) -> mdca_sim::SimConfig {
     cfg
 }
 
-/// The wait the 429 message names, in seconds (spec §12).
+/// The wait the 429 message names, in seconds (api.md §12).
 fn announced_wait(reply: &Reply) -> u64 {
     let body = reply.expect(429);
     let message = body["error"]["message"].as_str().expect("error.message");

@@ -1,14 +1,14 @@
 //! Filters a pull sends, built from the caller's: relative dates fixed once, window bounds and scan
-//! cursors merged in per operator, so that no condition of the caller is ever dropped (spec §4.4, §5).
+//! cursors merged in per operator, so that no condition of the caller is ever dropped (api.md §4.4, §5).
 
 use serde_json::{json, Map, Value};
 
-/// One day in milliseconds, for `gte_ndays`/`lte_ndays` (spec §5.2).
+/// One day in milliseconds, for `gte_ndays`/`lte_ndays` (api.md §5.2).
 const DAY_MS: i64 = 86_400_000;
 
 /// The caller's filters with every `gte_ndays: N` / `lte_ndays: N` turned into an absolute `gte`/`lte`
 /// bound at `now_ms` (epoch milliseconds), so that the window does not slide during a long pull (the
-/// server evaluates relative operators at each request, spec §16 rule 30). An absolute bound the caller
+/// server evaluates relative operators at each request, api.md §16 rule 30). An absolute bound the caller
 /// also gave on the same field is kept when it is narrower.
 pub(super) fn absolute_dates(filters: &Value, now_ms: i64) -> Value {
     let Value::Object(fields) = filters else {
@@ -66,7 +66,7 @@ pub(super) fn with_bound(filters: Option<&Value>, field: &str, op: &str, bound: 
 
 /// The server's scan cursor merged with the caller's filters per field and per operator: every caller
 /// condition is kept (a cursor carrying only its own bound, or replacing the caller's `date` object with
-/// its own, loses nothing, spec §16 rule 32); where both give the same comparison operator the narrower
+/// its own, loses nothing, api.md §16 rule 32); where both give the same comparison operator the narrower
 /// bound wins; the cursor's other conditions are kept.
 pub(super) fn merge_cursor(cursor: Value, caller: Option<&Value>) -> Value {
     let (Value::Object(mut next), Some(Value::Object(caller))) = (cursor.clone(), caller) else {

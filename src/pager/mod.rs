@@ -53,10 +53,10 @@ use scan::{Scan, ScanStep};
 use seen::{version_hash, IdSet, Seen};
 use windows::Windows;
 
-/// The page size used when the caller gives none (the API's own default, spec §4.3).
+/// The page size used when the caller gives none (the API's own default, api.md §4.3).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
-/// `asc` or `desc` (spec §4.1).
+/// `asc` or `desc` (api.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortDirection {
@@ -79,7 +79,7 @@ impl SortDirection {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueryRequest {
-    /// A raw MDCA filter object (spec §5), sent untouched. Build one with [`crate::FilterBuilder`] to have it
+    /// A raw MDCA filter object (api.md §5), sent untouched. Build one with [`crate::FilterBuilder`] to have it
     /// checked first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value>,
@@ -103,7 +103,7 @@ pub struct QueryRequest {
     /// Return every matching record. Without `all` or `first`, a query returns one page.
     #[serde(default)]
     pub all: bool,
-    /// Activities: force (`true`) or forbid (`false`) scan mode; unset lets the pager choose (spec §4.4).
+    /// Activities: force (`true`) or forbid (`false`) scan mode; unset lets the pager choose (api.md §4.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<bool>,
     /// Continue from this checkpoint ([`Pager::checkpoint`]) of the same query; a checkpoint of a
@@ -207,7 +207,7 @@ impl Page {
         self.records.is_empty()
     }
 
-    /// The server's `total` on the response this page came from (approximate, spec §4.2).
+    /// The server's `total` on the response this page came from (approximate, api.md §4.2).
     pub fn total(&self) -> Option<u64> {
         self.total
     }
@@ -504,6 +504,15 @@ impl Pager {
         );
         self.previous_watermark = Some(watermark);
         self.watch = Some(change);
+        // What the previous run returned within its look-back stays returned: this run's watermark
+        // carries it, so the run after this one does not repeat it either.
+        self.lookback.high = Some(watermark);
+        self.lookback.recent = cp
+            .recent
+            .iter()
+            .filter(|r| r.key >= since)
+            .copied()
+            .collect();
         tracing::debug!(
             entity = spec.kind.name(),
             since,
@@ -685,7 +694,7 @@ impl Pager {
                     .map(|id| id.is_none_or(|h| self.seen.insert(h)))
                     .collect();
                 *skip += received as u64;
-                // Every list response should carry `hasNext` (spec §4.2); without it a full page is the
+                // Every list response should carry `hasNext` (api.md §4.2); without it a full page is the
                 // only sign that more may follow.
                 let has_next = page.has_next.unwrap_or(received as u64 >= u64::from(limit));
                 more = received > 0
@@ -956,7 +965,7 @@ struct PageRequest {
 
 impl PageRequest {
     async fn send(self, client: &Client, cancel: &CancelToken) -> Result<Fetched> {
-        // Lists accept POST with a JSON body (spec §2); list reads are safe to retry.
+        // Lists accept POST with a JSON body (api.md §2); list reads are safe to retry.
         let call = ApiCall {
             method: reqwest::Method::POST,
             path: self.path,
@@ -977,7 +986,7 @@ impl PageRequest {
     }
 }
 
-/// `total` as a count; the server may send it as a float (spec §2: lenient numbers).
+/// `total` as a count; the server may send it as a float (api.md §2: lenient numbers).
 fn lenient_count(total: &Value) -> Option<u64> {
     total
         .as_u64()

@@ -76,12 +76,14 @@ impl Plan {
             (Some(true), None) => {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
-                    format!("scan mode exists for activities only, not for {kind} (spec §4.4)"),
+                    format!(
+                        "scan mode exists for activities only, not for {kind} (docs/api.md §4.4)"
+                    ),
                 ))
             }
             (Some(true), Some(scan)) => Some(scan),
             (Some(false), _) | (None, None) => None,
-            // Activities: skip/limit only reaches `skip + limit <= 5000` (spec §4.3), and a scan request
+            // Activities: skip/limit only reaches `skip + limit <= 5000` (api.md §4.3), and a scan request
             // carries up to 5000 records where a skip/limit one carries 100: anything above one page
             // (bulk pulls, `first` above 100, pages above the cap) goes through scan mode.
             // A pull that needs scan mode with a sort scan cannot give fails in `scan_limit`, saying why.
@@ -100,7 +102,7 @@ impl Plan {
             let size = req.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
             if size > cap {
                 return Err(Error::invalid_argument(format!(
-                    "page_size {size} is above the {cap} records a {kind} page may carry (spec §4.3)"
+                    "page_size {size} is above the {cap} records a {kind} page may carry (docs/api.md §4.3)"
                 ))
                 .with_hint(if spec.scan.is_some() {
                     "use scan mode (500-5000 records per request) for large activity pulls"
@@ -112,7 +114,7 @@ impl Plan {
                 if exceeds_window(spec, skip, wanted) {
                     return Err(Error::invalid_argument(format!(
                         "without scan mode {kind} can be paged only within the first {window} records \
-                         (skip + limit <= {window}, spec §4.3)"
+                         (skip + limit <= {window}, docs/api.md §4.3)"
                     ))
                     .with_hint("leave scan unset or set it to true for this pull"));
                 }
@@ -223,7 +225,7 @@ fn scan_limit(
         // A small page size only makes sense with skip/limit; an explicit scan needs a scan-sized one.
         Some(size) if req.scan == Some(true) || size > page_cap => {
             Err(Error::invalid_argument(format!(
-            "page_size {size} is outside {}-{} records per request of {kind} scan mode (spec §4.3)",
+            "page_size {size} is outside {}-{} records per request of {kind} scan mode (docs/api.md §4.3)",
             scan.min_limit, scan.max_limit
         )))
         }

@@ -1,7 +1,7 @@
-//! Activity scan mode (spec §4.4): following the server's `nextQueryFilters` cursor without trusting it.
+//! Activity scan mode (api.md §4.4): following the server's `nextQueryFilters` cursor without trusting it.
 //!
 //! The cursor is merged with the caller's filters per operator ([`merge_cursor`]) so that no caller
-//! condition is lost whatever the server's cursor format (spec §16 rule 32). The pull never stops silently
+//! condition is lost whatever the server's cursor format (api.md §16 rule 32). The pull never stops silently
 //! and never loops: `hasNext: true` without a cursor is asked again a few times and then is an error (after
 //! the page's records are handed over); an empty page with a new cursor is followed; a cursor already sent
 //! in this pull, or [`MAX_IDLE_PAGES`] pages in a row that bring nothing new, is an error naming the cursor.
@@ -59,7 +59,7 @@ impl Scan {
         caller: Option<&Value>,
     ) -> ScanStep {
         if has_next != Some(true) {
-            // The last page (spec §4.4: `hasNext` false and no `nextQueryFilters`).
+            // The last page (api.md §4.4: `hasNext` false and no `nextQueryFilters`).
             return ScanStep::Done;
         }
         if added == 0 {

@@ -21,8 +21,8 @@ pub(super) type IdSet = HashSet<u64, BuildHasherDefault<PassThrough>>;
 ///
 /// Skip/limit pages shift whenever records arrive at the head between requests, by any number of records,
 /// so a repeat may come from any earlier page: that mode remembers the whole pull. A scan's cursor only
-/// moves forward and the server drops the last records of a non-final page so none repeats (spec §4.4,
-/// §14.13): a repeat, should the server slip, can only come from the page just before, so scan mode keeps
+/// moves forward and the server drops the last records of a non-final page so none repeats (api.md §4.4,
+/// §14 rule 13): a repeat, should the server slip, can only come from the page just before, so scan mode keeps
 /// two generations, the current page's ids and the previous page's, and its memory stays flat however
 /// long the pull.
 #[derive(Debug)]

@@ -224,6 +224,18 @@ fn a_completed_pull_runs_incrementally_from_its_watermark_minus_the_look_back() 
     feed(&mut next, records(159, 160)).unwrap();
     assert!(next.finished);
     assert_eq!(next.checkpoint().watermark, Some(159 * 20));
+
+    // Nothing new: a third run re-reads its look-back, records returned by either run before, and
+    // returns none of them.
+    let mut third = pager(
+        EntityKind::Alerts,
+        QueryRequest::new()
+            .all()
+            .lookback_secs(1)
+            .resume(next.checkpoint()),
+    );
+    let got = feed(&mut third, records(109, 160)).unwrap();
+    assert_eq!(ids_of(&got), Vec::<String>::new());
 }
 
 #[test]

@@ -1,5 +1,5 @@
 /*
- * The Files API refuses application (Bearer) tokens (spec §3.5, §12): the error detail reaches C intact.
+ * The Files API refuses application (Bearer) tokens (api.md §3.5, §12): the error detail reaches C intact.
  * Environment: MDCA_APP_OPTIONS, MDCA_APP_LEGACY_OPTIONS (app credentials plus a legacy token),
  * MDCA_FILE_ID, MDCA_EXPECT_FILES.
  */

@@ -165,7 +165,7 @@ pub fn distinct(ids: &[String]) -> HashSet<&str> {
 }
 
 /// How many records of `kind` the simulator's list would match with these filters (its exact count,
-/// computed in process; files hide deleted ones by default, spec §14 rule 20).
+/// computed in process; files hide deleted ones by default, api.md §14 rule 20).
 pub fn sim_count(sim: &Simulator, kind: EntityKind, filters: serde_json::Value) -> u64 {
     let query = mdca_sim::data::ListQuery {
         filters: filters.as_object().cloned().unwrap_or_default(),

@@ -1,4 +1,4 @@
-//! The raw reader: downloads every page of a list the way the protocol requires (spec §4.4) and does
+//! The raw reader: downloads every page of a list the way the protocol requires (api.md §4.4) and does
 //! nothing else. It never parses a page: `hasNext` and the activity scan cursor (`nextQueryFilters`) are
 //! found by a byte search in the envelope's tail, and only that small cursor object is decoded. Its rate
 //! is the serving limit of the simulator on this machine, the ceiling any client's rate is compared to.
@@ -17,9 +17,9 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-/// Skip/limit lists are capped at 100 records per page (spec §4.3).
+/// Skip/limit lists are capped at 100 records per page (api.md §4.3).
 const PAGE: u64 = 100;
-/// Activity scan pages hold up to 5000 records (spec §4.3); the default scan page.
+/// Activity scan pages hold up to 5000 records (api.md §4.3); the default scan page.
 const SCAN_PAGE: u64 = 5000;
 
 struct Args {

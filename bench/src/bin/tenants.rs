@@ -1,5 +1,5 @@
 //! The multi-tenant driver: pulls one entity from several tenants at once, from one process, with one
-//! `mdca::Client` per tenant. Each client paces itself on its tenant's budget (spec §4.3: the throttle is
+//! `mdca::Client` per tenant. Each client paces itself on its tenant's budget (api.md §4.3: the throttle is
 //! per tenant), so N tenants should pull N times as fast as one as long as the client does not serialise
 //! them.
 //!

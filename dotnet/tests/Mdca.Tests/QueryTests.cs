@@ -25,7 +25,7 @@ public sealed class QueryTests(SimulatorFixture fixture) : IClassFixture<Simulat
         using MdcaClient client = sim.Connect();
         foreach ((string entity, int expected) in Counts)
         {
-            // Files hide deleted ones unless allowDeleted (spec §14 rule 20): ask for all of them.
+            // Files hide deleted ones unless allowDeleted (api.md §14 rule 20): ask for all of them.
             string request = entity == "files" ? "{\"all\":true,\"filters\":{\"allowDeleted\":{\"eq\":true}}}" : "{\"all\":true}";
             using MdcaQuery<MdcaRecord> query = client.Query<MdcaRecord>(entity, request);
             var ids = new HashSet<string>();

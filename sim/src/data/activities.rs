@@ -1,4 +1,4 @@
-//! Activities (spec §6). `_id` is `"<tenantId>_<appId>_<guid>"` whose last guid group encodes the
+//! Activities (api.md §6). `_id` is `"<tenantId>_<appId>_<guid>"` whose last guid group encodes the
 //! index, so a fetch needs no lookup table. `timestamp` (the `date` filter) is the date axis, ~2.5 s
 //! apart (a million activities span about 29 days); `created` lags it by up to two minutes.
 
@@ -344,7 +344,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
                 user(out);
                 out.push(b']');
             } else {
-                // Captured responses also show entityData as an object keyed "0", "1", … (spec §6).
+                // Captured responses also show entityData as an object keyed "0", "1", … (api.md §6).
                 let mut e = Obj::new(out);
                 e.with("0", account).with("1", user).null("2");
                 e.end();
@@ -487,7 +487,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
     o.end();
 }
 
-/// Stores the caller's feedback (spec §6, §14 rule 24) and answers it back with the activity id.
+/// Stores the caller's feedback (api.md §6, §14 rule 24) and answers it back with the activity id.
 pub fn feedback(ds: &Dataset, pk: &str, body: &Value) -> Option<Value> {
     let i = index_of(ds, pk)?;
     let pick = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
@@ -552,7 +552,7 @@ const EQ: &[Op] = &[Op::Eq, Op::Neq];
 const SET: &[Op] = &[Op::Eq, Op::Neq, Op::Isset, Op::Isnotset];
 const DATE: &[Op] = &[Op::Lte, Op::Gte, Op::Range, Op::LteNdays, Op::GteNdays];
 
-/// Filter fields (spec §6). Fast (no JSON): service, instance, event types, ip address/category,
+/// Filter fields (api.md §6). Fast (no JSON): service, instance, event types, ip address/category,
 /// country, device type, source, date, created, entity, user name and domain. The rest build records.
 pub static FIELDS: [FieldDef<Dataset>; 33] = [
     FieldDef::new(&["service"], T::Int, EQ, Getter::Fast(f_service)),
@@ -714,7 +714,7 @@ fn k_created(ds: &Dataset, i: i64) -> Key {
     Key::Int(ts(ds, i) + attrs(ds, i).lag)
 }
 
-/// Sort fields (spec §4.1): `date` (record order) and `created`.
+/// Sort fields (api.md §4.1): `date` (record order) and `created`.
 pub static SORTS: [SortDef; 2] = [
     SortDef {
         name: "date",

@@ -1,4 +1,4 @@
-//! Alerts (spec §7) and the alert actions (spec §14 rules 21–23). `timestamp` is the date axis (~90 min
+//! Alerts (api.md §7) and the alert actions (api.md §14 rules 21–23). `timestamp` is the date axis (~90 min
 //! apart). About a third of the generated alerts are already closed (legacy DISMISSED/RESOLVED included)
 //! and carry an ISO `resolveTime`. Actions overlay a small per-index state map on the generated records.
 
@@ -421,8 +421,8 @@ fn named_ids(filters: &Map<String, Value>) -> Vec<String> {
         .collect()
 }
 
-/// close_benign / close_false_positive / close_true_positive (spec §7, §14 rules 21–22). Like the real
-/// service, empty filters close every alert (spec §16 rule 39): protecting against that is the
+/// close_benign / close_false_positive / close_true_positive (api.md §7, §14 rules 21–22). Like the real
+/// service, empty filters close every alert (api.md §16 rule 39): protecting against that is the
 /// client's job.
 pub fn close(
     ds: &Dataset,
@@ -480,7 +480,7 @@ pub fn close(
     })
 }
 
-/// read/unread (spec §14 rule 23): `statusValue` 1/0; `None` → 404.
+/// read/unread (api.md §14 rule 23): `statusValue` 1/0; `None` → 404.
 pub fn set_read(ds: &Dataset, pk: &str, read_flag: bool) -> Option<Value> {
     let i = index_of(ds, pk)?;
     change_state(ds, i, ds.now_ms(), super::live::MutationKind::Read, |s| {
@@ -576,7 +576,7 @@ fn f_id(ds: &Dataset, i: i64) -> Vec<Scalar> {
 
 const EQ: &[Op] = &[Op::Eq, Op::Neq];
 
-/// Filter fields (spec §7). `ID` and `id` are the same field and validate 24-hex ids (rule 19);
+/// Filter fields (api.md §7). `ID` and `id` are the same field and validate 24-hex ids (rule 19);
 /// `risk` is `threatScore`, `alertType` the policy's type code, `source` is `builtin` or `policy`.
 pub static FIELDS: [FieldDef<Dataset>; 16] = [
     FieldDef::new(&["entity.entity"], T::Pk, EQ, Getter::Derived(d_entity)),
@@ -623,7 +623,7 @@ fn k_severity(ds: &Dataset, i: i64) -> Key {
     Key::Int(attrs(ds, i).severity)
 }
 
-/// Sort fields (spec §4.1): `date` (record order) and `severity` (`severityValue`).
+/// Sort fields (api.md §4.1): `date` (record order) and `severity` (`severityValue`).
 pub static SORTS: [SortDef; 2] = [
     SortDef {
         name: "date",

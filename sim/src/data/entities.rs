@@ -1,4 +1,4 @@
-//! Entities: users and their accounts (spec §9).
+//! Entities: users and their accounts (api.md §9).
 //!
 //! Records come in blocks of four: index `4b` is user `b` (type 2, an Entra user, pk saas 11161), `4b+1`
 //! its Exchange Online account, `4b+2` its OneDrive or SharePoint account, `4b+3` either its Google
@@ -143,7 +143,7 @@ fn id_saas(ds: &Dataset, i: i64) -> (String, i64) {
     }
 }
 
-/// Record index for a base64 pk or an `_id` (spec §14 rule 25); `None` → 404.
+/// Record index for a base64 pk or an `_id` (api.md §14 rule 25); `None` → 404.
 pub fn index_of(ds: &Dataset, pk: &str) -> Option<i64> {
     let (lo, hi) = ds.range(Entity::Entities);
     if let Some(i) = object_id_index(pk)
@@ -396,7 +396,7 @@ fn f_app(ds: &Dataset, i: i64) -> Vec<Scalar> {
 }
 
 /// An entity matches its own pk and, for accounts, its parent user's ("a user also matches its
-/// accounts", spec §9).
+/// accounts", api.md §9).
 fn f_entity(ds: &Dataset, i: i64) -> Vec<Scalar> {
     let (id, saas) = id_saas(ds, i);
     let mut v = vec![Scalar::pk(id, saas, 0)];
@@ -424,7 +424,7 @@ fn d_affiliation(r: &Value) -> Vec<Scalar> {
 const EQ: &[Op] = &[Op::Eq, Op::Neq];
 const SET: &[Op] = &[Op::Eq, Op::Neq, Op::Isset, Op::Isnotset];
 
-/// Filter fields (spec §9); `service` and `affiliation` are the MCAS module's extras *(3p)*.
+/// Filter fields (api.md §9); `service` and `affiliation` are the MCAS module's extras *(3p)*.
 pub static FIELDS: [FieldDef<Dataset>; 14] = [
     FieldDef::new(&["type"], T::Int, EQ, Getter::Fast(f_type)),
     FieldDef::new(&["isAdmin"], T::Bool, &[Op::Eq], Getter::Json(&["isAdmin"])),
@@ -490,7 +490,7 @@ fn k_name(r: &Value) -> Key {
     Key::Str(r["displayName"].as_str().unwrap_or("").to_lowercase())
 }
 
-/// Sort fields (spec §4.1): `date` and `lastSeen` are record order; `severity` is `threatScore` (no score
+/// Sort fields (api.md §4.1): `date` and `lastSeen` are record order; `severity` is `threatScore` (no score
 /// sorts lowest); `username` is the display name, case-insensitive.
 pub static SORTS: [SortDef; 4] = [
     SortDef {

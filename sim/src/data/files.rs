@@ -1,8 +1,8 @@
-//! Files (spec §8). `modifiedDate` is the date axis (~20 min apart). `fileType`, `fileAccessLevel` and
+//! Files (api.md §8). `modifiedDate` is the date axis (~20 min apart). `fileType`, `fileAccessLevel` and
 //! `fileStatus` are `[code, "NAME"]` pairs beside their `ftype`/`facl`/`fstat` codes; one record in five
-//! also carries the case-twin keys `Created`/`created` and `ftags`/`fTags` (spec §2).
+//! also carries the case-twin keys `Created`/`created` and `ftags`/`fTags` (api.md §2).
 //!
-//! Status filtering (spec §14 rule 20): deleted files (`fstat` 2) are hidden unless `allowDeleted` is
+//! Status filtering (api.md §14 rule 20): deleted files (`fstat` 2) are hidden unless `allowDeleted` is
 //! `eq true`, which adds them to the others; trashed files (`fstat` 1) are always kept unless `trashed`
 //! says otherwise (`trashed: eq true` → only trashed, `eq false` → no trashed); `folder: eq true/false`
 //! → only folders / only files.
@@ -61,7 +61,7 @@ const ACL_NAMES: [&str; 5] = [
 ];
 const STATUS_NAMES: [&str; 3] = ["EXISTS", "TRASHED", "DELETED"];
 
-/// Stems per file type, unicode on purpose (spec §14).
+/// Stems per file type, unicode on purpose (api.md §14).
 const STEMS: [&[&str]; 7] = [
     &["archive", "backup", "installer"],
     &[
@@ -210,7 +210,7 @@ fn site(ds: &Dataset, owner: i64) -> String {
     Rng::at(ds.seed(), SALT ^ 0x517E, owner).guid()
 }
 
-/// The file's `id`: `"<siteGuid>|<itemGuid>"` (spec §8).
+/// The file's `id`: `"<siteGuid>|<itemGuid>"` (api.md §8).
 pub fn item_id(ds: &Dataset, i: i64) -> String {
     let a = attrs(ds, i);
     format!(
@@ -343,7 +343,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
         })
     };
     let parents = |out: &mut Vec<u8>| text::strings(out, [&parent, &root]);
-    // Keys differing only by case, as some tenants return them (spec §2, §8).
+    // Keys differing only by case, as some tenants return them (api.md §2, §8).
     let case_twins = hash(seed, SALT, i, 5) % 5 == 0;
     let item = format!("{site}|{}", Rng::at(seed, SALT ^ 0x17E, i).guid());
 
@@ -469,7 +469,7 @@ pub fn write(ds: &Dataset, i: i64, out: &mut Vec<u8>) {
 pub type Split = (Map<String, Value>, Vec<Cond<Dataset>>);
 
 /// Removes `allowDeleted` from the filters (it is a switch, not a field) and returns the implicit
-/// status condition it implies (spec §14 rule 20).
+/// status condition it implies (api.md §14 rule 20).
 pub fn split_filters(filters: &Map<String, Value>) -> Result<Split, DataError> {
     let mut rest = filters.clone();
     let mut allow_deleted = false;
@@ -563,7 +563,7 @@ static STATUS: FieldDef<Dataset> =
 const EQ: &[Op] = &[Op::Eq, Op::Neq];
 const SET: &[Op] = &[Op::Eq, Op::Neq, Op::Isset, Op::Isnotset];
 
-/// Filter fields (spec §8); `allowDeleted` is handled by `split_filters`. Fast (no JSON): service,
+/// Filter fields (api.md §8); `allowDeleted` is handled by `split_filters`. Fast (no JSON): service,
 /// fileType, filename, dates, owner, sharing, trashed, folder, parentFolder.
 pub static FIELDS: [FieldDef<Dataset>; 26] = [
     FieldDef::new(&["service"], T::Int, EQ, Getter::Fast(f_service)),

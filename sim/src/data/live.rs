@@ -1,4 +1,4 @@
-//! The tenant is alive (spec §16 rules 30–31): a clock that moves, records that change, and the
+//! The tenant is alive (api.md §16 rules 30–31): a clock that moves, records that change, and the
 //! journal that lets a test ask for the ground truth of any interval.
 //!
 //! Mutations never materialise records. They are small overlays on the generated data:
@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use super::Entity;
 
-/// Live mode (spec §16 rules 30–31); off by default (`SimConfig::live: None`).
+/// Live mode (api.md §16 rules 30–31); off by default (`SimConfig::live: None`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiveConfig {
     /// Mutations per real second, per tenant, spread over the kinds of [`MutationKind`] (0 = the
@@ -68,7 +68,7 @@ pub struct GroundTruth {
     pub ever: BTreeSet<String>,
 }
 
-/// What a mutation did (spec §16 rule 31).
+/// What a mutation did (api.md §16 rule 31).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MutationKind {

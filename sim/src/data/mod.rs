@@ -1,4 +1,4 @@
-//! Deterministic, lazily generated MDCA dataset (spec §6–§10, §14 rules 10–26).
+//! Deterministic, lazily generated MDCA dataset (api.md §6–§10, §14 rules 10–26).
 //!
 //! Record `i` of an entity is a pure function of `(seed, entity, i)` (plus the small mutable state of
 //! actions): nothing is generated up front, so a million activities cost no start-up time and no memory.
@@ -51,7 +51,7 @@ impl Entity {
         Entity::Subnets,
     ];
 
-    /// Maps a URL path segment to an entity; the subnet route is singular on the wire (spec §10).
+    /// Maps a URL path segment to an entity; the subnet route is singular on the wire (api.md §10).
     pub fn from_path_segment(s: &str) -> Option<Entity> {
         match s {
             "activities" => Some(Entity::Activities),
@@ -114,7 +114,7 @@ pub(crate) fn wall_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// One list request as parsed by the server (spec §4.1).
+/// One list request as parsed by the server (api.md §4.1).
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub filters: Map<String, Value>,
@@ -125,7 +125,7 @@ pub struct ListQuery {
     pub is_scan: bool,
 }
 
-/// One list page before it is wrapped in the response envelope (spec §4.2); see `into_body`.
+/// One list page before it is wrapped in the response envelope (api.md §4.2); see `into_body`.
 #[derive(Clone, Debug)]
 pub struct ListResult {
     /// The records as compact JSON text, exactly as they go on the wire (see `records` for Values).
@@ -139,7 +139,7 @@ pub struct ListResult {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataError {
-    /// The complete 400 body (spec §12, §14 rule 19).
+    /// The complete 400 body (api.md §12, §14 rule 19).
     Validation(Value),
     NotFound,
 }
@@ -166,13 +166,13 @@ pub struct Dataset {
     seed: u64,
     /// The instant the generated records end shortly before (`DataConfig::now_ms`).
     origin_ms: i64,
-    /// The tenant's clock (frozen at `origin_ms` until live mode starts it, spec §16 rule 30).
+    /// The tenant's clock (frozen at `origin_ms` until live mode starts it, api.md §16 rule 30).
     clock: RwLock<live::Clock>,
     /// Inserted, moved and changed records (see `live`).
     pub(crate) overlay: RwLock<live::Overlay>,
-    /// Every mutation, in order (spec §16 rule 31).
+    /// Every mutation, in order (api.md §16 rule 31).
     journal: Mutex<Vec<live::Mutation>>,
-    /// Server behaviour switches (spec §16 rules 32–38).
+    /// Server behaviour switches (api.md §16 rules 32–38).
     behaviour: RwLock<crate::behaviour::Behaviour>,
     /// Counts list requests: the seed of per-request randomness (unstable ties, empty scan pages).
     pub(crate) requests: AtomicU64,
@@ -185,7 +185,7 @@ pub struct Dataset {
     alert_state: RwLock<HashMap<i64, Vec<(i64, alerts::State)>>>,
     feedback: RwLock<HashMap<i64, Value>>,
     subnets: RwLock<subnets::Store>,
-    /// (lower-cased id, saas) → entity index, for entity pks (spec §9).
+    /// (lower-cased id, saas) → entity index, for entity pks (api.md §9).
     entity_keys: RwLock<HashMap<(String, i64), i64>>,
     /// Match lists of recent filters on the immutable big entities (activities, files).
     matches: list::MatchCache,
@@ -235,7 +235,7 @@ impl Dataset {
         self.seed
     }
 
-    /// The tenant's clock: `DataConfig::now_ms` until live mode makes it move (spec §16 rule 30).
+    /// The tenant's clock: `DataConfig::now_ms` until live mode makes it move (api.md §16 rule 30).
     pub fn now_ms(&self) -> i64 {
         read(&self.clock).now()
     }
@@ -437,7 +437,7 @@ impl Dataset {
         self.approximate.load(Ordering::SeqCst)
     }
 
-    /// Makes `count` newer records visible at the head (spec §14 rule 13 tests); O(1) except for the
+    /// Makes `count` newer records visible at the head (api.md §14 rule 13 tests); O(1) except for the
     /// small entity-key and subnet tables. Returns the entity's new record count.
     pub fn insert_head(&self, e: Entity, count: u64) -> u64 {
         // 24-bit ObjectId counters encode indices in ±OBJECT_SPAN; entities also index their keys.
@@ -600,7 +600,7 @@ impl Dataset {
         }
     }
 
-    /// One record by its pk: `_id` for all entities; entities also take the base64 pk (spec §9, §14 rule 25).
+    /// One record by its pk: `_id` for all entities; entities also take the base64 pk (api.md §9, §14 rule 25).
     pub fn fetch(&self, e: Entity, pk: &str) -> Option<Value> {
         let i = match e {
             Entity::Activities => activities::index_of(self, pk),
@@ -612,7 +612,7 @@ impl Dataset {
         Some(self.record(e, i))
     }
 
-    /// `retrieve_tree` (spec §9): `{"user": <user record or null>, "accounts": [<account records>]}` —
+    /// `retrieve_tree` (api.md §9): `{"user": <user record or null>, "accounts": [<account records>]}` —
     /// for a user, itself and its accounts; for an account, its parent user and all of the parent's
     /// accounts (itself included); for a standalone account, `user: null` and itself.
     pub fn entity_tree(&self, pk: &str) -> Option<Value> {
@@ -690,7 +690,7 @@ pub(crate) fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 /// Decodes an entity pk: base64 (standard or URL-safe, padded or not, percent-encoded or not) of a JSON
-/// object with an `id` (spec §9). `None` when it is anything else.
+/// object with an `id` (api.md §9). `None` when it is anything else.
 pub fn decode_pk(s: &str) -> Option<Map<String, Value>> {
     let unescaped = percent_decode(s.trim());
     let normal: String = unescaped

@@ -1,4 +1,4 @@
-//! The mutations of a live tenant (spec §16 rule 31), each applied to the overlay and journaled with
+//! The mutations of a live tenant (api.md §16 rule 31), each applied to the overlay and journaled with
 //! the clock's time. The mutator picks them at random (`mutate`); tests call them by `_id`.
 
 use serde_json::json;

@@ -1,8 +1,8 @@
-//! Shared fixture vocabulary: the tenant, its apps and its people (unicode names on purpose, spec §14).
+//! Shared fixture vocabulary: the tenant, its apps and its people (unicode names on purpose, api.md §14).
 
 use super::rng::{hash, mix, Rng};
 
-/// Office 365 and friends, with the app ids the spec quotes (spec §6).
+/// Office 365 and friends, with the app ids api.md quotes (api.md §6).
 pub const O365: i64 = 11161;
 pub const EXCHANGE: i64 = 20893;
 pub const ONEDRIVE: i64 = 15600;
@@ -197,7 +197,7 @@ pub const PLACES: [Place; 8] = [
     ("NG", "Nigeria", "Lagos", "Lagos", "LA", 6.524, 3.379),
 ];
 
-/// ip.category codes (spec §6): 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, 5 Cloud provider, 6 Other.
+/// ip.category codes (api.md §6): 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, 5 Cloud provider, 6 Other.
 pub fn ip_category_name(c: i64) -> &'static str {
     match c {
         1 => "CORPORATE",

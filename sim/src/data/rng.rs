@@ -64,7 +64,7 @@ impl Rng {
     }
 }
 
-/// 24-hex ids shaped like MongoDB ObjectIds (spec §7–§10 samples): 4 bytes of seconds, 5 bytes of
+/// 24-hex ids shaped like MongoDB ObjectIds (api.md §7–§10 samples): 4 bytes of seconds, 5 bytes of
 /// "machine" (fixed per seed and entity), 3 bytes of counter. The counter encodes the record index, so an
 /// id maps back to its record without any lookup table.
 pub fn object_id(seed: u64, salt: u64, i: i64, ts_ms: i64) -> String {
@@ -94,7 +94,7 @@ pub fn is_object_id(s: &str) -> bool {
 }
 
 /// Timestamps of one entity: non-increasing with the index, about `gap` ms apart, with roughly one record
-/// in eight sharing the previous record's millisecond (exercises the scan cursor, spec §14 rule 13).
+/// in eight sharing the previous record's millisecond (exercises the scan cursor, api.md §14 rule 13).
 /// Negative indices (inserted at the head) are newer than index 0 and `head_gap` ms apart.
 #[derive(Clone, Copy, Debug)]
 pub struct Timeline {
@@ -144,7 +144,7 @@ impl Timeline {
     }
 }
 
-/// ISO-8601 UTC with milliseconds, the form MDCA uses for `resolveTime`, `lastSeen`, … (spec §2).
+/// ISO-8601 UTC with milliseconds, the form MDCA uses for `resolveTime`, `lastSeen`, … (api.md §2).
 pub fn iso(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);

@@ -1,4 +1,4 @@
-//! Data enrichment IP ranges (spec §10, §14 rule 26). Unlike the other entities subnets are few and
+//! Data enrichment IP ranges (api.md §10, §14 rule 26). Unlike the other entities subnets are few and
 //! mutable, so they are kept as materialised records, newest first (generated ones, then creations
 //! and head inserts in front). `lastModified` is an epoch-ms float like the documented sample.
 //!
@@ -265,7 +265,7 @@ fn from_spec(ds: &Dataset, id: String, s: &Spec, place: usize) -> Result<Value, 
     )
 }
 
-/// create_rule: the new id (spec §14 rule 26).
+/// create_rule: the new id (api.md §14 rule 26).
 pub fn create(ds: &Dataset, body: &Value) -> Result<String, DataError> {
     let spec = parse_body(body)?;
     let mut store = write(&ds.subnets);
@@ -288,7 +288,7 @@ fn position(store: &Store, id: &str) -> Option<usize> {
     })
 }
 
-/// update_rule replaces the whole record, keeping its id and place (spec §10 "not a partial update").
+/// update_rule replaces the whole record, keeping its id and place (api.md §10 "not a partial update").
 pub fn update(ds: &Dataset, id: &str, body: &Value) -> Result<Value, DataError> {
     let mut store = write(&ds.subnets);
     let at = position(&store, id).ok_or(DataError::NotFound)?;
@@ -363,7 +363,7 @@ pub fn source<'a>(
 
 const EQ: &[Op] = &[Op::Eq, Op::Neq];
 
-/// Filter fields (spec §10); `tags` matches tag ids or names; `name` is an extra.
+/// Filter fields (api.md §10); `tags` matches tag ids or names; `name` is an extra.
 pub static FIELDS: [FieldDef<Dataset>; 4] = [
     FieldDef::new(&["category"], T::Int, EQ, Getter::Json(&["category"])),
     FieldDef::new(
@@ -391,7 +391,7 @@ fn k_name(r: &Value) -> Key {
     Key::Str(r["name"].as_str().unwrap_or("").to_lowercase())
 }
 
-/// Sort fields (spec §4.1): `category`, `tags` (first tag's name), `name`; the default (`date`) is
+/// Sort fields (api.md §4.1): `category`, `tags` (first tag's name), `name`; the default (`date`) is
 /// store order, newest first.
 pub static SORTS: [SortDef; 4] = [
     SortDef {

@@ -1,4 +1,4 @@
-//! Dataset-level tests, one per rule of spec §14 they cover.
+//! Dataset-level tests, one per rule of api.md §14 they cover.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -53,7 +53,7 @@ fn validation(r: Result<ListResult, DataError>) -> Value {
     }
 }
 
-/// Pages through an entity with skip/limit the way clients must (spec §4.4): advance by len(data).
+/// Pages through an entity with skip/limit the way clients must (api.md §4.4): advance by len(data).
 fn page_all(d: &Dataset, e: Entity, mut q: ListQuery) -> (Vec<String>, u64) {
     let mut seen = Vec::new();
     let mut skip = 0;

@@ -1,4 +1,4 @@
-//! Ground truth of an interval (spec §16 rule 31): which records matched a filter at every instant,
+//! Ground truth of an interval (api.md §16 rule 31): which records matched a filter at every instant,
 //! and which at some instant, of `[from, to]` of the tenant's clock.
 //!
 //! A record's state is piecewise constant between its mutations, so it is judged at the start of the

@@ -9,13 +9,13 @@ use reqwest::{header::HeaderMap, Method};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The resource (audience) app id of the MDCA API in Entra ID, spec §3.2.
+/// The resource (audience) app id of the MDCA API in Entra ID, api.md §3.2.
 pub const MDCA_RESOURCE: &str = "05a65629-4c1b-48c1-a78b-804c4abdd4af";
 
-/// The body the Files API returns to Bearer tokens and the body of every RBAC refusal, spec §12.
+/// The body the Files API returns to Bearer tokens and the body of every RBAC refusal, api.md §12.
 pub const RBAC_DETAIL: &str = "Insufficient role based permissions";
 
-/// How a request authenticates, spec §3.
+/// How a request authenticates, api.md §3.
 #[derive(Clone, Copy, Debug)]
 pub enum Auth<'a> {
     None,
@@ -27,7 +27,7 @@ pub enum Auth<'a> {
     Raw(&'a str),
 }
 
-/// How a request carries its parameters, spec §2.
+/// How a request carries its parameters, api.md §2.
 #[derive(Clone, Debug)]
 pub enum Body {
     None,
@@ -212,7 +212,7 @@ impl Harness {
         .await
     }
 
-    /// Every record of a skip/limit list (spec §4.4 client rule: advance by `len(data)`, stop on
+    /// Every record of a skip/limit list (api.md §4.4 client rule: advance by `len(data)`, stop on
     /// `hasNext == false` or empty `data`).
     pub async fn list_all(&self, path: &str, filters: Value) -> Vec<Value> {
         self.list_all_at(&self.api(path), filters).await
@@ -237,7 +237,7 @@ impl Harness {
         }
     }
 
-    /// Runs Microsoft's documented activity scan loop (spec §4.4): POST with `isScan`, send
+    /// Runs Microsoft's documented activity scan loop (api.md §4.4): POST with `isScan`, send
     /// `nextQueryFilters` back as `filters` until `hasNext` is false. Returns the records and
     /// the number of calls.
     pub async fn scan_activities(&self, filters: Value, limit: Option<u64>) -> (Vec<Value>, usize) {
@@ -262,7 +262,7 @@ impl Harness {
             } else {
                 assert!(
                     page.get("nextQueryFilters").is_none(),
-                    "the last scan page must not carry nextQueryFilters (spec §4.2)"
+                    "the last scan page must not carry nextQueryFilters (docs/api.md §4.2)"
                 );
                 return (out, calls);
             }
@@ -351,7 +351,7 @@ pub fn id_of(record: &Value) -> String {
     }
 }
 
-/// Asserts the RBAC refusal of spec §3.5/§12: 403, `detail`, and a UUID-v4 `correlation_id`.
+/// Asserts the RBAC refusal of api.md §3.5/§12: 403, `detail`, and a UUID-v4 `correlation_id`.
 /// Returns the correlation id.
 #[track_caller]
 pub fn assert_rbac_refusal(reply: &Reply) -> String {

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Mdca
 {
-    /// <summary>An activity (spec §6): one event of a connected app, with who, where, from what device.</summary>
+    /// <summary>An activity (api.md §6): one event of a connected app, with who, where, from what device.</summary>
     public class MdcaActivity : MdcaRecord
     {
         /// <summary><c>uid</c>: the same value as the id.</summary>
@@ -79,7 +79,7 @@ namespace Mdca
         [JsonPropertyName("mainInfo")] public MdcaActivityMainInfo? MainInfo { get; set; }
         /// <summary><c>resolvedActor</c>.</summary>
         [JsonPropertyName("resolvedActor")] public MdcaEventObject? ResolvedActor { get; set; }
-        /// <summary><c>entityData</c>: a list, or an object keyed "0", "1", … (spec §6).</summary>
+        /// <summary><c>entityData</c>: a list, or an object keyed "0", "1", … (api.md §6).</summary>
         [JsonPropertyName("entityData")] public object? EntityData { get; set; }
         /// <summary><c>internals</c>.</summary>
         [JsonPropertyName("internals")] public object? Internals { get; set; }

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Mdca
 {
-    /// <summary>An alert (spec §7).</summary>
+    /// <summary>An alert (api.md §7).</summary>
     public class MdcaAlert : MdcaRecord
     {
         /// <summary><c>title</c>.</summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Mdca
 {
-    /// <summary>An entity (spec §9): a user or an account.</summary>
+    /// <summary>An entity (api.md §9): a user or an account.</summary>
     public class MdcaEntity : MdcaRecord
     {
         /// <summary><c>id</c>: the user's or account's id (a guid or a UPN).</summary>

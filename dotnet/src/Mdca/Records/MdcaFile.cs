@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Mdca
 {
-    /// <summary>A file (spec §8).</summary>
+    /// <summary>A file (api.md §8).</summary>
     public class MdcaFile : MdcaRecord
     {
         /// <summary><c>id</c>: the app's id of the file (e.g. "&lt;siteGuid&gt;|&lt;itemGuid&gt;").</summary>

@@ -10,7 +10,7 @@ namespace Mdca
     /// case-insensitively); every field a class does not declare is kept in <see cref="AdditionalProperties"/>
     /// as a plain .NET value (string, long, double, bool, null, <c>Dictionary&lt;string, object?&gt;</c>,
     /// <c>object?[]</c>), so nothing the server sends is lost. Keys differing only by case (<c>created</c> and
-    /// <c>Created</c>, spec §2) stay distinct: one is a property, the other is kept in AdditionalProperties.
+    /// <c>Created</c>, api.md §2) stay distinct: one is a property, the other is kept in AdditionalProperties.
     /// </summary>
     public class MdcaObject
     {

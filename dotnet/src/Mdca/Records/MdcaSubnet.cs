@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Mdca
 {
-    /// <summary>A subnet, i.e. an IP address range (spec §10).</summary>
+    /// <summary>A subnet, i.e. an IP address range (api.md §10).</summary>
     public class MdcaSubnet : MdcaRecord
     {
         /// <summary><c>name</c>.</summary>

@@ -18,7 +18,9 @@
 //!   millisecond instead and the cursor is T - 1.
 //! - Filters that leave more than 10,000 candidates on activities or files are evaluated once over the
 //!   whole entity and the match list is kept (last 4 filter sets); later pages, scan cursors and deep
-//!   skips then cost a binary search. Head inserts extend a kept list.
+//!   skips then cost a binary search. Head inserts extend a kept list. A list sorted on an integer
+//!   field it is also bounded on (files `createdDate`, activities `created`) keeps the match list of
+//!   the other conditions sorted by that key (see `by_key`): keyset pages cost a binary search too.
 //! - Outside scan mode activities reject `skip + limit > 5000` (after the 100 cap), value `skip + limit`.
 //! - The approximate-total switch applies to activities only: `total` is moved by 1–3 either way,
 //!   deterministically per (total, skip); `hasNext` stays exact.
@@ -168,8 +170,6 @@ pub fn run(
         .ok_or_else(|| bad(sort_name))?;
     let descending = descending(q.sort_direction.as_deref())?;
 
-    let hits = matched(src, lo, hi, &conds);
-    let total = hits.len();
     let unstable = emit.behaviour.unstable_ties;
     // Rule 34: equal sort keys are ordered by this request's random number, not by record order.
     let tie = |i: i64| {
@@ -179,6 +179,39 @@ pub fn run(
             i
         }
     };
+    let keyed = match &sort.key {
+        SortKey::Fast(f) => by_key(src, sort.name, *f, lo, hi, &conds),
+        _ => None,
+    };
+    if let Some((keyed, a, b)) = keyed {
+        let total = b - a;
+        let from = (skip as usize).min(total);
+        let to = (skip as usize).saturating_add(size as usize).min(total);
+        let at = |k: usize| keyed[if descending { b - 1 - k } else { a + k }];
+        let page = if from < to {
+            // Widen the page to whole groups of equal keys, order them by tie, cut again.
+            let (mut wa, mut wb) = (from, to);
+            while wa > 0 && at(wa - 1).0 == at(wa).0 {
+                wa -= 1;
+            }
+            while wb < total && at(wb).0 == at(wb - 1).0 {
+                wb += 1;
+            }
+            let mut window: Vec<(i64, i64, i64)> = (wa..wb)
+                .map(|k| {
+                    let (key, i) = at(k);
+                    (if descending { -key } else { key }, tie(i), i)
+                })
+                .collect();
+            window.sort_unstable();
+            window[from - wa..to - wa].iter().map(|w| w.2).collect()
+        } else {
+            Vec::new()
+        };
+        return Ok(list_page(src, page, total as u64, skip, size, emit));
+    }
+    let hits = matched(src, lo, hi, &conds);
+    let total = hits.len();
     let page: Vec<i64> = match &sort.key {
         SortKey::Index => {
             let from = (skip as usize).min(total);
@@ -230,7 +263,18 @@ pub fn run(
                 .collect()
         }
     };
-    let total = total as u64;
+    Ok(list_page(src, page, total as u64, skip, size, emit))
+}
+
+/// A skip/limit page, with `hasNext` bent by the rule-35 switch.
+fn list_page(
+    src: &Source,
+    page: Vec<i64>,
+    total: u64,
+    skip: i64,
+    size: i64,
+    emit: Emit<'_>,
+) -> ListResult {
     let wrong = emit.behaviour.has_next_wrong;
     let len = page.len() as u64;
     let skip = skip as u64;
@@ -244,7 +288,58 @@ pub fn run(
             result.has_next = true;
         }
     }
-    Ok(result)
+    result
+}
+
+/// Matches as `(key, index)`, ascending.
+type Keyed = Arc<Vec<(i64, i64)>>;
+
+/// A kept match list, the field it is sorted by, and the sorted list.
+type SortedList = (Arc<Vec<i64>>, String, Keyed);
+
+/// The matches of a list sorted on an integer field that is also a filter field (files
+/// `createdDate`, activities `created`), as `(key, index)` ascending, and the part `a..b` whose keys
+/// the request's bounds on that field allow. The other conditions select a match list (kept across
+/// requests, patched for mutations), sorted once by key: a keyset pull (`createdDate gte W`, W moving
+/// every page) then costs a binary search per page instead of testing and sorting every record.
+/// `None` when the entity is not cached, the range is narrowed by the date axis, or keys are text.
+fn by_key(
+    src: &Source,
+    field: &str,
+    key: fn(&Dataset, i64) -> Key,
+    lo: i64,
+    hi: i64,
+    conds: &[Cond<Dataset>],
+) -> Option<(Keyed, usize, usize)> {
+    let cache = src.cache?;
+    let (mut low, mut high) = (i64::MIN, i64::MAX);
+    let mut rest = Vec::new();
+    for c in conds {
+        match bounds(c, src.now_ms).filter(|_| c.field.name() == field) {
+            Some((l, h)) => {
+                low = low.max(l.unwrap_or(i64::MIN));
+                high = high.min(h.unwrap_or(i64::MAX));
+            }
+            None => rest.push(Cond {
+                field: c.field,
+                op: c.op,
+                arg: c.arg.clone(),
+            }),
+        }
+    }
+    let Matched::List(hits, 0, n) = matched(src, lo, hi, &rest) else {
+        return None;
+    };
+    if n != hits.len() {
+        return None;
+    }
+    let keyed = cache.sorted(&hits, field, |i| match key(src.ds, i) {
+        Key::Int(k) => Some(k),
+        Key::Str(_) => None,
+    })?;
+    let a = keyed.partition_point(|(k, _)| *k < low);
+    let b = keyed.partition_point(|(k, _)| *k <= high).max(a);
+    Some((keyed, a, b))
 }
 
 fn descending(dir: Option<&str>) -> Result<bool, DataError> {
@@ -304,7 +399,7 @@ fn matched(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Matched {
         let eval = src.eval();
         (a..b).filter(|i| eval.matches(conds, *i)).collect()
     };
-    let key = cache_key(src.entity, conds);
+    let key = cache_key(src.entity, conds, src.now_ms);
     let cache = src
         .cache
         .filter(|c| hi - lo > CACHE_MIN || c.holds(&key, src.hi));
@@ -325,11 +420,15 @@ fn matched(src: &Source, lo: i64, hi: i64, conds: &[Cond<Dataset>]) -> Matched {
     Matched::List(hits, from, to.max(from))
 }
 
-fn cache_key(e: Entity, conds: &[Cond<Dataset>]) -> String {
+fn cache_key(e: Entity, conds: &[Cond<Dataset>], now_ms: i64) -> String {
     let mut key = e.name().to_string();
     // The superseded condition's bound moves with every head insert; kept lists are patched for it.
     for c in conds.iter().filter(|c| c.field.name() != "_superseded") {
         key.push_str(&format!("|{}.{}={:?}", c.field.name(), c.op.name(), c.arg));
+        // Relative operators count from the request's now, which moves in live mode (rule 30).
+        if matches!(c.op, Op::GteNdays | Op::LteNdays) {
+            key.push_str(&format!("@{now_ms}"));
+        }
     }
     key
 }
@@ -355,6 +454,9 @@ struct Patch<'a> {
 #[derive(Default)]
 pub struct MatchCache {
     entries: Mutex<Vec<CacheEntry>>,
+    /// Match lists sorted by an integer key: (the match list, the key's field, `(key, index)`
+    /// ascending). Keyed by the list itself (`Arc::ptr_eq`), which a patch or insert replaces.
+    sorted: Mutex<Vec<SortedList>>,
     /// How many times a whole range was tested (observability for tests and stats).
     full_passes: AtomicU64,
 }
@@ -370,6 +472,37 @@ impl MatchCache {
 
     pub fn full_passes(&self) -> u64 {
         self.full_passes.load(Ordering::Relaxed)
+    }
+
+    /// `hits` as `(key(i), i)` ascending, built once per match list and field; `None` when a key
+    /// is not an integer.
+    fn sorted(
+        &self,
+        hits: &Arc<Vec<i64>>,
+        field: &str,
+        key: impl Fn(i64) -> Option<i64>,
+    ) -> Option<Keyed> {
+        let lock = || self.sorted.lock().unwrap_or_else(|e| e.into_inner());
+        let known = lock()
+            .iter()
+            .find(|(h, f, _)| Arc::ptr_eq(h, hits) && f == field)
+            .map(|e| e.2.clone());
+        if known.is_some() {
+            return known;
+        }
+        let mut keyed = hits
+            .iter()
+            .map(|i| key(*i).map(|k| (k, *i)))
+            .collect::<Option<Vec<_>>>()?;
+        keyed.sort_unstable();
+        let keyed = Arc::new(keyed);
+        let mut sorted = lock();
+        sorted.retain(|(h, f, _)| f != field || !Arc::ptr_eq(h, hits));
+        if sorted.len() >= CACHE_ENTRIES {
+            sorted.remove(0);
+        }
+        sorted.push((hits.clone(), field.to_string(), keyed.clone()));
+        Some(keyed)
     }
 
     fn get_or_compute(
@@ -638,32 +771,13 @@ fn narrow(src: &Source, conds: Vec<Cond<Dataset>>) -> (i64, i64, Vec<Cond<Datase
     let Some(axis) = src.axis else {
         return (lo, hi, conds);
     };
-    let now = src.now_ms as f64;
-    let day = 86_400_000.0;
     let mut rest = Vec::new();
     for c in conds {
         if c.field.name() != axis.field {
             rest.push(c);
             continue;
         }
-        let one = match &c.arg {
-            Arg::One(s) => s.number(),
-            _ => None,
-        };
-        // (lowest allowed ts, highest allowed ts)
-        let bounds: Option<(Option<i64>, Option<i64>)> = match (c.op, &c.arg) {
-            (Op::Gte, _) => one.map(|x| (Some(x.ceil() as i64), None)),
-            (Op::Gt, _) => one.map(|x| (Some(x.floor() as i64 + 1), None)),
-            (Op::Lte, _) => one.map(|x| (None, Some(x.floor() as i64))),
-            (Op::Lt, _) => one.map(|x| (None, Some(x.ceil() as i64 - 1))),
-            (Op::GteNdays, Arg::Days(n)) => Some((Some((now - n * day).ceil() as i64), None)),
-            (Op::LteNdays, Arg::Days(n)) => Some((None, Some((now - n * day).floor() as i64))),
-            (Op::Range, Arg::Ranges(r)) if r.len() == 1 => {
-                Some((Some(r[0].0.ceil() as i64), Some(r[0].1.floor() as i64)))
-            }
-            _ => None,
-        };
-        match bounds {
+        match bounds(&c, src.now_ms) {
             Some((low, high)) => {
                 if let Some(h) = high {
                     lo = lo.max(partition(src.ds, axis, lo, hi, |t| t <= h));
@@ -677,6 +791,29 @@ fn narrow(src: &Source, conds: Vec<Cond<Dataset>>) -> (i64, i64, Vec<Cond<Datase
         }
     }
     (lo, hi, rest)
+}
+
+/// The values a condition on an integer field allows, `(lowest, highest)`, when it is a bound
+/// (relative operators count from `now_ms`); `None` for any other condition.
+fn bounds(c: &Cond<Dataset>, now_ms: i64) -> Option<(Option<i64>, Option<i64>)> {
+    let now = now_ms as f64;
+    let day = 86_400_000.0;
+    let one = match &c.arg {
+        Arg::One(s) => s.number(),
+        _ => None,
+    };
+    match (c.op, &c.arg) {
+        (Op::Gte, _) => one.map(|x| (Some(x.ceil() as i64), None)),
+        (Op::Gt, _) => one.map(|x| (Some(x.floor() as i64 + 1), None)),
+        (Op::Lte, _) => one.map(|x| (None, Some(x.floor() as i64))),
+        (Op::Lt, _) => one.map(|x| (None, Some(x.ceil() as i64 - 1))),
+        (Op::GteNdays, Arg::Days(n)) => Some((Some((now - n * day).ceil() as i64), None)),
+        (Op::LteNdays, Arg::Days(n)) => Some((None, Some((now - n * day).floor() as i64))),
+        (Op::Range, Arg::Ranges(r)) if r.len() == 1 => {
+            Some((Some(r[0].0.ceil() as i64), Some(r[0].1.floor() as i64)))
+        }
+        _ => None,
+    }
 }
 
 /// First index in `lo..hi` whose timestamp satisfies `pred` (monotone: false…false true…true).

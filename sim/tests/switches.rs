@@ -656,3 +656,36 @@ async fn rule_31_a_keyset_pull_of_alerts_while_the_mutator_runs_agrees_with_the_
     );
     assert!(truth.stable.len() < truth.ever.len());
 }
+
+#[tokio::test]
+async fn keyset_pages_sorted_on_created_date_are_the_pages_of_a_full_sort() {
+    let h = Harness::start().await;
+    // Record order (newest modifiedDate first) breaks ties, in both directions.
+    let all = h.list_all("v1/files/", json!({})).await;
+    let created = |r: &Value| r["createdDate"].as_i64().expect("createdDate");
+    let w = created(&all[all.len() / 3]);
+    for (dir, bound) in [("asc", "gte"), ("desc", "lte")] {
+        let mut want: Vec<&Value> = all
+            .iter()
+            .filter(|r| match bound {
+                "gte" => created(r) >= w,
+                _ => created(r) <= w,
+            })
+            .collect();
+        want.sort_by_key(|r| {
+            if dir == "asc" {
+                created(r)
+            } else {
+                -created(r)
+            }
+        });
+        for skip in [0, 30, want.len() - 10] {
+            let body = json!({"filters": {"createdDate": {bound: w}}, "sortField": "createdDate",
+                              "sortDirection": dir, "skip": skip, "limit": 30});
+            let page = h.post("v1/files/", body).await.expect(200);
+            assert_eq!(page["total"], json!(want.len()), "{dir} {bound}");
+            let expected: Vec<String> = want.iter().skip(skip).take(30).map(|r| id_of(r)).collect();
+            assert_eq!(ids(data(&page)), expected, "{dir} from {skip}");
+        }
+    }
+}

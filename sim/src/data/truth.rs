@@ -87,15 +87,23 @@ impl Dataset {
         for m in self.journal_between(e, from, to) {
             events.entry(m.source).or_default().push(m.at_ms);
         }
-        let (heads, hidden) = {
+        let (heads, hidden, moved) = {
             let o = read(&self.overlay);
-            (o.heads[e as usize].clone(), o.hidden[e as usize].clone())
+            let moved: HashSet<i64> = o.current[e as usize].keys().copied().collect();
+            (
+                o.heads[e as usize].clone(),
+                o.hidden[e as usize].clone(),
+                moved,
+            )
         };
         let verdicts = self.with_source_at(e, implicit, from, false, |src| {
             let conds = src.compile(&filters)?;
             let (lo, hi, conds) = crate::list::narrow_range(src, conds);
             let eval = src.eval();
             let mut verdicts: HashMap<i64, Verdict> = HashMap::new();
+            // Generated records that never moved and were not touched during the interval (nearly
+            // all of them): judged once, at `from`, with no bookkeeping.
+            let mut untouched = Vec::new();
             for j in lo..hi {
                 let (born, source) = match j {
                     j if j < 0 => match heads.get((-j - 1) as usize) {
@@ -104,6 +112,13 @@ impl Dataset {
                     },
                     j => (i64::MIN, j),
                 };
+                if j >= 0 && !moved.contains(&j) && !events.contains_key(&j) {
+                    let _as_of = AsOf::set(from);
+                    if eval.matches(&conds, j) {
+                        untouched.push(j);
+                    }
+                    continue;
+                }
                 let gone = hidden.get(&j).map_or(i64::MAX, |h| h.0);
                 if born > to || gone <= from {
                     continue;
@@ -130,20 +145,27 @@ impl Dataset {
                     }
                 }
             }
-            Ok::<_, DataError>(verdicts)
+            Ok::<_, DataError>((verdicts, untouched))
         })?;
-        let mut truth = GroundTruth::default();
-        let mut seen = HashSet::new();
-        for (source, mut v) in verdicts {
-            if !v.matched || !seen.insert(source) {
+        let (verdicts, untouched) = verdicts;
+        let mut stable: Vec<String> = untouched.iter().map(|j| self.id_of(e, *j)).collect();
+        let mut ever = stable.clone();
+        for (_, mut v) in verdicts {
+            if !v.matched {
                 continue;
             }
             let id = self.id_of(e, v.index);
             if v.at_from && !v.failed && v.covers(from, to) {
-                truth.stable.insert(id.clone());
+                stable.push(id.clone());
             }
-            truth.ever.insert(id);
+            ever.push(id);
         }
-        Ok(truth)
+        stable.sort_unstable();
+        ever.sort_unstable();
+        // Built from sorted ids, the sets are filled in one pass.
+        Ok(GroundTruth {
+            stable: stable.into_iter().collect(),
+            ever: ever.into_iter().collect(),
+        })
     }
 }

@@ -30,17 +30,24 @@ public sealed class RecordTests(SimulatorFixture fixture) : IClassFixture<Simula
             typeof(RecordTests).GetMethod(nameof(Read), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
                 .MakeGenericMethod(type).Invoke(null, [client, entity, records]);
             Assert.Equal(raw.Length, records.Count);
-            for (int i = 0; i < raw.Length; i++)
+            // Matched by id: the library states its own order (newest first by the entity's window key),
+            // which need not be the server's default order that the direct list shows.
+            var byId = raw.ToDictionary(r => r.GetProperty("_id").ToString(), StringComparer.Ordinal);
+            for (int i = 0; i < records.Count; i++)
             {
                 Assert.IsType(type, records[i]);
-                GroundTruth.AssertSame(raw[i], records[i], entity + "[" + i + "]");
+                Assert.True(byId.TryGetValue(records[i].Id ?? string.Empty, out JsonElement expected), entity + "[" + i + "] is not in the direct list");
+                GroundTruth.AssertSame(expected, records[i], entity + "[" + records[i].Id + "]");
             }
         }
     }
 
     private static void Read<T>(MdcaClient client, string entity, List<MdcaRecord> into) where T : MdcaRecord
     {
-        using MdcaQuery<T> query = client.Query<T>(entity, "{\"first\":100,\"page_size\":100}");
+        // The same 100 records as the direct list, which has the server's default order (for files, the
+        // newest modifiedDate first; the library's own one-page default is the newest createdDate).
+        string sort = entity == "files" ? ",\"sort_field\":\"modifiedDate\",\"sort_direction\":\"desc\"" : "";
+        using MdcaQuery<T> query = client.Query<T>(entity, "{\"first\":100,\"page_size\":100" + sort + "}");
         into.AddRange(query);
     }
 

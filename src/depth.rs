@@ -10,6 +10,16 @@
 /// The deepest nesting of objects and arrays a record may have (serde_json's own limit for values).
 pub const MAX_RECORD_DEPTH: u32 = 128;
 
+/// The words every depth refusal carries, so the HTTP core can tell it from a truncated body: a whole,
+/// well-formed answer refused for its content is not a transient fault, and asking again would only
+/// fetch it again (for up to the transient time budget of a list read).
+pub(crate) const TOO_DEEP: &str = "levels deep, which no MDCA record is";
+
+/// Whether a body-parsing failure is the depth refusal.
+pub(crate) fn is_too_deep(reason: &str) -> bool {
+    reason.contains(TOO_DEEP)
+}
+
 /// The nesting depth of the valid JSON text `text` if it exceeds `limit`, else `None`. Strings are
 /// skipped eight bytes at a time, so this costs a fraction of the parse that precedes it.
 pub(crate) fn exceeds(text: &[u8], limit: u32) -> Option<u32> {

@@ -589,10 +589,18 @@ impl HttpCore {
                     if let Some(d) = summarise_body_start(&body, received) {
                         e = e.with_detail(d);
                     }
-                    Outcome::Transient {
-                        error: e,
-                        not_sent: false,
-                        server_wait: None,
+                    if crate::depth::is_too_deep(&reason) {
+                        // A whole answer refused for what it holds: asking again fetches the same.
+                        Outcome::Fail(e.with_hint(
+                            "the service (or a proxy rewriting its answers) sent a record nested deeper \
+                             than any MDCA record; report it with the correlation id of the request",
+                        ))
+                    } else {
+                        Outcome::Transient {
+                            error: e,
+                            not_sent: false,
+                            server_wait: None,
+                        }
                     }
                 }
             });

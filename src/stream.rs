@@ -384,9 +384,10 @@ fn check_depth(index: usize, text: &[u8]) -> Result<(), String> {
     match crate::depth::exceeds(text, crate::depth::MAX_RECORD_DEPTH) {
         None => Ok(()),
         Some(_) => Err(format!(
-            "record {index} of `data` is nested more than {} levels deep, which no MDCA record is: \
-             the answer is broken or was altered on the way",
-            crate::depth::MAX_RECORD_DEPTH
+            "record {index} of `data` is nested more than {} {}: the answer is broken or was altered \
+             on the way",
+            crate::depth::MAX_RECORD_DEPTH,
+            crate::depth::TOO_DEEP
         )),
     }
 }

@@ -668,9 +668,12 @@ impl RawOptions {
                     .throttle_delay_ms
                     .map(Duration::from_millis)
                     .unwrap_or(d.throttle_delay),
-                transient_budget: match r.transient_budget_secs {
-                    Some(b) => secs(b, "retry.transient_budget_secs")?,
-                    None => d.transient_budget,
+                // `max_retries: 0` alone asks for no retries at all: the time budget is then off too,
+                // unless it is given as well.
+                transient_budget: match (r.transient_budget_secs, r.max_retries) {
+                    (Some(b), _) => secs(b, "retry.transient_budget_secs")?,
+                    (None, Some(0)) => Duration::ZERO,
+                    (None, _) => d.transient_budget,
                 },
             };
         }
@@ -948,6 +951,29 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn zero_retries_alone_turns_the_time_budget_off() {
+        let parse = |retry: &str| {
+            ClientOptions::from_json(&format!(
+                r#"{{"url":"http://127.0.0.1:9/","auth":{{"type":"token","token":"t"}},"retry":{retry}}}"#
+            ))
+            .unwrap()
+            .retry
+        };
+        assert_eq!(
+            parse(r#"{"max_retries":0}"#).transient_budget,
+            Duration::ZERO
+        );
+        assert_eq!(
+            parse(r#"{"max_retries":0,"transient_budget_secs":3}"#).transient_budget,
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            parse(r#"{"max_retries":1}"#).transient_budget,
+            RetryPolicy::default().transient_budget
+        );
     }
 
     #[test]

@@ -28,7 +28,8 @@ tenant's 30 requests per minute and retries throttled and transient failures.
             TimeoutSeconds = 'Timeout of one HTTP request.'
             Proxy = 'An HTTP proxy URL (the usual proxy environment variables apply otherwise).'
             RateLimit = 'Requests per minute this session allows itself for the tenant (default 30; 0 disables pacing).'
-            MaxRetries = 'How often a throttled or transient failure is retried.'
+            MaxRetries = 'How often a throttled or transient failure is retried. 0 turns retrying off, unless -RetryBudgetSeconds is given too.'
+            RetryBudgetSeconds = 'How long one request keeps retrying past -MaxRetries once it starts failing, in seconds (default 900): a throttled request (429) always, a server error or transport fault while a list is read. A long pull thus rides out a short outage.'
             NativeLibraryPath = 'Loads the native mdca library from this file instead of the one in the module''s <rid> folder. Must be given before the first connection of the PowerShell session.'
             PassThru = 'Outputs the new session context.'
         }

@@ -55,6 +55,21 @@ Describe 'terminating errors' {
         $Error[0].FullyQualifiedErrorId | Should -BeLike 'Mdca.ServerError,*'
     }
 
+    It '-MaxRetries 0 fails on the first server error; -RetryBudgetSeconds lets a list read ride out a short outage' {
+        $null = Invoke-SimControl -Sim $Sim -Path faults -Method POST -Body @{ kind = 'status'; status = 503; count = 2; route = 'alerts.list' }
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        { Get-MdcaAlert -First 1 } | Should -Throw -ErrorId 'Mdca.ServerError,*'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'no retries means no waiting either'
+        Connect-MdcaTest -Sim $Sim -Extra @{ MaxRetries = 0; RetryBudgetSeconds = 60 }
+        try {
+            # One 503 is left: the budget retries it and the page arrives.
+            $before = Get-SimRouteCount -Sim $Sim -Route alerts.list
+            @(Get-MdcaAlert -First 1).Count | Should -Be 1
+            (Get-SimRouteCount -Sim $Sim -Route alerts.list) - $before | Should -Be 2
+        }
+        finally { Connect-MdcaTest -Sim $Sim -Extra @{ MaxRetries = 0 } }
+    }
+
     It 'an unauthorized token is an AuthenticationError with the status, the server detail and a hint' {
         Connect-Mdca -Url $Sim.Url -ApiToken (ConvertTo-TestSecret 'not-a-token') -RateLimit 0 -MaxRetries 0
         try {

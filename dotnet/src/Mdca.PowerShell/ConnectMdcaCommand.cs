@@ -76,10 +76,15 @@ namespace Mdca.PowerShell
         [ValidateRange(0, 10000)]
         public int RateLimit { get; set; }
 
-        /// <summary>How often a throttled or transient failure is retried.</summary>
+        /// <summary>How often a throttled or transient failure is retried (0: never, unless -RetryBudgetSeconds is given too).</summary>
         [Parameter]
         [ValidateRange(0, 100)]
         public int MaxRetries { get; set; }
+
+        /// <summary>How long one request keeps retrying past -MaxRetries once it starts failing, in seconds.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public double RetryBudgetSeconds { get; set; }
 
         /// <summary>Loads the native library from this file (before the first connection of the process).</summary>
         [Parameter]
@@ -148,6 +153,10 @@ namespace Mdca.PowerShell
             if (bound.ContainsKey(nameof(MaxRetries)))
             {
                 options.MaxRetries = MaxRetries;
+            }
+            if (bound.ContainsKey(nameof(RetryBudgetSeconds)))
+            {
+                options.RetryBudgetSeconds = RetryBudgetSeconds;
             }
             MdcaClient? client = null;
             try

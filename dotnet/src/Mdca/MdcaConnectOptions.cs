@@ -49,8 +49,14 @@ namespace Mdca
         /// <summary>The length of the pacing window in seconds (default 60).</summary>
         public double? RateLimitPerSeconds { get; set; }
 
-        /// <summary>Retries after transient faults and 429s.</summary>
+        /// <summary>Retries after transient faults and 429s (0 alone turns retrying off, the time budget too).</summary>
         public int? MaxRetries { get; set; }
+
+        /// <summary>
+        /// How long one request keeps retrying past <see cref="MaxRetries"/> once it starts failing, in seconds:
+        /// 429s always, server errors and transport faults while reading lists (default 900; 0 leaves the count alone).
+        /// </summary>
+        public double? RetryBudgetSeconds { get; set; }
 
         /// <summary>"app", "bearer" or "token": the authentication these options select, or null when none.</summary>
         public string? AuthType
@@ -139,10 +145,17 @@ namespace Mdca
                         }
                         json.WriteEndObject();
                     }
-                    if (MaxRetries.HasValue)
+                    if (MaxRetries.HasValue || RetryBudgetSeconds.HasValue)
                     {
                         json.WriteStartObject("retry");
-                        json.WriteNumber("max_retries", MaxRetries.Value);
+                        if (MaxRetries.HasValue)
+                        {
+                            json.WriteNumber("max_retries", MaxRetries.Value);
+                        }
+                        if (RetryBudgetSeconds.HasValue)
+                        {
+                            json.WriteNumber("transient_budget_secs", RetryBudgetSeconds.Value);
+                        }
                         json.WriteEndObject();
                     }
                     json.WriteEndObject();

@@ -132,12 +132,14 @@ function Connect-MdcaTest {
 }
 
 function Get-AllSimIds {
-    # Every id of an entity, read page by page straight from the simulator's API (skip/limit).
-    param([Parameter(Mandatory)] $Sim, [Parameter(Mandatory)] [string] $Entity, [hashtable] $Filters = @{})
+    # Every id of an entity, read page by page straight from the simulator's API (skip/limit), in the
+    # API's default order or the one -Sort gives (@{ sortField = …; sortDirection = … }).
+    param([Parameter(Mandatory)] $Sim, [Parameter(Mandatory)] [string] $Entity, [hashtable] $Filters = @{},
+        [hashtable] $Sort = @{})
     $ids = [System.Collections.Generic.List[string]]::new()
     $skip = 0
     do {
-        $page = Invoke-SimApi -Sim $Sim -Path "v1/$Entity/" -Body @{ filters = $Filters; skip = $skip; limit = 100 }
+        $page = Invoke-SimApi -Sim $Sim -Path "v1/$Entity/" -Body (@{ filters = $Filters; skip = $skip; limit = 100 } + $Sort)
         foreach ($record in $page.data) { $ids.Add($record._id) }
         $skip += @($page.data).Count
     } while ($page.hasNext -and @($page.data).Count -gt 0)

@@ -2,12 +2,20 @@
 # pipeline binding, typed records (nested data, dates, case-distinct keys) and their formatting. Ground
 # truth is the simulator's API read directly, never the module itself.
 BeforeDiscovery {
+    # The order each cmdlet documents: newest first (activities by date, the API's default; alerts by date;
+    # files by creation); entities most recently seen first, except -All, which reads them least recently
+    # seen first (an entity seen again during the pull then comes back later instead of being missed);
+    # subnets in the API's order.
+    $newest = @{ sortField = 'date'; sortDirection = 'desc' }
+    $seen = @{ sortField = 'lastSeen'; sortDirection = 'desc' }
     $script:Entities = @(
-        @{ Cmdlet = 'Get-MdcaActivity'; Entity = 'activities'; Type = 'Mdca.MdcaActivity'; Count = 120 }
-        @{ Cmdlet = 'Get-MdcaAlert'; Entity = 'alerts'; Type = 'Mdca.MdcaAlert'; Count = 40 }
-        @{ Cmdlet = 'Get-MdcaFile'; Entity = 'files'; Type = 'Mdca.MdcaFile'; Count = $null } # deleted files are hidden
-        @{ Cmdlet = 'Get-MdcaEntity'; Entity = 'entities'; Type = 'Mdca.MdcaEntity'; Count = $null }
-        @{ Cmdlet = 'Get-MdcaSubnet'; Entity = 'subnet'; Type = 'Mdca.MdcaSubnet'; Count = 4 }
+        @{ Cmdlet = 'Get-MdcaActivity'; Entity = 'activities'; Type = 'Mdca.MdcaActivity'; Count = 120; Sort = $newest; AllSort = $newest }
+        @{ Cmdlet = 'Get-MdcaAlert'; Entity = 'alerts'; Type = 'Mdca.MdcaAlert'; Count = 40; Sort = $newest; AllSort = $newest }
+        @{ Cmdlet = 'Get-MdcaFile'; Entity = 'files'; Type = 'Mdca.MdcaFile'; Count = $null # deleted files are hidden
+            Sort = @{ sortField = 'createdDate'; sortDirection = 'desc' }; AllSort = @{ sortField = 'createdDate'; sortDirection = 'desc' } }
+        @{ Cmdlet = 'Get-MdcaEntity'; Entity = 'entities'; Type = 'Mdca.MdcaEntity'; Count = $null; Sort = $seen
+            AllSort = @{ sortField = 'lastSeen'; sortDirection = 'asc' } }
+        @{ Cmdlet = 'Get-MdcaSubnet'; Entity = 'subnet'; Type = 'Mdca.MdcaSubnet'; Count = 4; Sort = @{}; AllSort = @{} }
     )
 }
 
@@ -25,7 +33,8 @@ AfterAll {
 
 Describe '<Cmdlet> (List parameter set)' -ForEach $Entities {
     BeforeAll {
-        $Truth = Get-AllSimIds -Sim $Sim -Entity $Entity
+        $Truth = Get-AllSimIds -Sim $Sim -Entity $Entity -Sort $Sort
+        $TruthAll = Get-AllSimIds -Sim $Sim -Entity $Entity -Sort $AllSort
         if ($Count) { $Truth.Count | Should -Be $Count }
     }
 
@@ -36,9 +45,9 @@ Describe '<Cmdlet> (List parameter set)' -ForEach $Entities {
         $page[0].Id | Should -Be $Truth[0]
     }
 
-    It '-All returns every record once, in the API''s order' {
+    It '-All returns every record once, in the documented order' {
         $all = @(& $Cmdlet -All -PageSize 9)
-        $all.Id | Should -Be $Truth
+        $all.Id | Should -Be $TruthAll
     }
 
     It '-First and -Skip select the same records as skip/limit on the API' {
@@ -117,14 +126,14 @@ Describe 'Get-MdcaEntity' {
 
 Describe 'typed filters (checked against the records'' own fields and the API''s answer)' {
     It 'Get-MdcaAlert -Severity High returns exactly the alerts the API returns for severity 2' {
-        $truth = Get-AllSimIds -Sim $Sim -Entity alerts -Filters @{ severity = @{ eq = @(2) } }
+        $truth = Get-AllSimIds -Sim $Sim -Entity alerts -Filters @{ severity = @{ eq = @(2) } } -Sort @{ sortField = 'date'; sortDirection = 'desc' }
         $alerts = @(Get-MdcaAlert -Severity High -All)
         $alerts.Id | Should -Be $truth
         $alerts.SeverityValue | Sort-Object -Unique | Should -Be 2
     }
 
     It 'Get-MdcaFile -FileType Document -Filter combines a typed and a raw filter' {
-        $truth = Get-AllSimIds -Sim $Sim -Entity files -Filters @{ fileType = @{ eq = @(1) }; 'owner.entity' = @{ neq = @('nobody') } }
+        $truth = Get-AllSimIds -Sim $Sim -Entity files -Filters @{ fileType = @{ eq = @(1) }; 'owner.entity' = @{ neq = @('nobody') } } -Sort @{ sortField = 'createdDate'; sortDirection = 'desc' }
         (Get-MdcaFile -FileType Document -Filter @{ 'owner.entity' = @{ neq = @('nobody') } } -All).Id | Should -Be $truth
     }
 

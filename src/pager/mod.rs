@@ -386,7 +386,7 @@ impl Pager {
             Mode::Window(_) if self.watch.is_some_and(|c| Some(c) != plan.spec.window) => {
                 Cursor::Probe
             }
-            Mode::Window(key) => Cursor::Window(Windows::new(key, None)),
+            Mode::Window(key) => Cursor::Window(Windows::new(key, None, plan.descending)),
             Mode::Scan => Cursor::Scan(Scan::new(self.request_filters())),
         };
         self.skip_left = if plan.mode == Mode::Skip {
@@ -465,11 +465,14 @@ impl Pager {
         self.cursor = match (cp.position, self.plan.mode) {
             (Position::Probe, Mode::Window(_)) => Cursor::Probe,
             (Position::Window(state), Mode::Window(key)) => {
-                let key = if self.since.is_some() {
-                    spec.change.unwrap_or(key)
+                let (key, desc) = if self.since.is_some() {
+                    (spec.change.unwrap_or(key), false)
                 } else {
-                    key
+                    (key, self.plan.descending)
                 };
+                if state.desc != desc {
+                    return Err(mismatch());
+                }
                 Cursor::Window(Windows::restore(key, &state))
             }
             (Position::Scan { cursor, last_page }, Mode::Scan) => {
@@ -519,7 +522,8 @@ impl Pager {
             "incremental run: records new or changed since the previous watermark minus the look-back"
         );
         self.cursor = match self.plan.mode {
-            Mode::Window(_) => Cursor::Window(Windows::new(change, Some(since))),
+            // An incremental run reads forward from its lower bound.
+            Mode::Window(_) => Cursor::Window(Windows::new(change, Some(since), false)),
             Mode::Scan => {
                 self.filters = Some(with_bound(
                     self.filters.as_ref(),
@@ -806,7 +810,7 @@ impl Pager {
         let Mode::Window(key) = self.plan.mode else {
             return Err(Error::internal("a probe outside a windowed pull"));
         };
-        self.cursor = Cursor::Window(Windows::new(key, None));
+        self.cursor = Cursor::Window(Windows::new(key, None, self.plan.descending));
         Ok(Page::default())
     }
 
@@ -901,7 +905,12 @@ impl Pager {
                 let (filters, skip) = windows.request(self.filters.as_ref());
                 body.insert("filters".into(), filters);
                 body.insert("skip".into(), json!(skip));
-                sort = (Some(windows.key.sort.to_owned()), Some(SortDirection::Asc));
+                let direction = if windows.desc {
+                    SortDirection::Desc
+                } else {
+                    SortDirection::Asc
+                };
+                sort = (Some(windows.key.sort.to_owned()), Some(direction));
                 let mut limit = u64::from(plan.limit);
                 if let Some(n) = self.remaining {
                     // Enough for what is still wanted, the ties the window will repeat, and the skip.

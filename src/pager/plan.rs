@@ -25,6 +25,8 @@ pub(super) enum Mode {
 pub(super) struct Plan {
     pub(super) spec: &'static EntitySpec,
     pub(super) mode: Mode,
+    /// Windows read newest first (see `window_order`).
+    pub(super) descending: bool,
     /// `limit` of each request (the most records one request asks for).
     pub(super) limit: u32,
     /// The caller's filters, relative dates made absolute.
@@ -130,6 +132,7 @@ impl Plan {
             && req.sort_field.is_none()
             && req.sort_direction.is_none();
         let (mut sort_field, mut sort_direction) = (req.sort_field.clone(), req.sort_direction);
+        let mut descending = false;
         let mode = if scan.is_some() {
             Mode::Scan
         } else {
@@ -139,7 +142,11 @@ impl Plan {
                     sort_direction = Some(SortDirection::Desc);
                     Mode::Skip
                 }
-                Some(key) if windowed(key, req) => Mode::Window(key),
+                Some(key) if window_order(key, req, wanted.is_some()).is_some() => {
+                    descending =
+                        window_order(key, req, wanted.is_some()) == Some(SortDirection::Desc);
+                    Mode::Window(key)
+                }
                 _ => {
                     tracing::debug!(
                         entity = kind.name(),
@@ -156,6 +163,7 @@ impl Plan {
         Ok(Plan {
             spec,
             mode,
+            descending,
             limit,
             filters,
             sort_field,
@@ -179,13 +187,24 @@ impl Plan {
     }
 }
 
-/// Windows serve a caller who gave no sort, or sorted by the window key ascending.
-fn windowed(key: KeyField, req: &QueryRequest) -> bool {
-    match (req.sort_field.as_deref(), req.sort_direction) {
-        (None, None | Some(SortDirection::Asc)) => true,
-        (Some(field), Some(SortDirection::Asc)) => field == key.sort,
-        _ => false,
-    }
+/// The order of the windows serving a caller who gave no sort, or sorted by the window key with a
+/// direction; `None` when windows cannot give the order asked for (plain skip/limit then).
+///
+/// Without a sort, records come newest first, as one page does and as the API defaults to, wherever that
+/// is safe: always for a key that never changes (alerts, files); for a key that moves forward (entities'
+/// `lastSeen`) only when the pull wants a number of records (`bounded`), since a record whose key moves
+/// past the window would be missed; a pull of every entity reads oldest first, where such a record comes
+/// back later in the pull.
+fn window_order(key: KeyField, req: &QueryRequest, bounded: bool) -> Option<SortDirection> {
+    let desc_safe = !key.moves || bounded;
+    let direction = match (req.sort_field.as_deref(), req.sort_direction) {
+        (Some(field), _) if field != key.sort => return None,
+        (None, None) if desc_safe => SortDirection::Desc,
+        (None, None) => SortDirection::Asc,
+        (_, Some(direction)) => direction,
+        (Some(_), None) => return None,
+    };
+    (direction == SortDirection::Asc || desc_safe).then_some(direction)
 }
 
 fn exceeds_window(spec: &EntitySpec, skip: u64, wanted: Option<u64>) -> bool {
@@ -285,6 +304,11 @@ mod tests {
             let p = plan(kind, r#"{"all": true}"#).unwrap();
             assert!(matches!(p.mode, Mode::Window(_)), "{kind}");
             assert!(p.full);
+            // Newest first where the key never changes; a pull of every entity reads oldest first.
+            assert_eq!(p.descending, kind != EntityKind::Entities, "{kind}");
+            let some = plan(kind, r#"{"first": 500, "skip": 3}"#).unwrap();
+            assert!(matches!(some.mode, Mode::Window(_)), "{kind}");
+            assert!(some.descending, "{kind}: a bounded pull reads newest first");
         }
         let asc = plan(
             EntityKind::Files,
@@ -301,10 +325,26 @@ mod tests {
         assert!(!other.full, "no watermark without windows");
         let desc = plan(
             EntityKind::Alerts,
-            r#"{"all": true, "sort_direction": "desc"}"#,
+            r#"{"all": true, "sort_field": "date", "sort_direction": "desc"}"#,
         )
         .unwrap();
-        assert_eq!(desc.mode, Mode::Skip);
+        assert!(matches!(desc.mode, Mode::Window(_)) && desc.descending);
+        let asc = plan(
+            EntityKind::Alerts,
+            r#"{"all": true, "sort_direction": "asc"}"#,
+        )
+        .unwrap();
+        assert!(matches!(asc.mode, Mode::Window(_)) && !asc.descending);
+        let entities_desc = plan(
+            EntityKind::Entities,
+            r#"{"all": true, "sort_field": "lastSeen", "sort_direction": "desc"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            entities_desc.mode,
+            Mode::Skip,
+            "a moving key read newest first could miss a record"
+        );
         assert_eq!(
             plan(EntityKind::Subnets, r#"{"all": true}"#).unwrap().mode,
             Mode::Skip

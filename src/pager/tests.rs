@@ -23,6 +23,15 @@ fn page(first: u64, n: u64, has_next: bool) -> Fetched {
     keyed_page((first..first + n).map(|i| (i, i as i64)), has_next, 100)
 }
 
+/// Records `first..first + n` with keys falling from 10,000: a newest-first window page.
+fn desc_page(first: u64, n: u64, has_next: bool) -> Fetched {
+    keyed_page(
+        (first..first + n).map(|i| (i, 10_000 - i as i64)),
+        has_next,
+        100,
+    )
+}
+
 fn keyed_page(records: impl Iterator<Item = (u64, i64)>, has_next: bool, limit: u32) -> Fetched {
     let records = records.map(|(i, k)| {
         format!(
@@ -100,29 +109,38 @@ fn duplicates_are_dropped_and_counted_by_id() {
 }
 
 #[test]
-fn windows_always_send_an_explicit_ascending_sort_from_skip_zero() {
+fn windows_always_send_an_explicit_sort_from_skip_zero_newest_first_unless_asked() {
     let req = QueryRequest::new()
         .all()
         .filters(serde_json::json!({"severity": {"eq": [2]}}));
-    let mut pager = pager(EntityKind::Alerts, req);
-    assert!(pager.is_windowed());
-    let body = pager.next_request().body;
+    let mut newest = pager(EntityKind::Alerts, req.clone());
+    assert!(newest.is_windowed());
+    let body = newest.next_request().body;
     assert_eq!(body["sortField"], "date");
-    assert_eq!(body["sortDirection"], "asc");
+    assert_eq!(body["sortDirection"], "desc");
     assert_eq!(body["skip"], 0);
-    feed(&mut pager, page(0, 100, true)).unwrap();
-    let body = pager.next_request().body;
+    feed(&mut newest, desc_page(0, 100, true)).unwrap();
+    let body = newest.next_request().body;
+    assert_eq!(
+        body["filters"],
+        serde_json::json!({"severity": {"eq": [2]}, "date": {"lte": 10_000 - 99}})
+    );
+    assert_eq!(body["skip"], 0);
+
+    let mut oldest = pager(EntityKind::Alerts, req.sort("date", SortDirection::Asc));
+    assert_eq!(oldest.next_request().body["sortDirection"], "asc");
+    feed(&mut oldest, page(0, 100, true)).unwrap();
+    let body = oldest.next_request().body;
     assert_eq!(
         body["filters"],
         serde_json::json!({"severity": {"eq": [2]}, "date": {"gte": 99}})
     );
-    assert_eq!(body["skip"], 0);
 }
 
 #[test]
 fn first_and_skip_are_applied_client_side_in_windows() {
     let mut pager = pager(EntityKind::Alerts, QueryRequest::new().skip(5).first(10));
-    let got = feed(&mut pager, page(0, 100, true)).unwrap();
+    let got = feed(&mut pager, desc_page(0, 100, true)).unwrap();
     assert_eq!(
         ids_of(&got),
         (5..15).map(|i| format!("r{i}")).collect::<Vec<_>>()
@@ -133,10 +151,10 @@ fn first_and_skip_are_applied_client_side_in_windows() {
 #[test]
 fn a_pull_that_ends_short_of_the_announced_total_reports_the_shortfall() {
     let mut pager = pager(EntityKind::Alerts, QueryRequest::new().all());
-    feed(&mut pager, page(0, 100, true)).unwrap();
+    feed(&mut pager, desc_page(0, 100, true)).unwrap();
     // Short, with nothing new: the end. 199 returned of the 1000 announced.
-    feed(&mut pager, page(99, 100, true)).unwrap();
-    feed(&mut pager, page(198, 1, true)).unwrap();
+    feed(&mut pager, desc_page(99, 100, true)).unwrap();
+    feed(&mut pager, desc_page(198, 1, true)).unwrap();
     let progress = pager.progress();
     assert!(progress.done, "{progress:?}");
     assert_eq!(progress.records, 199);
@@ -149,18 +167,22 @@ fn a_pull_that_ends_short_of_the_announced_total_reports_the_shortfall() {
 fn a_window_pull_resumed_from_its_checkpoint_returns_the_rest_exactly_once() {
     let req = QueryRequest::new().all();
     let mut first = pager(EntityKind::Alerts, req.clone());
-    let mut ids = ids_of(&feed(&mut first, page(0, 100, true)).unwrap());
+    let mut ids = ids_of(&feed(&mut first, desc_page(0, 100, true)).unwrap());
     let text = serde_json::to_string(&first.checkpoint()).unwrap();
     drop(first);
     let checkpoint: Checkpoint = serde_json::from_str(&text).unwrap();
     let mut second = pager(EntityKind::Alerts, req.resume(checkpoint));
     assert_eq!(
         second.next_request().body["filters"],
-        serde_json::json!({"date": {"gte": 99}})
+        serde_json::json!({"date": {"lte": 10_000 - 99}})
     );
-    ids.extend(ids_of(&feed(&mut second, page(99, 100, true)).unwrap()));
-    ids.extend(ids_of(&feed(&mut second, page(198, 50, true)).unwrap()));
-    ids.extend(ids_of(&feed(&mut second, page(247, 1, true)).unwrap()));
+    ids.extend(ids_of(
+        &feed(&mut second, desc_page(99, 100, true)).unwrap(),
+    ));
+    ids.extend(ids_of(
+        &feed(&mut second, desc_page(198, 50, true)).unwrap(),
+    ));
+    ids.extend(ids_of(&feed(&mut second, desc_page(247, 1, true)).unwrap()));
     assert!(second.finished);
     let expected: Vec<String> = (0..248).map(|i| format!("r{i}")).collect();
     assert_eq!(ids, expected);
@@ -170,7 +192,7 @@ fn a_window_pull_resumed_from_its_checkpoint_returns_the_rest_exactly_once() {
 #[test]
 fn a_checkpoint_of_another_query_is_refused() {
     let mut first = pager(EntityKind::Alerts, QueryRequest::new().all());
-    feed(&mut first, page(0, 100, true)).unwrap();
+    feed(&mut first, desc_page(0, 100, true)).unwrap();
     let checkpoint = first.checkpoint();
     let client = crate::Client::builder("http://127.0.0.1:9")
         .legacy_token("t".repeat(64))
@@ -190,7 +212,11 @@ fn a_checkpoint_of_another_query_is_refused() {
 
 #[test]
 fn a_completed_pull_runs_incrementally_from_its_watermark_minus_the_look_back() {
-    let req = QueryRequest::new().all().lookback_secs(0);
+    // Read oldest first (asked), so that the pages below can count up.
+    let req = QueryRequest::new()
+        .all()
+        .sort("date", SortDirection::Asc)
+        .lookback_secs(0);
     let mut first = pager(EntityKind::Alerts, req.clone().lookback_secs(1));
     // Alerts with dates 0..=2999 ms in steps of 1: the look-back of 1 s keeps dates >= 1999 − 1000.
     let records =
@@ -231,6 +257,7 @@ fn a_completed_pull_runs_incrementally_from_its_watermark_minus_the_look_back() 
         EntityKind::Alerts,
         QueryRequest::new()
             .all()
+            .sort("date", SortDirection::Asc)
             .lookback_secs(1)
             .resume(next.checkpoint()),
     );
@@ -249,7 +276,7 @@ fn a_files_pull_reads_its_watermark_before_the_first_window() {
     let got = feed(&mut pager, keyed_page([(4000, 4000)].into_iter(), true, 1)).unwrap();
     assert!(got.is_empty());
     assert_eq!(pager.next_request().body["sortField"], "createdDate");
-    feed(&mut pager, page(0, 10, false)).unwrap();
+    feed(&mut pager, desc_page(0, 10, false)).unwrap();
     assert!(pager.finished);
     assert_eq!(pager.checkpoint().watermark, Some(5000));
 }

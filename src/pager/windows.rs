@@ -14,6 +14,12 @@
 //! `W`: it is paged on its own with `key gte W, key lte W` and `skip`, de-duplicated, in passes repeated
 //! until a pass adds nothing (at most [`MAX_TIE_PASSES`]; beyond that the pull fails with an error rather
 //! than risk losing records), and the windows then go on from `W + 1` (keys are integer milliseconds).
+//!
+//! Descending windows (newest first, the order the API and its users default to) mirror all of this:
+//! `key lte W`, sorted by the key descending, `W` moving to the smallest key of each page, the tie group
+//! left at `W - 1`. They are as safe for a key that never changes; for a key that moves forward they are
+//! not (a record whose key moves from below `W` to above it is never read again), so the plan uses them
+//! there only for pulls that want a number of records, never for a pull of every match.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,8 +37,10 @@ pub(super) const MAX_TIE_PASSES: u32 = 8;
 #[derive(Debug)]
 pub(super) struct Windows {
     pub(super) key: KeyField,
-    /// Records with a key at least this remain to be read; `None` before the first page (the caller's
-    /// own bounds only).
+    /// Newest first: `key lte W`, sorted descending.
+    pub(super) desc: bool,
+    /// Records with a key at least this (at most this, descending) remain to be read; `None` before the
+    /// first page (the caller's own bounds only).
     from: Option<i64>,
     /// Ids returned whose key equals `from`.
     ties: IdSet,
@@ -66,6 +74,9 @@ pub(super) struct Step {
 /// A window position as a checkpoint stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowState {
+    /// Descending windows (absent: ascending).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub desc: bool,
     pub from: Option<i64>,
     pub ties: IdList,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,9 +86,10 @@ pub struct WindowState {
 }
 
 impl Windows {
-    pub(super) fn new(key: KeyField, from: Option<i64>) -> Windows {
+    pub(super) fn new(key: KeyField, from: Option<i64>, desc: bool) -> Windows {
         Windows {
             key,
+            desc,
             from,
             ties: IdSet::default(),
             group: None,
@@ -86,7 +98,7 @@ impl Windows {
     }
 
     pub(super) fn restore(key: KeyField, state: &WindowState) -> Windows {
-        let mut windows = Windows::new(key, state.from);
+        let mut windows = Windows::new(key, state.from, state.desc);
         windows.ties.extend(&state.ties.0);
         windows.group = state.group;
         if let (Some(every), Some(ids)) = (&mut windows.every, &state.every) {
@@ -97,6 +109,7 @@ impl Windows {
 
     pub(super) fn state(&self) -> WindowState {
         WindowState {
+            desc: self.desc,
             from: self.from,
             ties: IdList(sorted(&self.ties)),
             group: self.group,
@@ -117,13 +130,31 @@ impl Windows {
                 let gte = with_bound(caller, field, "gte", w);
                 (with_bound(Some(&gte), field, "lte", w), group.skip)
             }
-            (_, Some(w)) => (with_bound(caller, field, "gte", w), 0),
+            (_, Some(w)) => (with_bound(caller, field, self.bound_op(), w), 0),
             (_, None) => (
                 caller
                     .cloned()
                     .unwrap_or_else(|| Value::Object(Default::default())),
                 0,
             ),
+        }
+    }
+
+    /// The operator of the window's moving bound.
+    fn bound_op(&self) -> &'static str {
+        if self.desc {
+            "lte"
+        } else {
+            "gte"
+        }
+    }
+
+    /// Whether key `a` comes after key `b` in the window's order.
+    fn after(&self, a: i64, b: i64) -> bool {
+        if self.desc {
+            a < b
+        } else {
+            a > b
         }
     }
 
@@ -169,7 +200,7 @@ impl Windows {
                 if group.added == 0 {
                     // The whole group is known: go on past it.
                     self.group = None;
-                    self.from = Some(w + 1);
+                    self.from = Some(if self.desc { w - 1 } else { w + 1 });
                     self.ties.clear();
                 } else {
                     group.pass += 1;
@@ -195,7 +226,7 @@ impl Windows {
             });
         };
         let page_ties = ids.iter().zip(&keys).filter(|(_, k)| **k == last);
-        if self.from.is_none_or(|w| last > w) {
+        if self.from.is_none_or(|w| self.after(last, w)) {
             self.from = Some(last);
             self.ties.clear();
         }
@@ -223,9 +254,14 @@ impl Windows {
         })
     }
 
-    /// The page's keys, checked: present, within the window, ascending.
+    /// The page's keys, checked: present, within the window, in the window's order.
     fn check(&self, keys: &[Option<i64>]) -> Result<Vec<i64>> {
         let field = self.key.record;
+        let (order, bound, side) = if self.desc {
+            ("descending", "upper", "above")
+        } else {
+            ("ascending", "lower", "below")
+        };
         let mut out = Vec::with_capacity(keys.len());
         for (i, key) in keys.iter().enumerate() {
             let Some(k) = *key else {
@@ -234,26 +270,28 @@ impl Windows {
                 )));
             };
             if let Some(w) = self.from {
-                if k < w {
+                if self.after(w, k) {
                     return Err(invalid(format!(
-                        "record {i} has `{field}` {k}, below the window's lower bound {w}: the server \
-                         ignored the `{} gte` filter",
-                        self.key.filter
+                        "record {i} has `{field}` {k}, {side} the window's {bound} bound {w}: the server \
+                         ignored the `{} {}` filter",
+                        self.key.filter,
+                        self.bound_op()
                     )));
                 }
-                if self.group.is_some() && k > w {
+                if self.group.is_some() && k != w {
                     return Err(invalid(format!(
-                        "record {i} has `{field}` {k}, above the tie group's key {w}: the server ignored \
-                         the `{} lte` filter",
+                        "record {i} has `{field}` {k}, outside the tie group's key {w}: the server \
+                         ignored the `{} gte`/`lte` filters",
                         self.key.filter
                     )));
                 }
             }
-            if out.last().is_some_and(|prev| *prev > k) {
+            if out.last().is_some_and(|prev| self.after(*prev, k)) {
                 return Err(invalid(format!(
-                    "the page is not in ascending `{field}` order (record {i}): the server ignored \
-                     sortField {} asc",
-                    self.key.sort
+                    "the page is not in {order} `{field}` order (record {i}): the server ignored \
+                     sortField {} {}",
+                    self.key.sort,
+                    if self.desc { "desc" } else { "asc" }
                 )));
             }
             out.push(k);
@@ -286,7 +324,7 @@ mod tests {
     use serde_json::json;
 
     fn alerts() -> Windows {
-        Windows::new(spec(EntityKind::Alerts).window.unwrap(), None)
+        Windows::new(spec(EntityKind::Alerts).window.unwrap(), None, false)
     }
 
     fn ids(range: std::ops::Range<u64>) -> Vec<Option<u64>> {
@@ -415,7 +453,7 @@ mod tests {
     #[test]
     fn a_key_that_moves_brings_a_record_back_and_it_is_dropped() {
         let key = spec(EntityKind::Entities).window.unwrap();
-        let mut w = Windows::new(key, None);
+        let mut w = Windows::new(key, None, false);
         w.absorb(&ids(0..3), &keys(&[1, 2, 3]), 3, None).unwrap();
         // Record 0 changed: its lastSeen moved to 9.
         let step = w
@@ -438,5 +476,55 @@ mod tests {
             .absorb(&[Some(2), Some(9)], &keys(&[30, 31]), 3, None)
             .unwrap();
         assert_eq!(step.fresh, vec![false, true]);
+    }
+    fn newest_first() -> Windows {
+        Windows::new(spec(EntityKind::Alerts).window.unwrap(), None, true)
+    }
+
+    #[test]
+    fn descending_windows_move_down_from_the_smallest_key_and_drop_the_ties() {
+        let mut w = newest_first();
+        let caller = json!({"date": {"lte": 100, "gte": 5}});
+        assert_eq!(w.request(Some(&caller)), (caller.clone(), 0));
+        let step = w.absorb(&ids(0..3), &keys(&[90, 60, 60]), 3, None).unwrap();
+        assert_eq!(step.fresh, vec![true; 3]);
+        // The caller's lower bound stays; the window's upper bound replaces the wider one.
+        assert_eq!(
+            w.request(Some(&caller)),
+            (json!({"date": {"lte": 60, "gte": 5}}), 0)
+        );
+        let step = w
+            .absorb(&[Some(2), Some(1), Some(3)], &keys(&[60, 60, 40]), 3, None)
+            .unwrap();
+        assert_eq!(step.fresh, vec![false, false, true]);
+        assert_eq!(w.request(None), (json!({"date": {"lte": 40}}), 0));
+        let step = w.absorb(&[Some(3)], &keys(&[40]), 3, None).unwrap();
+        assert!(step.done);
+        let back = serde_json::to_value(w.state()).unwrap();
+        assert_eq!(back["desc"], json!(true));
+        let resumed = Windows::restore(w.key, &serde_json::from_value(back).unwrap());
+        assert_eq!(resumed.request(None), w.request(None));
+    }
+
+    #[test]
+    fn descending_windows_check_their_order_and_bound_and_pass_a_tie_group_downwards() {
+        let mut w = newest_first();
+        let err = w
+            .absorb(&ids(0..2), &keys(&[10, 20]), 3, None)
+            .err()
+            .unwrap();
+        assert!(err.message().contains("descending"), "{}", err.message());
+        w.absorb(&ids(0..1), &keys(&[50]), 3, None).unwrap();
+        let err = w.absorb(&ids(5..6), &keys(&[60]), 3, None).err().unwrap();
+        assert!(err.message().contains("lte"), "{}", err.message());
+
+        let mut w = newest_first();
+        w.absorb(&ids(0..3), &keys(&[7, 7, 7]), 3, None).unwrap();
+        assert_eq!(w.request(None), (json!({"date": {"lte": 7, "gte": 7}}), 0));
+        w.absorb(&ids(0..3), &keys(&[7, 7, 7]), 3, None).unwrap();
+        w.absorb(&ids(3..4), &keys(&[7]), 3, None).unwrap();
+        w.absorb(&ids(0..3), &keys(&[7, 7, 7]), 3, None).unwrap();
+        w.absorb(&ids(3..4), &keys(&[7]), 3, None).unwrap();
+        assert_eq!(w.request(None), (json!({"date": {"lte": 6}}), 0));
     }
 }

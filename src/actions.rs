@@ -530,20 +530,32 @@ impl Client {
 
     /// A user with its accounts, or an account with its parent and siblings (api.md §9 `retrieve_tree`).
     pub async fn entity_tree(&self, pk: &str) -> Result<Value> {
+        let text = self.entity_tree_text(pk).await?;
+        serde_json::from_str(text.get())
+            .map_err(|e| Error::internal(format!("cannot read the entity tree: {e}")))
+    }
+
+    /// [`Client::entity_tree`] as the server wrote it: its keys in the served order.
+    pub async fn entity_tree_text(&self, pk: &str) -> Result<Box<RawValue>> {
         let pk = EntityPk::encode(pk)?;
         let path = format!(
             "{}{}/retrieve_tree/",
             spec(EntityKind::Entities).path,
             segment(&pk)?
         );
-        self.send_json(
-            reqwest::Method::GET,
-            &path,
-            None,
-            RetryClass::Read,
-            AuthUse::Default,
-        )
-        .await
+        let call = ApiCall {
+            method: reqwest::Method::GET,
+            path: &path,
+            query: &[],
+            body: None,
+            retry: RetryClass::Read,
+            auth: AuthUse::Default,
+        };
+        let (text, _) = self
+            .http()
+            .call_json::<Box<RawValue>>(&call, &CancelToken::new())
+            .await?;
+        Ok(text)
     }
 
     /// Closes alerts as benign, false positive or true positive (api.md §7). Ids are de-duplicated, then sent
@@ -644,6 +656,14 @@ impl Client {
     /// Sends feedback on an activity (api.md §6): `{"feedbackValue", "feedbackText", "allowContact",
     /// "contactEmail"}`. Returns the server's answer.
     pub async fn activity_feedback(&self, id: &str, feedback: Value) -> Result<Value> {
+        Ok(body_value(
+            &self.activity_feedback_body(id, feedback).await?,
+        ))
+    }
+
+    /// [`Client::activity_feedback`] with the answer's bytes as the server sent them (JSON in its key
+    /// order, or text, or nothing).
+    pub async fn activity_feedback_body(&self, id: &str, feedback: Value) -> Result<Vec<u8>> {
         if !feedback.is_object() {
             return Err(Error::invalid_argument(
                 "activity feedback must be a JSON object such as {\"feedbackValue\": \"0\", \"feedbackText\": \"…\"}",
@@ -655,13 +675,16 @@ impl Client {
             spec(EntityKind::Activities).path,
             segment(id)?
         );
-        self.send_any(
-            reqwest::Method::POST,
-            &path,
-            Some(&feedback),
-            RetryClass::NonIdempotentWrite,
-        )
-        .await
+        let call = ApiCall {
+            method: reqwest::Method::POST,
+            path: &path,
+            query: &[],
+            body: Some(&feedback),
+            retry: RetryClass::NonIdempotentWrite,
+            auth: AuthUse::Default,
+        };
+        let (bytes, _) = self.http().call_bytes(&call, &CancelToken::new()).await?;
+        Ok(bytes.to_vec())
     }
 
     /// Creates an IP range and returns its id (api.md §10). Not retried after a send: a repeat would create a

@@ -52,7 +52,7 @@ pub async fn run(client: &Client, command: &Command, ui: &Ui) -> Result<()> {
             }
             Some(EntitiesAction::Get(args)) => get(client, EntityKind::Entities, args).await,
             Some(EntitiesAction::Tree(args)) => {
-                print_json(&or_ctrl_c(client.entity_tree(&args.pk)).await?)
+                print_text(or_ctrl_c(client.entity_tree_text(&args.pk)).await?.get())
             }
         },
         Command::Subnets(cmd) => match &cmd.action {
@@ -266,8 +266,8 @@ async fn feedback(client: &Client, args: &FeedbackArgs) -> Result<()> {
     if let Some(email) = &args.contact_email {
         body["contactEmail"] = json!(email);
     }
-    let answer = or_ctrl_c(client.activity_feedback(&args.id, body)).await?;
-    print_json(&answer)
+    let answer = or_ctrl_c(client.activity_feedback_body(&args.id, body)).await?;
+    print_body(&answer)
 }
 
 fn subnet_spec(args: &SubnetArgs) -> SubnetSpec {

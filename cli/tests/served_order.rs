@@ -61,3 +61,21 @@ fn get_and_request_print_the_record_with_its_keys_in_the_served_order() {
             .args(["request", "GET", "v1/alerts/5f2ba71dbec3bb2a4d3ab3c6/"]));
     assert_eq!(got, format!("{ALERT}\n"));
 }
+
+#[test]
+fn an_entity_tree_and_a_feedback_answer_keep_the_served_key_order() {
+    // Keys deliberately out of alphabetical order, one pair differing only by case.
+    const TREE: &str = r#"{"type":1,"entityId":"alice@contoso.com","Id":"x","id":"y","children":[{"type":2,"displayName":"Alice (Box)","appId":11161}],"displayName":"Alice"}"#;
+    let url = serve(TREE, 2);
+    let connect = ["--url", &url, "--token", "t", "--rate-limit", "off"];
+    let got = ok(bare().args(connect).args([
+        "entities",
+        "tree",
+        r#"{"id":"alice@contoso.com","saas":11161,"inst":0}"#,
+    ]));
+    assert_eq!(got, format!("{TREE}\n"));
+    let got = ok(bare()
+        .args(connect)
+        .args(["activities", "feedback", "1_2_3", "--value", "0"]));
+    assert_eq!(got, format!("{TREE}\n"));
+}

@@ -132,8 +132,8 @@ pub unsafe extern "C" fn mdca_client_entity_tree(
         let client = client_arg(client)?;
         let pk = read_str(pk, "pk")?;
         check_string_out(out_json, out_len, "out_json")?;
-        let tree = client.block_on(client.client.entity_tree(pk))?;
-        give_string(tree.to_string(), out_json, out_len)?;
+        let tree = client.block_on(client.client.entity_tree_text(pk))?;
+        give_string(String::from(Box::<str>::from(tree)), out_json, out_len)?;
         Ok(mdca_status::Ok)
     })
 }

@@ -124,7 +124,7 @@ namespace Mdca.PowerShell
 
         /// <summary>Sort field.</summary>
         [Parameter(ParameterSetName = ListSet)]
-        [ValidateSet("modifiedDate")]
+        [ValidateSet("createdDate", "modifiedDate")]
         public string? SortBy { get; set; }
 
         /// <summary>Ascending or Descending.</summary>

@@ -430,17 +430,22 @@ mdca_status mdca_client_free(struct mdca_client *client);
  *
  * `auth` is one of `{"type": "token", "token"}` (legacy API token), `{"type": "app", "tenant_id",
  * "client_id", "client_secret", "authority_host"?, "token_endpoint"?: "v2"|"v1", "legacy_token"?}`
- * (application context) or `{"type": "bearer", "token", "legacy_token"?}`; optional keys are
- * `timeout_secs`, `connect_timeout_secs`, `proxy`, `rate_limit` (`{"requests", "per_secs"}`, 0 requests
- * disables pacing), `retry` (`{"max_retries", "base_delay_ms", "max_delay_ms"}`) and `prefetch`. See
- * docs/c-api.md. Nothing is sent: credentials are first used by the first request.
+ * (application context), `{"type": "managed_identity", "client_id"?, "endpoint"?, "legacy_token"?}`
+ * (an Azure managed identity; `client_id` picks a user-assigned one) or `{"type": "bearer", "token",
+ * "legacy_token"?}`; optional keys are `cloud` (`"commercial"` (default), `"gcc"`, `"gcc-high"`,
+ * `"dod"`: sets the authority and checks the URL's host; without it a known host picks its cloud),
+ * `allow_any_host` (lets a host of no known cloud through), `scope` (the token audience instead of the
+ * MDCA app id), `timeout_secs`, `connect_timeout_secs`, `proxy`, `rate_limit` (`{"requests",
+ * "per_secs"}`, 0 requests disables pacing), `retry` (`{"max_retries", "base_delay_ms",
+ * "max_delay_ms"}`) and `prefetch`. See docs/c-api.md. Nothing is sent: credentials are first used by
+ * the first request.
  *
  * On success `*out` receives a new client handle owned by the caller, to be freed with
  * `mdca_client_free`; `*out` is written only on success.
  *
  * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER` (`options_json` or `out` is NULL);
  * `MDCA_STATUS_INVALID_UTF8`; `MDCA_STATUS_INVALID_JSON` (malformed JSON); `MDCA_STATUS_INVALID_CONFIG`
- * (bad URL, http on a non-loopback host, missing credentials, unknown keys…). Details in
+ * (bad URL, http on a non-loopback host, a host of another cloud, missing credentials, unknown keys…). Details in
  * `mdca_last_error`; secrets never appear there.
  *
  * Thread safety: callable from any thread.

@@ -7,10 +7,12 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::cloud::{Cloud, CloudSettings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
-/// The default identity authority (api.md §3.2). Sovereign clouds and the simulator use another one.
+/// The default identity authority (api.md §3.2). Sovereign clouds (see [`Cloud`]) and the simulator use
+/// another one.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 
 /// The normalised API base of one tenant: always ends in `/api/` or `/cas/api/` (api.md §1).
@@ -190,7 +192,8 @@ pub struct AppCredentials {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: Secret,
-    /// Defaults to [`DEFAULT_AUTHORITY_HOST`].
+    /// Defaults to the cloud's authority ([`Cloud::authority_host`]). Giving it also lets an API host
+    /// that belongs to no known cloud through (docs/api.md §3.7).
     pub authority_host: Option<String>,
     pub token_endpoint: TokenEndpoint,
 }
@@ -221,8 +224,48 @@ impl AppCredentials {
     }
 }
 
-/// How the client authenticates (api.md §3). A `legacy_token` beside app or bearer credentials is used
-/// automatically for the Files API, which refuses Bearer tokens (api.md §3.5).
+/// An Azure managed identity (docs/api.md §3.7): the App Service / Functions / Automation endpoint when
+/// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set, else the instance metadata service (IMDS).
+#[derive(Debug, Clone, Default)]
+pub struct ManagedIdentity {
+    /// The client id of a user-assigned identity; `None` asks for the system-assigned one.
+    pub client_id: Option<String>,
+    /// The token endpoint URL instead of the usual one (`MDCA_IMDS_ENDPOINT` otherwise, then the
+    /// environment's `IDENTITY_ENDPOINT` or `http://169.254.169.254/metadata/identity/oauth2/token`).
+    pub endpoint: Option<String>,
+    /// The App Service style's `X-IDENTITY-HEADER` value; `None` reads `IDENTITY_HEADER`. Giving it
+    /// selects the App Service style.
+    pub identity_header: Option<Secret>,
+}
+
+impl ManagedIdentity {
+    /// The system-assigned identity of the Azure resource the process runs on.
+    pub fn system_assigned() -> ManagedIdentity {
+        ManagedIdentity::default()
+    }
+
+    /// A user-assigned identity, by its client id.
+    pub fn user_assigned(client_id: impl Into<String>) -> ManagedIdentity {
+        ManagedIdentity {
+            client_id: Some(client_id.into()),
+            ..ManagedIdentity::default()
+        }
+    }
+
+    pub fn endpoint(mut self, url: impl Into<String>) -> ManagedIdentity {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The App Service style with this `X-IDENTITY-HEADER` secret (as `IDENTITY_HEADER` would give it).
+    pub fn identity_header(mut self, header: impl Into<Secret>) -> ManagedIdentity {
+        self.identity_header = Some(header.into());
+        self
+    }
+}
+
+/// How the client authenticates (api.md §3). A `legacy_token` beside app, managed identity or bearer
+/// credentials is used automatically for the Files API, which refuses Bearer tokens (api.md §3.5).
 #[derive(Debug, Clone)]
 pub enum AuthOptions {
     /// `Authorization: Token <token>` (api.md §3.1).
@@ -237,15 +280,33 @@ pub enum AuthOptions {
         token: Secret,
         legacy_token: Option<Secret>,
     },
+    /// Tokens from an Azure managed identity, then `Authorization: Bearer` (docs/api.md §3.7).
+    ManagedIdentity {
+        identity: ManagedIdentity,
+        legacy_token: Option<Secret>,
+    },
 }
 
 impl AuthOptions {
-    /// `"token"`, `"app"` or `"bearer"`, as in the JSON options.
+    /// `"token"`, `"app"`, `"bearer"` or `"managed_identity"`, as in the JSON options.
     pub fn mode_name(&self) -> &'static str {
         match self {
             AuthOptions::Token { .. } => "token",
             AuthOptions::App { .. } => "app",
             AuthOptions::Bearer { .. } => "bearer",
+            AuthOptions::ManagedIdentity { .. } => "managed_identity",
+        }
+    }
+
+    /// The authority given explicitly (app credentials only).
+    pub fn authority_host(&self) -> Option<&str> {
+        match self {
+            AuthOptions::App { credentials, .. } => credentials
+                .authority_host
+                .as_deref()
+                .map(str::trim)
+                .filter(|h| !h.is_empty()),
+            _ => None,
         }
     }
 
@@ -253,9 +314,9 @@ impl AuthOptions {
     pub fn legacy_token(&self) -> Option<&Secret> {
         match self {
             AuthOptions::Token { token } => Some(token),
-            AuthOptions::App { legacy_token, .. } | AuthOptions::Bearer { legacy_token, .. } => {
-                legacy_token.as_ref()
-            }
+            AuthOptions::App { legacy_token, .. }
+            | AuthOptions::Bearer { legacy_token, .. }
+            | AuthOptions::ManagedIdentity { legacy_token, .. } => legacy_token.as_ref(),
         }
     }
 }
@@ -353,6 +414,12 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Whether pagers fetch the next page while the caller consumes the current one.
     pub prefetch: bool,
+    /// The cloud the tenant lives in (`cloud`); `None` infers it from the API host (docs/api.md §3.7).
+    pub cloud: Option<Cloud>,
+    /// Lets an API host that belongs to no known cloud through (`allow_any_host`).
+    pub allow_any_host: bool,
+    /// The token audience instead of the MDCA app id (`scope`, e.g. `api://…/.default`).
+    pub scope: Option<String>,
 }
 
 /// An API path relative to the base: `/api/v1/alerts/`, `/cas/api/v1/alerts/` and `v1/alerts/` all give
@@ -403,6 +470,9 @@ impl ClientOptions {
             rate_limit: RateLimit::default(),
             retry: RetryPolicy::default(),
             prefetch: true,
+            cloud: None,
+            allow_any_host: false,
+            scope: None,
         }
     }
 
@@ -421,7 +491,7 @@ impl ClientOptions {
                     "the client options are invalid: {}",
                     without_values(&e)
                 ))
-                    .with_hint("see the options reference: url, auth {type: token|app|bearer, …}, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
+                    .with_hint("see the options reference: url, auth {type: token|app|bearer|managed_identity, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
             }
         })?;
         let opts = raw.into_options()?;
@@ -434,9 +504,35 @@ impl ClientOptions {
         ApiBase::parse(&self.url)
     }
 
+    /// The cloud, authority and token audience of this client, after checking that the API host belongs
+    /// to the cloud (docs/api.md §3.7).
+    pub fn cloud_settings(&self) -> Result<CloudSettings> {
+        let base = self.api_base()?;
+        let host = base.url().host_str().unwrap_or("");
+        if let Some(host) = self.auth.authority_host() {
+            parse_endpoint_url(host, "authority_host")?;
+        }
+        if self.scope.as_deref().is_some_and(|s| {
+            s.trim().is_empty() || s.trim() == "/.default" || s.contains(char::is_whitespace)
+        }) {
+            return Err(Error::invalid_config(
+                "the scope must name one resource, e.g. 05a65629-4c1b-48c1-a78b-804c4abdd4af/.default",
+            )
+            .with_hint("leave scope out unless your tenant exposes the API under another audience"));
+        }
+        crate::cloud::resolve(
+            host,
+            base.is_loopback(),
+            self.cloud,
+            self.auth.authority_host(),
+            self.allow_any_host,
+            self.scope.as_deref(),
+        )
+    }
+
     /// Checks everything that can be checked without sending a request.
     pub fn validate(&self) -> Result<()> {
-        self.api_base()?;
+        self.cloud_settings()?;
         let missing = |what: &str| {
             Error::invalid_config(format!("the auth options have an empty {what}"))
                 .with_hint(format!("give the {what}"))
@@ -463,9 +559,6 @@ impl ClientOptions {
                 if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
                     return Err(missing("legacy_token"));
                 }
-                if let Some(host) = &credentials.authority_host {
-                    parse_endpoint_url(host, "authority_host")?;
-                }
             }
             AuthOptions::Bearer {
                 token,
@@ -473,6 +566,27 @@ impl ClientOptions {
             } => {
                 if token.is_empty() {
                     return Err(missing("token"));
+                }
+                if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
+                    return Err(missing("legacy_token"));
+                }
+            }
+            AuthOptions::ManagedIdentity {
+                identity,
+                legacy_token,
+            } => {
+                if identity
+                    .client_id
+                    .as_ref()
+                    .is_some_and(|c| c.trim().is_empty() || c.contains(['&', '?', '#', '/', ' ']))
+                {
+                    return Err(Error::invalid_config(
+                        "the managed identity's client_id is empty or not an id",
+                    )
+                    .with_hint("give the Client ID of the user-assigned identity, or leave client_id out for the system-assigned one"));
+                }
+                if let Some(e) = &identity.endpoint {
+                    crate::auth::parse_identity_endpoint(e, "managed identity endpoint")?;
                 }
                 if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
                     return Err(missing("legacy_token"));
@@ -518,6 +632,9 @@ impl fmt::Debug for ClientOptions {
             .field("rate_limit", &self.rate_limit)
             .field("retry", &self.retry)
             .field("prefetch", &self.prefetch)
+            .field("cloud", &self.cloud)
+            .field("allow_any_host", &self.allow_any_host)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -551,6 +668,12 @@ struct RawOptions {
     retry: Option<RawRetry>,
     #[serde(default)]
     prefetch: Option<bool>,
+    #[serde(default)]
+    cloud: Option<Cloud>,
+    #[serde(default)]
+    allow_any_host: Option<bool>,
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -572,6 +695,15 @@ enum RawAuth {
     },
     Bearer {
         token: Secret,
+        #[serde(default)]
+        legacy_token: Option<Secret>,
+    },
+    #[serde(rename = "managed_identity")]
+    ManagedIdentity {
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default)]
+        endpoint: Option<String>,
         #[serde(default)]
         legacy_token: Option<Secret>,
     },
@@ -634,8 +766,23 @@ impl RawOptions {
                 token,
                 legacy_token,
             },
+            RawAuth::ManagedIdentity {
+                client_id,
+                endpoint,
+                legacy_token,
+            } => AuthOptions::ManagedIdentity {
+                identity: ManagedIdentity {
+                    client_id,
+                    endpoint: endpoint.filter(|e| !e.trim().is_empty()),
+                    identity_header: None,
+                },
+                legacy_token,
+            },
         };
         let mut opts = ClientOptions::new(self.url, auth);
+        opts.cloud = self.cloud;
+        opts.allow_any_host = self.allow_any_host.unwrap_or(false);
+        opts.scope = self.scope.filter(|s| !s.trim().is_empty());
         if let Some(t) = self.timeout_secs {
             opts.timeout = secs(t, "timeout_secs")?;
         }
@@ -691,6 +838,10 @@ pub struct ClientBuilder {
     legacy_token: Option<Secret>,
     app: Option<AppCredentials>,
     bearer: Option<Secret>,
+    managed_identity: Option<ManagedIdentity>,
+    cloud: Option<Cloud>,
+    allow_any_host: bool,
+    scope: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     proxy: Option<String>,
@@ -706,6 +857,10 @@ impl fmt::Debug for ClientBuilder {
             .field("legacy_token", &self.legacy_token)
             .field("app", &self.app)
             .field("bearer", &self.bearer)
+            .field("managed_identity", &self.managed_identity)
+            .field("cloud", &self.cloud)
+            .field("allow_any_host", &self.allow_any_host)
+            .field("scope", &self.scope)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
@@ -723,6 +878,10 @@ impl ClientBuilder {
             legacy_token: None,
             app: None,
             bearer: None,
+            managed_identity: None,
+            cloud: None,
+            allow_any_host: false,
+            scope: None,
             timeout: None,
             connect_timeout: None,
             proxy: None,
@@ -746,6 +905,30 @@ impl ClientBuilder {
     /// A pre-acquired access token (it cannot be refreshed when it expires).
     pub fn bearer_token(mut self, token: impl Into<Secret>) -> ClientBuilder {
         self.bearer = Some(token.into());
+        self
+    }
+
+    /// An Azure managed identity (system- or user-assigned).
+    pub fn managed_identity(mut self, identity: ManagedIdentity) -> ClientBuilder {
+        self.managed_identity = Some(identity);
+        self
+    }
+
+    /// The cloud the tenant lives in: sets the authority and checks the API host (docs/api.md §3.7).
+    pub fn cloud(mut self, cloud: Cloud) -> ClientBuilder {
+        self.cloud = Some(cloud);
+        self
+    }
+
+    /// Lets an API host that belongs to no known cloud through (a proxy, a region mdca does not know).
+    pub fn allow_any_host(mut self, allow: bool) -> ClientBuilder {
+        self.allow_any_host = allow;
+        self
+    }
+
+    /// The token audience instead of the MDCA app id (`<resource>/.default` or `<resource>`).
+    pub fn scope(mut self, scope: impl Into<String>) -> ClientBuilder {
+        self.scope = Some(scope.into());
         self
     }
 
@@ -788,28 +971,38 @@ impl ClientBuilder {
 
     /// The validated options this builder describes.
     pub fn into_options(self) -> Result<ClientOptions> {
-        let auth = match (self.app, self.bearer, self.legacy_token) {
-            (Some(_), Some(_), _) => {
-                return Err(Error::invalid_config(
-                    "both app credentials and a bearer token were given",
-                )
-                .with_hint("choose one: app credentials (refreshable) or a bearer token"))
-            }
-            (Some(credentials), None, legacy_token) => AuthOptions::App {
+        let primaries = usize::from(self.app.is_some())
+            + usize::from(self.bearer.is_some())
+            + usize::from(self.managed_identity.is_some());
+        if primaries > 1 {
+            return Err(Error::invalid_config(
+                "more than one of app credentials, a managed identity and a bearer token were given",
+            )
+            .with_hint("choose one: app credentials, a managed identity (both refreshable) or a bearer token"));
+        }
+        let auth = match (self.app, self.bearer, self.managed_identity, self.legacy_token) {
+            (Some(credentials), _, _, legacy_token) => AuthOptions::App {
                 credentials,
                 legacy_token,
             },
-            (None, Some(token), legacy_token) => AuthOptions::Bearer {
+            (_, Some(token), _, legacy_token) => AuthOptions::Bearer {
                 token,
                 legacy_token,
             },
-            (None, None, Some(token)) => AuthOptions::Token { token },
-            (None, None, None) => return Err(Error::invalid_config("no credentials were given")
+            (_, _, Some(identity), legacy_token) => AuthOptions::ManagedIdentity {
+                identity,
+                legacy_token,
+            },
+            (None, None, None, Some(token)) => AuthOptions::Token { token },
+            (None, None, None, None) => return Err(Error::invalid_config("no credentials were given")
                 .with_hint(
-                    "call legacy_token(…), app_credentials(…) or bearer_token(…) on the builder",
+                    "call legacy_token(…), app_credentials(…), managed_identity(…) or bearer_token(…) on the builder",
                 )),
         };
         let mut opts = ClientOptions::new(self.url, auth);
+        opts.cloud = self.cloud;
+        opts.allow_any_host = self.allow_any_host;
+        opts.scope = self.scope;
         if let Some(t) = self.timeout {
             opts.timeout = t;
         }
@@ -1013,20 +1206,22 @@ mod tests {
     fn json_options_errors_are_classified() {
         let e = ClientOptions::from_json("{").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidJson);
-        let e =
-            ClientOptions::from_json(r#"{"url":"x.example","auth":{"type":"token"}}"#).unwrap_err();
+        let e = ClientOptions::from_json(
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"token"}}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
         let e = ClientOptions::from_json(
-            r#"{"url":"x.example","auth":{"type":"token","token":"secretvalue"},"bogus":1}"#,
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"token","token":"secretvalue"},"bogus":1}"#,
         )
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
         assert!(!e.to_string().contains("secretvalue"));
         // A secret mistyped as a number must not be echoed by serde's "invalid type" message.
         for json in [
-            r#"{"url":"x.example","auth":{"type":"token","token":987654321}}"#,
-            r#"{"url":"x.example","auth":{"type":"app","tenant_id":"t","client_id":"c","client_secret":987654321}}"#,
-            r#"{"url":"x.example","auth":{"type":"token","token":-987654321.5}}"#,
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"token","token":987654321}}"#,
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"app","tenant_id":"t","client_id":"c","client_secret":987654321}}"#,
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"token","token":-987654321.5}}"#,
         ] {
             let e = ClientOptions::from_json(json).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidConfig);
@@ -1034,27 +1229,90 @@ mod tests {
             assert!(!shown.contains("987654321"), "{shown}");
             assert!(e.message().contains("expected"), "{}", e.message());
         }
-        let e =
-            ClientOptions::from_json(r#"{"url":"x.example","auth":{"type":"token","token":" "}}"#)
-                .unwrap_err();
+        let e = ClientOptions::from_json(
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"token","token":" "}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    }
+
+    #[test]
+    fn json_options_carry_the_cloud_and_its_overrides() {
+        let parse = |extra: &str, url: &str| {
+            ClientOptions::from_json(&format!(
+                r#"{{"url":"{url}","auth":{{"type":"app","tenant_id":"t","client_id":"c","client_secret":"s"}}{extra}}}"#
+            ))
+        };
+        let o = parse(
+            r#","cloud":"gcc-high","scope":"api://x/.default""#,
+            "contoso.us1.portal.cloudappsecurity.us",
+        )
+        .unwrap();
+        assert_eq!(o.cloud, Some(Cloud::GccHigh));
+        let s = o.cloud_settings().unwrap();
+        assert_eq!(s.authority_host, "https://login.microsoftonline.us");
+        assert_eq!(s.resource, "api://x");
+        // GCC hosts are accepted and pick GCC without being told.
+        let o = parse(
+            "",
+            "https://contoso.us1.portal.cloudappsecuritygov.com/api/v1/",
+        )
+        .unwrap();
+        assert_eq!(o.cloud_settings().unwrap().cloud, Cloud::Gcc);
+        let e = parse(
+            r#","cloud":"commercial""#,
+            "contoso.us1.portal.cloudappsecurity.us",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.message().contains("gcc-high"), "{e}");
+        assert!(parse(r#","allow_any_host":true"#, "mdca.proxy.contoso.net").is_ok());
+        assert_eq!(
+            parse(r#","cloud":"azure-china""#, "x.portal.cloudappsecurity.com")
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidConfig
+        );
+    }
+
+    #[test]
+    fn json_options_accept_a_managed_identity() {
+        let o = ClientOptions::from_json(
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"managed_identity",
+            "client_id":"11111111-2222-3333-4444-555555555555","endpoint":"http://127.0.0.1:9/msi/token"}}"#,
+        )
+        .unwrap();
+        assert_eq!(o.auth.mode_name(), "managed_identity");
+        let o = ClientOptions::from_json(
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"managed_identity"}}"#,
+        )
+        .unwrap();
+        match o.auth {
+            AuthOptions::ManagedIdentity { identity, .. } => assert!(identity.client_id.is_none()),
+            other => panic!("{other:?}"),
+        }
+        let e = ClientOptions::from_json(
+            r#"{"url":"x.portal.cloudappsecurity.com","auth":{"type":"managed_identity","endpoint":"http://10.1.2.3/token"}}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
     }
 
     #[test]
     fn builder_requires_exactly_one_primary_credential() {
         assert_eq!(
-            ClientBuilder::new("x.example")
+            ClientBuilder::new("x.portal.cloudappsecurity.com")
                 .into_options()
                 .unwrap_err()
                 .kind(),
             ErrorKind::InvalidConfig
         );
-        let both = ClientBuilder::new("x.example")
+        let both = ClientBuilder::new("x.portal.cloudappsecurity.com")
             .bearer_token("b")
             .app_credentials(AppCredentials::new("t", "c", "s"))
             .into_options();
         assert_eq!(both.unwrap_err().kind(), ErrorKind::InvalidConfig);
-        let o = ClientBuilder::new("x.example")
+        let o = ClientBuilder::new("x.portal.cloudappsecurity.com")
             .bearer_token("b")
             .legacy_token("l")
             .into_options()

@@ -242,7 +242,7 @@ impl HttpCore {
             )
             .with_hint("the operating system's certificate store could not be loaded")
         })?;
-        let auth = Auth::new(&opts.auth, client.clone())?;
+        let auth = Auth::new(opts, client.clone())?;
         let limiter = TenantLimiter::for_tenant(&base.tenant_key(), opts.rate_limit);
         Ok(HttpCore {
             inner: Arc::new(Inner {
@@ -962,6 +962,11 @@ fn status_error(
                 ErrorKind::Unauthorized,
                 format!("{what} was refused: the server did not accept the app access token, even after fetching a new one"),
                 "check that the tenant id is the tenant of this portal and that the app has Microsoft Cloud App Security application permissions with admin consent".into(),
+            ),
+            (Scheme::Bearer, AuthMode::ManagedIdentity) => (
+                ErrorKind::Unauthorized,
+                format!("{what} was refused: the server did not accept the managed identity's access token, even after fetching a new one"),
+                "grant the managed identity Microsoft Cloud App Security application permissions (app roles such as Investigation.read) with Microsoft Graph or PowerShell, and check that the tenant URL and the identity are in the same tenant and cloud (docs/api.md §3.7)".into(),
             ),
             (Scheme::Bearer, _) => (
                 ErrorKind::Unauthorized,

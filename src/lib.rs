@@ -1,6 +1,7 @@
 //! mdca — a client for the Microsoft Defender for Cloud Apps (MDCA, formerly MCAS) REST API.
 //!
-//! The library authenticates (legacy API token, application context, or a pre-acquired bearer token),
+//! The library authenticates (legacy API token, application context, an Azure managed identity, or a
+//! pre-acquired bearer token) in the commercial and US government clouds,
 //! paces itself under the tenant's 30 requests/minute throttle, retries transient faults, streams
 //! list results page by page with constant memory, and explains every error (HTTP status, the server's
 //! `correlation_id`, and a hint for known causes such as the Files API refusing app-context tokens).
@@ -12,6 +13,7 @@ pub mod actions;
 pub mod auth;
 pub mod cancel;
 pub mod client;
+pub mod cloud;
 pub mod config;
 pub(crate) mod depth;
 pub mod entity;
@@ -32,9 +34,10 @@ pub use actions::{
 };
 pub use cancel::CancelToken;
 pub use client::Client;
+pub use cloud::Cloud;
 pub use config::{
-    ApiBase, AppCredentials, AuthOptions, ClientBuilder, ClientOptions, RateLimit, RetryPolicy,
-    TokenEndpoint,
+    ApiBase, AppCredentials, AuthOptions, ClientBuilder, ClientOptions, ManagedIdentity, RateLimit,
+    RetryPolicy, TokenEndpoint,
 };
 pub use entity::{EntityKind, EntitySpec, FieldType};
 pub use error::{Error, ErrorKind, Result};

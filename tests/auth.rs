@@ -310,3 +310,47 @@ async fn a_transient_identity_endpoint_failure_is_retried() {
     assert_eq!(stats.route_status("oauth2.token", 200), 1);
     assert_eq!(stats.route("alerts.list"), 1);
 }
+
+#[tokio::test]
+async fn a_gcc_high_app_signs_in_through_an_explicit_authority() {
+    // The simulator is loopback, so the cloud's host check lets it through; the explicit authority
+    // overrides the cloud's login.microsoftonline.us (docs/api.md §3.7).
+    let sim = sim().await;
+    let (client_id, secret) = sim.app_credentials();
+    let json = serde_json::json!({
+        "url": sim.url(),
+        "cloud": "gcc-high",
+        "auth": {
+            "type": "app",
+            "tenant_id": sim.entra_tenant_id(),
+            "client_id": client_id,
+            "client_secret": secret,
+            "authority_host": sim.authority_host(),
+        },
+        "rate_limit": {"requests": 0},
+    });
+    let options = mdca::ClientOptions::from_json(&json.to_string()).unwrap();
+    assert_eq!(options.cloud, Some(mdca::Cloud::GccHigh));
+    let client = mdca::Client::from_options(options).unwrap();
+    assert_eq!(one_page(&client, EntityKind::Alerts, 3).await.unwrap(), 3);
+    assert_eq!(sim.stats().route_status("oauth2.token", 200), 1);
+}
+
+#[tokio::test]
+async fn the_scope_override_is_the_audience_asked_for() {
+    let sim = sim().await;
+    let client = builder(&sim)
+        .app_credentials(app_credentials(&sim, TokenEndpoint::V2))
+        .scope("api://not-mdca/.default")
+        .build()
+        .unwrap();
+    let e = one_page(&client, EntityKind::Alerts, 1).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TokenRequestFailed);
+    assert!(e.detail().unwrap().contains("api://not-mdca"), "{e:?}");
+    let client = builder(&sim)
+        .app_credentials(app_credentials(&sim, TokenEndpoint::V1))
+        .scope(format!("{}/.default", mdca::auth::MDCA_RESOURCE_APP_ID))
+        .build()
+        .unwrap();
+    assert_eq!(one_page(&client, EntityKind::Alerts, 1).await.unwrap(), 1);
+}

@@ -117,9 +117,42 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub access_token_file: Option<PathBuf>,
 
-    /// Identity authority for app credentials [default: https://login.microsoftonline.com].
+    /// Identity authority for app credentials [default: the cloud's, https://login.microsoftonline.com
+    /// for commercial and GCC]. Giving it also lets a URL of no known cloud through.
     #[arg(long, global = true, env = "MDCA_AUTHORITY_HOST", value_name = "URL")]
     pub authority_host: Option<String>,
+
+    /// The cloud the tenant lives in: sets the authority and checks that --url is one of its hosts
+    /// [default: inferred from the URL's host, else commercial].
+    #[arg(
+        long,
+        global = true,
+        env = "MDCA_CLOUD",
+        value_enum,
+        value_name = "CLOUD"
+    )]
+    pub cloud: Option<CloudArg>,
+
+    /// Accept a --url whose host belongs to no known cloud (a proxy, a new region).
+    #[arg(long, global = true)]
+    pub allow_any_host: bool,
+
+    /// Token audience instead of the MDCA API's (05a65629-4c1b-48c1-a78b-804c4abdd4af/.default).
+    #[arg(long, global = true, value_name = "SCOPE")]
+    pub scope: Option<String>,
+
+    /// Sign in with the Azure managed identity of this VM, App Service, Function or Automation account:
+    /// `--managed-identity` for the system-assigned one, `--managed-identity=CLIENT_ID` for a
+    /// user-assigned one. MDCA_IMDS_ENDPOINT overrides the instance metadata endpoint.
+    #[arg(
+        long,
+        global = true,
+        value_name = "CLIENT_ID",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub managed_identity: Option<String>,
 
     /// Token endpoint flavour for app credentials: v2 (scope …/.default) or v1 (resource=…).
     #[arg(long, global = true, value_enum, value_name = "VERSION")]
@@ -206,6 +239,14 @@ pub enum TokenEndpoint {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    Commercial,
+    Gcc,
+    GccHigh,
+    Dod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ErrorFormat {
     Text,
     Json,
@@ -234,6 +275,10 @@ impl std::fmt::Debug for ConnectionArgs {
             .field("access_token_file", &self.access_token_file)
             .field("authority_host", &self.authority_host)
             .field("token_endpoint", &self.token_endpoint)
+            .field("cloud", &self.cloud)
+            .field("allow_any_host", &self.allow_any_host)
+            .field("scope", &self.scope)
+            .field("managed_identity", &self.managed_identity)
             .field("timeout", &self.timeout)
             .field("proxy", &self.proxy.as_ref().map(|_| "***"))
             .field("rate_limit", &self.rate_limit)

@@ -5,11 +5,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use mdca::client::Client;
-use mdca::config::{AppCredentials, ClientBuilder, RateLimit, RetryPolicy, TokenEndpoint};
+use mdca::cloud::Cloud;
+use mdca::config::{
+    AppCredentials, ClientBuilder, ManagedIdentity, RateLimit, RetryPolicy, TokenEndpoint,
+};
 use mdca::error::{Error, Result};
 use mdca_sim::{SimConfig, Simulator, ThrottleConfig};
 
-use crate::args::{ConnectionArgs, SimArgs, TokenEndpoint as TokenEndpointArg};
+use crate::args::{CloudArg, ConnectionArgs, SimArgs, TokenEndpoint as TokenEndpointArg};
 
 /// The simulated tenant's throttle with `--simulate`: the real limit's count in a compressed window,
 /// so a demo pull shows pacing without taking minutes.
@@ -41,16 +44,29 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
     if let Some(token) = given(&conn.access_token) {
         builder = builder.bearer_token(token);
     }
-    if let Some(credentials) = app_credentials(conn)? {
+    if conn.managed_identity.is_some() && given(&conn.client_secret).is_some() {
+        return Err(Error::invalid_config(
+            "--managed-identity and a client secret (--client-secret, MDCA_CLIENT_SECRET) were both given",
+        )
+        .with_hint("choose one way to sign in: unset MDCA_CLIENT_SECRET, or drop --managed-identity"));
+    }
+    if let Some(client_id) = &conn.managed_identity {
+        // --managed-identity alone: the system-assigned identity.
+        builder = builder.managed_identity(match client_id.trim() {
+            "" => ManagedIdentity::system_assigned(),
+            id => ManagedIdentity::user_assigned(id),
+        });
+    } else if let Some(credentials) = app_credentials(conn)? {
         builder = builder.app_credentials(credentials);
     }
     if given(&conn.token).is_none()
         && given(&conn.access_token).is_none()
+        && conn.managed_identity.is_none()
         && !has_any_app_credential(conn)
     {
         return Err(Error::invalid_config("no credentials").with_hint(
             "pass --token-file FILE (or MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and \
-             --client-secret-file (an app registration), or --access-token-file",
+             --client-secret-file (an app registration), or --managed-identity (in Azure), or --access-token-file",
         ));
     }
     let client = tune(builder, conn, None)?.build()?;
@@ -227,6 +243,20 @@ fn tune(
     }
     if conn.no_prefetch {
         builder = builder.prefetch(false);
+    }
+    if let Some(cloud) = conn.cloud {
+        builder = builder.cloud(match cloud {
+            CloudArg::Commercial => Cloud::Commercial,
+            CloudArg::Gcc => Cloud::Gcc,
+            CloudArg::GccHigh => Cloud::GccHigh,
+            CloudArg::Dod => Cloud::Dod,
+        });
+    }
+    if conn.allow_any_host {
+        builder = builder.allow_any_host(true);
+    }
+    if let Some(scope) = given(&conn.scope) {
+        builder = builder.scope(scope);
     }
     Ok(builder)
 }

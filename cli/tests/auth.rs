@@ -243,3 +243,60 @@ fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     assert!(err.contains("INFO") || err.contains("DEBUG"), "{err}");
     assert!(!err.contains('\u{1b}'), "no ANSI escape: {err:?}");
 }
+
+#[test]
+fn managed_identity_signs_in_through_the_imds_endpoint() {
+    let t = Tenant::start();
+    let base = || {
+        let mut cmd = bare();
+        cmd.env("MDCA_IMDS_ENDPOINT", t.sim.imds_endpoint())
+            .args(["--url", &t.sim.url()]);
+        cmd
+    };
+    // System-assigned; the subcommand after the flag is not taken for a client id.
+    let out = ok(base().args(["--managed-identity", "alerts", "--first", "2"]));
+    assert_eq!(records(&out).len(), 2);
+    let user = format!("--managed-identity={}", t.sim.user_assigned_identity());
+    let out = ok(base().args([user.as_str(), "alerts", "--first", "2"]));
+    assert_eq!(records(&out).len(), 2);
+    let out = run(base().args([
+        "--managed-identity=11111111-2222-3333-4444-555555555555",
+        "alerts",
+    ]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not know this identity"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_url_of_another_cloud_is_refused_before_any_request() {
+    let out = run(bare().args([
+        "--url",
+        "https://contoso.us1.portal.cloudappsecuritygov.com",
+        "--cloud",
+        "gcc-high",
+        "--token",
+        "x",
+        "alerts",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("belongs to the gcc cloud"), "{err}");
+    assert!(err.contains("--cloud gcc"), "{err}");
+    let out = run(bare().env("MDCA_CLOUD", "commercial").args([
+        "--url",
+        "https://mdca.proxy.contoso.net",
+        "--token",
+        "x",
+        "alerts",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--allow-any-host"),
+        "{}",
+        stderr(&out)
+    );
+}

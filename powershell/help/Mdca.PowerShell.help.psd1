@@ -7,9 +7,15 @@
         Description = @'
 Creates the session used by every other cmdlet of the module. Authenticate with a legacy API token
 (-ApiToken), with application credentials (-TenantId -ClientId -ClientSecret, or -ClientCredential),
-with a pre-acquired access token (-AccessToken), or with an API token together with app credentials
-or an access token: the Files API refuses application tokens, so Get-MdcaFile then uses the API token
-automatically while everything else uses the application.
+with the Azure managed identity of the VM, App Service, Function or Automation account the session runs
+on (-ManagedIdentity, with -ClientId for a user-assigned identity), with a pre-acquired access token
+(-AccessToken), or with an API token together with app credentials, a managed identity or an access
+token: the Files API refuses application tokens, so Get-MdcaFile then uses the API token automatically
+while everything else uses the application.
+
+Government tenants: -Environment Gcc, GccHigh or DoD picks the cloud's sign-in authority and checks that
+-Url is one of its hosts. Without -Environment, a known host picks its cloud (a GCC URL signs in through
+GCC's authority); -AllowAnyHost accepts a host mdca does not know.
 
 Secrets are accepted only as SecureString or PSCredential and are never stored in clear text. The
 session lives in the module's scope; Disconnect-Mdca ends it. The client paces itself under the
@@ -19,11 +25,15 @@ tenant's 30 requests per minute and retries throttled and transient failures.
             Url = 'The portal URL from the portal''s About page, e.g. https://contoso.us3.portal.cloudappsecurity.com.'
             ApiToken = 'A legacy API token (Settings > Cloud Apps > API tokens) as a SecureString.'
             TenantId = 'The Entra ID tenant id of the application registration.'
-            ClientId = 'The application (client) id.'
+            ClientId = 'The application (client) id; with -ManagedIdentity, the client id of a user-assigned managed identity.'
             ClientSecret = 'The application''s client secret as a SecureString.'
             ClientCredential = 'The application as a PSCredential: user name = client id, password = client secret.'
             AccessToken = 'A Bearer access token acquired elsewhere, as a SecureString.'
-            AuthorityHost = 'The identity endpoint host for sovereign clouds (default https://login.microsoftonline.com).'
+            AuthorityHost = 'The identity endpoint host (default: the one of -Environment''s cloud). Giving it also lets a -Url of no known cloud through.'
+            ManagedIdentity = 'Signs in with the Azure managed identity of the VM, App Service, Function or Automation account this session runs on. Grant the identity the Microsoft Cloud App Security application permissions with Microsoft Graph or PowerShell first: the portal cannot assign app roles to a managed identity.'
+            Environment = 'The cloud of the tenant: Commercial (default), Gcc, GccHigh or DoD. Sets the sign-in authority (login.microsoftonline.us for GccHigh and DoD) and checks that -Url belongs to the cloud.'
+            AllowAnyHost = 'Accepts a -Url whose host belongs to no known cloud (a proxy, a new region).'
+            Scope = 'The token audience instead of the Microsoft Cloud App Security API''s (05a65629-4c1b-48c1-a78b-804c4abdd4af/.default).'
             TokenEndpoint = 'v2 (default) or v1 client-credentials endpoint.'
             TimeoutSeconds = 'Timeout of one HTTP request.'
             Proxy = 'An HTTP proxy URL (the usual proxy environment variables apply otherwise).'
@@ -54,6 +64,18 @@ $token  = Get-Secret -Name MdcaApiToken
 Connect-Mdca -Url $portal -TenantId $tenantId -ClientId $clientId -ClientSecret $secret -ApiToken $token
 '@
                 Remark = 'Connects with both: alerts and activities use the application, Get-MdcaFile uses the API token.'
+            }
+            @{
+                Code   = @'
+Connect-Mdca -Url contoso.us1.portal.cloudappsecurity.us -Environment GccHigh -ManagedIdentity
+'@
+                Remark = 'In an Azure Automation runbook of a GCC High tenant: signs in with the account''s system-assigned managed identity through login.microsoftonline.us.'
+            }
+            @{
+                Code   = @'
+Connect-Mdca -Url $portal -ManagedIdentity -ClientId '11111111-2222-3333-4444-555555555555'
+'@
+                Remark = 'Signs in with a user-assigned managed identity, chosen by its client id.'
             }
         )
         Links       = @('Disconnect-Mdca', 'Get-MdcaContext')

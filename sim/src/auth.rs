@@ -184,7 +184,7 @@ pub(crate) struct Keyring {
 }
 
 /// Deterministic generator for one named credential of one tenant.
-fn rng_for(seed: u64, tenant: u32, label: &str) -> ChaCha20Rng {
+pub(crate) fn rng_for(seed: u64, tenant: u32, label: &str) -> ChaCha20Rng {
     // FNV-1a over the label keeps names stable across Rust versions (unlike `DefaultHasher`).
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in label.bytes() {
@@ -203,7 +203,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A version-4-shaped GUID from the generator.
-fn guid(rng: &mut impl RngCore) -> String {
+pub(crate) fn guid(rng: &mut impl RngCore) -> String {
     let mut b = [0u8; 16];
     rng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;

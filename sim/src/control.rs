@@ -12,6 +12,7 @@
 //! | `/_sim/throttle/reset` | POST | forget the requests counted in every tenant's window |
 //! | `/_sim/credentials` | GET | every tenant's URL, tokens and Entra id, and the app credentials |
 //! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
+//! | `/_sim/managed_identity` | GET, POST | the managed identities and endpoints; POST `{"available":false}` cuts every identity connection, `{"forget":"<client id>"}` makes an identity unknown |
 //! | `/_sim/live` | GET, POST | live mode: `{"rate":R,"clock_speed":X}` starts or changes it, `null` or `{}` stops it |
 //! | `/_sim/clock` | GET | `?tenant=N` → `{"now_ms":…,"mutations":…}` |
 //! | `/_sim/journal` | GET | `?tenant=N` → `{"mutations":[…]}`, every mutation so far |
@@ -95,6 +96,8 @@ pub(crate) async fn handle(
         }
         (["credentials"], true, _) => ok(credentials(shared)),
         (["apps"], _, true) => register_app(shared, &params),
+        (["managed_identity"], true, _) => ok(shared.identities.snapshot(&shared.base_url)),
+        (["managed_identity"], _, true) => managed_identity(shared, &params),
         (["live"], true, _) => ok(json!(shared.live())),
         (["live"], _, true) => {
             let live = if params.is_empty() {
@@ -359,6 +362,30 @@ fn credentials(shared: &Shared) -> Value {
         "app": app(0),
         "reader_app": app(1),
     })
+}
+
+fn managed_identity(shared: &Shared, params: &Map<String, Value>) -> Response {
+    let available = match params.get("available") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_bool() {
+            Some(b) => Some(b),
+            None => return bad("`available` must be a boolean"),
+        },
+    };
+    let forget = match params.get("forget") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => return bad("`forget` must be the client id of a managed identity"),
+    };
+    if let Some(on) = available {
+        shared.identities.set_available(on);
+    }
+    if let Some(id) = forget {
+        if !shared.identities.forget(&id) {
+            return bad(format!("no managed identity has the client id {id}"));
+        }
+    }
+    ok(shared.identities.snapshot(&shared.base_url))
 }
 
 fn register_app(shared: &Shared, params: &Map<String, Value>) -> Response {

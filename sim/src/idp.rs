@@ -23,7 +23,7 @@ pub(crate) enum Endpoint {
 }
 
 /// Seconds since the epoch and an ISO-8601 UTC timestamp, as AAD prints them in errors.
-fn now_stamp() -> (u64, String) {
+pub(crate) fn now_stamp() -> (u64, String) {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
@@ -68,7 +68,7 @@ fn aad_error(status: StatusCode, error: &str, code: u32, message: String) -> Res
     no_store((status, axum::Json(body)).into_response())
 }
 
-fn no_store(mut resp: Response) -> Response {
+pub(crate) fn no_store(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::CACHE_CONTROL,
@@ -112,7 +112,7 @@ fn default_scope_resource(scope: &str) -> Option<&str> {
     first.strip_suffix("/.default")
 }
 
-fn is_mdca_resource(resource: &str) -> bool {
+pub(crate) fn is_mdca_resource(resource: &str) -> bool {
     let r = resource.trim_end_matches('/');
     let r = r.strip_prefix("api://").unwrap_or(r);
     r.eq_ignore_ascii_case(MDCA_RESOURCE)

@@ -25,6 +25,7 @@ mod conn;
 pub mod control;
 mod discovery;
 mod faults;
+mod identity;
 mod idp;
 mod mutator;
 mod server;
@@ -47,6 +48,7 @@ pub use auth::{
 pub use behaviour::{Behaviour, DeepFiles, ScanCursor};
 pub use data::live::{GroundTruth, LiveConfig, Mutation, MutationKind};
 pub use faults::{FaultKind, FaultSpec, SlowFiles};
+pub use identity::ManagedIdentityInfo;
 pub use stats::Stats;
 pub use throttle::ThrottleConfig;
 
@@ -357,6 +359,44 @@ impl Simulator {
             &roles,
             self.shared.token_lifetime(),
         )
+    }
+
+    /// The machine's managed identities: the system-assigned one (Investigation.manage,
+    /// Settings.manage, Discovery.manage) and a user-assigned one (Investigation.read), both in tenant 0.
+    pub fn managed_identities(&self) -> Vec<ManagedIdentityInfo> {
+        self.shared.identities.list()
+    }
+
+    /// The client id of the user-assigned managed identity.
+    pub fn user_assigned_identity(&self) -> String {
+        self.managed_identities()
+            .into_iter()
+            .find(|i| !i.system_assigned)
+            .map(|i| i.client_id)
+            .unwrap_or_default()
+    }
+
+    /// The IMDS-style managed identity token endpoint (what `MDCA_IMDS_ENDPOINT` should name).
+    pub fn imds_endpoint(&self) -> String {
+        format!("{}/metadata/identity/oauth2/token", self.shared.base_url)
+    }
+
+    /// The App Service-style endpoint (`IDENTITY_ENDPOINT`) and its header secret (`IDENTITY_HEADER`).
+    pub fn app_service_identity(&self) -> (String, String) {
+        (
+            format!("{}/msi/token", self.shared.base_url),
+            self.shared.identities.header().to_string(),
+        )
+    }
+
+    /// Makes both managed identity endpoints cut every connection (as off Azure), or serve again.
+    pub fn set_managed_identity_available(&self, on: bool) {
+        self.shared.identities.set_available(on);
+    }
+
+    /// Forgets a managed identity, so a request with its client id gets "identity not found".
+    pub fn forget_managed_identity(&self, client_id: &str) -> bool {
+        self.shared.identities.forget(client_id)
     }
 
     /// The identity endpoint's host: the simulator itself.

@@ -29,6 +29,7 @@ use crate::data::live::LiveConfig;
 use crate::data::{CloseKind, DataError, Dataset, Entity};
 use crate::discovery::{self, Discovery};
 use crate::faults::{FaultBoard, FaultKind, SlowFiles};
+use crate::identity::{self, Identities};
 use crate::idp::{self, Endpoint};
 use crate::mutator::Mutator;
 use crate::stats::Recorder;
@@ -46,6 +47,8 @@ pub(crate) struct Tenant {
 pub(crate) struct Shared {
     pub tenants: Vec<Tenant>,
     pub keyring: Keyring,
+    /// The managed identities of the simulated machine (docs/api.md §3.7).
+    pub(crate) identities: Identities,
     pub faults: FaultBoard,
     pub stats: Recorder,
     pub discovery: Discovery,
@@ -73,6 +76,7 @@ impl Shared {
     ) -> Shared {
         Shared {
             tenants,
+            identities: Identities::new(keyring.seed()),
             keyring,
             faults: FaultBoard::default(),
             stats: Recorder::default(),
@@ -300,6 +304,8 @@ pub(crate) enum Target {
         tenant: String,
         endpoint: Endpoint,
     },
+    /// A managed identity endpoint (IMDS or App Service style).
+    Identity(identity::Style),
     /// The storage side of a discovery upload: `/_blob/<id>/<file>`.
     Blob(String),
     Control(Vec<String>),
@@ -311,6 +317,7 @@ impl Target {
         match self {
             Target::Api { op, .. } => op.name(),
             Target::Token { .. } => "oauth2.token",
+            Target::Identity(style) => style.route_name(),
             Target::Blob(_) => "discovery.upload",
             Target::ApiUnknown | Target::Unknown => "not_found",
             Target::Control(_) => "sim.control",
@@ -362,6 +369,12 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
             return Target::Control(rest.iter().map(|s| s.to_string()).collect())
         }
         ["_blob", id, _file, ..] => return Target::Blob(id.to_string()),
+        ["metadata", "identity", "oauth2", "token"] => {
+            return Target::Identity(identity::Style::Imds)
+        }
+        ["msi", "token"] | ["MSI", "token"] => {
+            return Target::Identity(identity::Style::AppService)
+        }
         _ => {}
     }
     let (tenant, rest) = match segs.as_slice() {
@@ -579,10 +592,16 @@ async fn serve_admitted(
     req: Request,
 ) -> Response {
     let fault = match target {
-        Target::Api { .. } | Target::Token { .. } | Target::Blob(_) => {
+        Target::Api { .. } | Target::Token { .. } | Target::Blob(_) | Target::Identity(_) => {
             shared.faults.take(target.name(), is_api)
         }
         _ => None,
+    };
+    // No identity endpoint on this "machine": the connection is cut, as off Azure.
+    let fault = if matches!(target, Target::Identity(_)) && !shared.identities.available() {
+        Some(FaultKind::Reset)
+    } else {
+        fault
     };
     match fault {
         Some(FaultKind::Status(code)) => return fault_status(code),
@@ -615,6 +634,13 @@ async fn serve_admitted(
                 ),
             }
         }
+        Target::Identity(style) => identity::token(
+            shared,
+            style,
+            req.method(),
+            req.headers(),
+            req.uri().query(),
+        ),
         Target::Blob(id) => {
             let (parts, body) = req.into_parts();
             discovery::blob_put(shared, &id, &parts.method, &parts.headers, body).await
@@ -991,6 +1017,14 @@ mod tests {
         assert_eq!(
             route("/t/tenant0/abc/oauth2/token", &Method::POST, 1),
             Target::Unknown
+        );
+        assert_eq!(
+            route("/metadata/identity/oauth2/token", &Method::GET, 1),
+            Target::Identity(identity::Style::Imds)
+        );
+        assert_eq!(
+            route("/msi/token/", &Method::GET, 1),
+            Target::Identity(identity::Style::AppService)
         );
     }
 

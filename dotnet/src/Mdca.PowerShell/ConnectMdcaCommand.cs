@@ -13,6 +13,7 @@ namespace Mdca.PowerShell
         private const string ClientSecretSet = "ClientSecret";
         private const string ClientCredentialSet = "ClientCredential";
         private const string AccessTokenSet = "AccessToken";
+        private const string ManagedIdentitySet = "ManagedIdentity";
 
         /// <summary>The portal URL from the portal's About page.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -25,6 +26,7 @@ namespace Mdca.PowerShell
         [Parameter(ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = ClientCredentialSet)]
         [Parameter(ParameterSetName = AccessTokenSet)]
+        [Parameter(ParameterSetName = ManagedIdentitySet)]
         public SecureString? ApiToken { get; set; }
 
         /// <summary>The Entra ID tenant of the application.</summary>
@@ -33,8 +35,9 @@ namespace Mdca.PowerShell
         [ValidateNotNullOrEmpty]
         public string? TenantId { get; set; }
 
-        /// <summary>The application (client) id.</summary>
+        /// <summary>The application (client) id, or the client id of a user-assigned managed identity.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
+        [Parameter(ParameterSetName = ManagedIdentitySet)]
         [ValidateNotNullOrEmpty]
         public string? ClientId { get; set; }
 
@@ -50,6 +53,24 @@ namespace Mdca.PowerShell
         /// <summary>A bearer access token acquired elsewhere.</summary>
         [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
         public SecureString? AccessToken { get; set; }
+
+        /// <summary>Signs in with the Azure managed identity of the machine or app (with -ClientId: a user-assigned one).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ManagedIdentitySet)]
+        public SwitchParameter ManagedIdentity { get; set; }
+
+        /// <summary>The cloud the tenant lives in; sets the authority and checks the URL's host.</summary>
+        [Parameter]
+        [ValidateSet("Commercial", "Gcc", "GccHigh", "DoD")]
+        public string? Environment { get; set; }
+
+        /// <summary>Accepts a URL whose host belongs to no known cloud (a proxy, a new region).</summary>
+        [Parameter]
+        public SwitchParameter AllowAnyHost { get; set; }
+
+        /// <summary>The token audience instead of the MDCA API's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Scope { get; set; }
 
         /// <summary>The identity endpoint host for sovereign clouds.</summary>
         [Parameter(ParameterSetName = ClientSecretSet)]
@@ -136,6 +157,20 @@ namespace Mdca.PowerShell
                 {
                     options.TokenEndpoint = TokenEndpoint;
                 }
+            }
+            if (ParameterSetName == ManagedIdentitySet)
+            {
+                options.ManagedIdentity = true;
+                options.ManagedIdentityClientId = ClientId;
+            }
+            if (!string.IsNullOrEmpty(Environment))
+            {
+                options.Cloud = Environment;
+            }
+            options.AllowAnyHost = AllowAnyHost.IsPresent;
+            if (!string.IsNullOrEmpty(Scope))
+            {
+                options.Scope = Scope;
             }
             if (bound.ContainsKey(nameof(TimeoutSeconds)))
             {

@@ -28,8 +28,31 @@ namespace Mdca
         /// <summary>The application's client secret.</summary>
         public SecureString? ClientSecret { get; set; }
 
-        /// <summary>The identity endpoint host (default https://login.microsoftonline.com).</summary>
+        /// <summary>
+        /// The identity endpoint host (default: the cloud's). Giving it also lets a URL of no known cloud through.
+        /// </summary>
         public string? AuthorityHost { get; set; }
+
+        /// <summary>
+        /// The cloud the tenant lives in: "commercial", "gcc", "gcc-high" (or "GccHigh") or "dod". It sets the
+        /// authority and checks the URL's host; when null, a known host picks its cloud.
+        /// </summary>
+        public string? Cloud { get; set; }
+
+        /// <summary>Lets a URL whose host belongs to no known cloud through (a proxy, a new region).</summary>
+        public bool AllowAnyHost { get; set; }
+
+        /// <summary>The token audience instead of the MDCA API's (05a65629-4c1b-48c1-a78b-804c4abdd4af/.default).</summary>
+        public string? Scope { get; set; }
+
+        /// <summary>
+        /// Sign in with the Azure managed identity of the VM, App Service, Function or Automation account the
+        /// process runs on (IMDS, or IDENTITY_ENDPOINT/IDENTITY_HEADER when set).
+        /// </summary>
+        public bool ManagedIdentity { get; set; }
+
+        /// <summary>The client id of a user-assigned managed identity; null for the system-assigned one.</summary>
+        public string? ManagedIdentityClientId { get; set; }
 
         /// <summary>"v2" (default) or "v1".</summary>
         public string? TokenEndpoint { get; set; }
@@ -58,11 +81,15 @@ namespace Mdca
         /// </summary>
         public double? RetryBudgetSeconds { get; set; }
 
-        /// <summary>"app", "bearer" or "token": the authentication these options select, or null when none.</summary>
+        /// <summary>"managed_identity", "app", "bearer" or "token": the authentication these options select, or null when none.</summary>
         public string? AuthType
         {
             get
             {
+                if (ManagedIdentity || !string.IsNullOrEmpty(ManagedIdentityClientId))
+                {
+                    return "managed_identity";
+                }
                 if (!string.IsNullOrEmpty(ClientId) || !string.IsNullOrEmpty(TenantId) || ClientSecret != null)
                 {
                     return "app";
@@ -82,10 +109,14 @@ namespace Mdca
             {
                 throw new ArgumentException("a tenant URL is required (MdcaConnectOptions.Url)");
             }
-            string type = AuthType ?? throw new ArgumentException("credentials are required: an API token, app credentials or an access token");
+            string type = AuthType ?? throw new ArgumentException("credentials are required: an API token, app credentials, a managed identity or an access token");
             if (type == "app" && (string.IsNullOrEmpty(TenantId) || string.IsNullOrEmpty(ClientId) || ClientSecret == null))
             {
                 throw new ArgumentException("app credentials need a tenant id, a client id and a client secret");
+            }
+            if (type == "managed_identity" && (ClientSecret != null || AccessToken != null))
+            {
+                throw new ArgumentException("a managed identity takes no client secret or access token; choose one way to sign in");
             }
             var buffer = new SecretBuffer();
             try
@@ -103,6 +134,16 @@ namespace Mdca
                             break;
                         case "bearer":
                             WriteSecret(json, "token", AccessToken!);
+                            if (ApiToken != null)
+                            {
+                                WriteSecret(json, "legacy_token", ApiToken);
+                            }
+                            break;
+                        case "managed_identity":
+                            if (!string.IsNullOrEmpty(ManagedIdentityClientId))
+                            {
+                                json.WriteString("client_id", ManagedIdentityClientId);
+                            }
                             if (ApiToken != null)
                             {
                                 WriteSecret(json, "legacy_token", ApiToken);
@@ -127,6 +168,18 @@ namespace Mdca
                             break;
                     }
                     json.WriteEndObject();
+                    if (!string.IsNullOrEmpty(Cloud))
+                    {
+                        json.WriteString("cloud", Cloud);
+                    }
+                    if (AllowAnyHost)
+                    {
+                        json.WriteBoolean("allow_any_host", true);
+                    }
+                    if (!string.IsNullOrEmpty(Scope))
+                    {
+                        json.WriteString("scope", Scope);
+                    }
                     if (TimeoutSeconds.HasValue)
                     {
                         json.WriteNumber("timeout_secs", TimeoutSeconds.Value);

@@ -119,6 +119,41 @@ Describe 'Disconnect-Mdca and Get-MdcaContext' {
     }
 }
 
+Describe 'clouds and managed identity' {
+    It '-Environment: a host of another cloud is a terminating InvalidConfig error naming the cloud' {
+        $caught = $null
+        try { Connect-Mdca -Url 'https://contoso.us1.portal.cloudappsecuritygov.com' -Environment Commercial -ApiToken (ConvertTo-TestSecret 'x') }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'Mdca.InvalidConfig,*'
+        $caught.Exception.Message | Should -Match 'gcc'
+        # The same host with its own cloud (or none: the host names it) connects.
+        Connect-Mdca -Url 'https://contoso.us1.portal.cloudappsecuritygov.com' -Environment Gcc -ApiToken (ConvertTo-TestSecret 'x')
+        Connect-Mdca -Url 'https://contoso.us1.portal.cloudappsecuritygov.com' -ApiToken (ConvertTo-TestSecret 'x')
+        Disconnect-Mdca
+    }
+
+    It '-ManagedIdentity signs in through the metadata endpoint; an unknown -ClientId is a terminating error' {
+        # The endpoint override is read from the process environment by the native library, which a
+        # variable set in this runspace does not reach: a child pwsh inherits it.
+        $pwsh = (Get-Process -Id $PID).Path
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+Connect-Mdca -Url '$($Sim.Url)' -ManagedIdentity -RateLimit 0 -MaxRetries 0
+'alerts=' + @(Get-MdcaAlert -First 2).Count
+'auth=' + (Get-MdcaContext).AuthType
+Connect-Mdca -Url '$($Sim.Url)' -ManagedIdentity -ClientId '00000000-0000-0000-0000-00000000dead' -RateLimit 0 -MaxRetries 0
+try { Get-MdcaAlert -First 1 } catch { 'error=' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message }
+"@
+        $env:MDCA_IMDS_ENDPOINT = "$($Sim.Url.TrimEnd('/'))/metadata/identity/oauth2/token"
+        try { $output = & $pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-String }
+        finally { Remove-Item Env:MDCA_IMDS_ENDPOINT }
+        $output | Should -Match 'alerts=2'
+        $output | Should -Match 'auth=managed_identity'
+        $output | Should -Match 'error=Mdca\.\w+,.*does not know this identity'
+    }
+}
+
 Describe 'secrets' {
     It 'never appear in output, verbose, debug, warnings, $Error or a transcript' {
         $token = $Sim.AdminToken

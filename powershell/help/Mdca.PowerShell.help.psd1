@@ -162,6 +162,8 @@ credentials). Deleted files are hidden unless -IncludeDeleted.
             PageSize = 'Records per request (1-100).'
             SortBy = 'Sort field.'
             SortDirection = 'Ascending or Descending.'
+            CheckpointPath = 'With -All: a file that keeps the position of the pull, replaced atomically after each page has gone down the pipeline. Run the same command with the same file to continue a pull that stopped (Ctrl+C, an error, an expired session) without repeating or missing a record, or, once a pull has completed, to get only the files created or modified since (an incremental run). A missing or empty file starts a new pull. The file holds no credentials and no records; on Unix only its owner can read it. A file written by another query is refused: give each query its own file.'
+            LookbackSeconds = 'With -CheckpointPath: how many seconds before the previous run''s newest record an incremental run starts reading again (default 600), so that records the service stamps a little late are not missed; what the previous run returned is not repeated.'
         }
         Examples    = @(
             @{
@@ -221,6 +223,8 @@ With -Identity (or piped objects with an _id) the alerts are fetched by id.
             PageSize = 'Records per request (1-100).'
             SortBy = 'Sort field.'
             SortDirection = 'Ascending or Descending.'
+            CheckpointPath = 'With -All: a file that keeps the position of the pull, replaced atomically after each page has gone down the pipeline. Run the same command with the same file to continue a pull that stopped (Ctrl+C, an error, an expired session) without repeating or missing a record, or, once a pull has completed, to get only the alerts raised since (a status change of an older alert is not returned again) (an incremental run). A missing or empty file starts a new pull. The file holds no credentials and no records; on Unix only its owner can read it. A file written by another query is refused: give each query its own file.'
+            LookbackSeconds = 'With -CheckpointPath: how many seconds before the previous run''s newest record an incremental run starts reading again (default 600), so that records the service stamps a little late are not missed; what the previous run returned is not repeated.'
         }
         Examples    = @(
             @{
@@ -240,6 +244,18 @@ Get-MdcaAlert -WithinDays 1 -SortBy date -SortDirection Descending -First 20 | F
 Get-MdcaAlert -Severity Low -Open -All | Close-MdcaAlert -As Benign -Comment 'Low severity, triaged'
 '@
                 Remark = 'Closes every open low-severity alert in bulk calls.'
+            }
+            @{
+                Code   = @'
+# A scheduled task every 10 minutes: the alerts raised since the last run, appended to a CSV.
+# (api-token.xml: Read-Host -AsSecureString | Export-Clixml api-token.xml, once, as the task's user.)
+Set-Location C:\MdcaExport
+Connect-Mdca -Url https://contoso.us3.portal.cloudappsecurity.com -ApiToken (Import-Clixml api-token.xml)
+Get-MdcaAlert -All -CheckpointPath alerts.ckpt |
+    Select-Object Id, Timestamp, Title, SeverityValue, @{ n = 'Policy'; e = { $_.Policy.Label } } |
+    Export-Csv -Append -NoTypeInformation alerts.csv
+'@
+                Remark = 'A scheduled export. The first run pulls every alert; each later run only the alerts raised since the previous one (re-reading the last 10 minutes and dropping what was already exported). If a run stops part-way, the next continues where it stopped: only the records of the page being written when it stopped can come twice. Give each query its own checkpoint file, and do not run two exports with one file at the same time.'
             }
             @{
                 Code   = @'
@@ -285,6 +301,8 @@ tenant's 30 requests per minute. With -Identity the activities are fetched by id
             PageSize = 'Records per request (up to 100, or 500-5000 in scan mode).'
             SortBy = 'Sort field.'
             SortDirection = 'Ascending or Descending.'
+            CheckpointPath = 'With -All: a file that keeps the position of the pull, replaced atomically after each page has gone down the pipeline. Run the same command with the same file to continue a pull that stopped (Ctrl+C, an error, an expired session) without repeating or missing a record, or, once a pull has completed, to get only the activities recorded since (an incremental run). A missing or empty file starts a new pull. The file holds no credentials and no records; on Unix only its owner can read it. A file written by another query is refused: give each query its own file.'
+            LookbackSeconds = 'With -CheckpointPath: how many seconds before the previous run''s newest record an incremental run starts reading again (default 600), so that records the service stamps a little late are not missed; what the previous run returned is not repeated.'
         }
         Examples    = @(
             @{
@@ -332,6 +350,8 @@ siblings.
             PageSize = 'Records per request (1-100).'
             SortBy = 'Sort field.'
             SortDirection = 'Ascending or Descending.'
+            CheckpointPath = 'With -All: a file that keeps the position of the pull, replaced atomically after each page has gone down the pipeline. Run the same command with the same file to continue a pull that stopped (Ctrl+C, an error, an expired session) without repeating or missing a record, or, once a pull has completed, to get only the entities new, seen again or changed since (an incremental run). A missing or empty file starts a new pull. The file holds no credentials and no records; on Unix only its owner can read it. A file written by another query is refused: give each query its own file.'
+            LookbackSeconds = 'With -CheckpointPath: how many seconds before the previous run''s newest record an incremental run starts reading again (default 600), so that records the service stamps a little late are not missed; what the previous run returned is not repeated.'
         }
         Examples    = @(
             @{

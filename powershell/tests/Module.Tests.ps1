@@ -161,13 +161,15 @@ Describe 'the cmdlets'' parameters match the native parameter mapping' {
     BeforeAll {
         $Describe = [Mdca.MdcaParams]::Describe() | ConvertFrom-Json
         $NotMapped = @('Filter', 'First', 'Skip', 'IncludeTotalCount') + [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        # The module's own: the checkpoint file is read and written by the cmdlets, never mapped to filters.
+        $ModuleOnly = @('CheckpointPath', 'LookbackSeconds')
     }
 
     It '<Name> declares every filter and request parameter of <Entity>, with the same value names' -ForEach $ListCmdlets {
         $query = $Describe.queries.$Entity
         $command = Get-Command $Name
         $listSet = $command.ParameterSets | Where-Object Name -EQ 'List'
-        $declared = $listSet.Parameters.Name | Where-Object { $_ -notin $NotMapped } | Sort-Object
+        $declared = $listSet.Parameters.Name | Where-Object { $_ -notin $NotMapped + $ModuleOnly } | Sort-Object
         $mapped = @($query.parameters.name) + @($query.request_parameters) | Where-Object { $_ -notin $NotMapped } | Sort-Object
         $declared | Should -Be $mapped
         foreach ($parameter in $query.parameters | Where-Object { $_.PSObject.Properties['values'] }) {
@@ -176,6 +178,18 @@ Describe 'the cmdlets'' parameters match the native parameter mapping' {
         }
         $sort = $command.Parameters['SortBy'].Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
         $sort.ValidValues | Sort-Object | Should -Be ($query.sort_fields | Sort-Object)
+    }
+
+    It '<Name> declares -CheckpointPath and -LookbackSeconds in its List set only, except for subnets' -ForEach $ListCmdlets {
+        $command = Get-Command $Name
+        foreach ($parameter in $ModuleOnly) {
+            if ($Entity -eq 'subnets') {
+                $command.Parameters.Keys | Should -Not -Contain $parameter
+            }
+            else {
+                @($command.Parameters[$parameter].ParameterSets.Keys) | Should -Be @('List')
+            }
+        }
     }
 
     It 'Close-MdcaAlert declares the close parameters' {

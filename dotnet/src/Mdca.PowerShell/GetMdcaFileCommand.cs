@@ -132,6 +132,16 @@ namespace Mdca.PowerShell
         [ValidateSet("Ascending", "Descending")]
         public string? SortDirection { get; set; }
 
+        /// <summary>With -All: a file that keeps the pull's position, saved after each page; the next run resumes it (only what is new once a pull completed).</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
+        public string? CheckpointPath { get; set; }
+
+        /// <summary>With -CheckpointPath: how many seconds before the previous run's newest record an incremental run starts reading again (default 600).</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateRange(0, int.MaxValue)]
+        public int LookbackSeconds { get; set; }
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {

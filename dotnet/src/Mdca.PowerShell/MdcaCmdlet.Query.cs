@@ -13,12 +13,13 @@ namespace Mdca.PowerShell
         /// The query request of a list parameter set: the bound parameters mapped by the native library
         /// (mdca_params_query_request), with -First/-Skip from PowerShell's paging parameters. A mapping
         /// failure (bad value, unknown filter) is terminating: nothing was sent and nothing can be listed.
+        /// -CheckpointPath and -LookbackSeconds are the module's own (<see cref="WriteQuery{T}"/> reads them).
         /// </summary>
         internal string ListRequest(string entity, params string[] exclude)
         {
             try
             {
-                var values = BoundParameters(exclude);
+                var values = BoundParameters([.. exclude, .. CheckpointParameters]);
                 if (PagingParameters != null)
                 {
                     if (PagingParameters.First != ulong.MaxValue)
@@ -44,11 +45,16 @@ namespace Mdca.PowerShell
         /// the total first with -IncludeTotalCount. The wait for a page is time-sliced on the stop token, so
         /// Ctrl+C ends it within a second and frees the native query. A failure part-way is terminating: the
         /// output is incomplete, and a script's try/catch must see it.
+        /// With -CheckpointPath the saved position is resumed, and the file is replaced after each page once
+        /// all of its records have gone down the pipeline (a pipeline stopped inside a page, by Ctrl+C or
+        /// Select-Object -First, leaves the position before that page), and once more at the end with the
+        /// completed pull's checkpoint, from which the next run is incremental.
         /// </summary>
         internal void WriteQuery<T>(string entity, string requestJson)
             where T : MdcaRecord
         {
             var client = RequireClient();
+            CheckpointFile? checkpoint = CheckpointFromParameters();
             string activity = MyInvocation.MyCommand.Name;
             int activityId = System.Threading.Interlocked.Increment(ref nextActivityId) & 0x7fffffff;
             bool totalReported = false;
@@ -56,12 +62,18 @@ namespace Mdca.PowerShell
             MdcaQuery<T>? query = null;
             try
             {
-                query = Call(_ => client.Query<T>(entity, requestJson));
+                query = checkpoint == null
+                    ? Call(_ => client.Query<T>(entity, requestJson))
+                    : StartFromCheckpoint<T>(client, entity, requestJson, checkpoint);
                 while (true)
                 {
                     var page = Call(ct => query.NextPage(ct));
                     if (page == null)
                     {
+                        if (checkpoint != null)
+                        {
+                            SaveCheckpoint(checkpoint, query);
+                        }
                         break;
                     }
                     var status = query.Progress;
@@ -79,6 +91,10 @@ namespace Mdca.PowerShell
                     foreach (var record in page)
                     {
                         WriteObject(record);
+                    }
+                    if (checkpoint != null)
+                    {
+                        SaveCheckpoint(checkpoint, query);
                     }
                 }
             }

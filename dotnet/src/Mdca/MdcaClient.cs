@@ -67,8 +67,9 @@ namespace Mdca
         /// <summary>
         /// Starts a query over <paramref name="entity"/> (activities, alerts, files, entities, subnets; singular
         /// and any case accepted) with a query request JSON: <c>{"filters": {…}, "sort_field", "sort_direction",
-        /// "page_size", "first", "skip", "all", "scan"}</c> (docs/c-api.md; <see cref="MdcaParams.QueryRequest"/>
-        /// builds one from cmdlet parameters). Nothing is sent until the first page is asked for.
+        /// "page_size", "first", "skip", "all", "scan", "resume", "lookback_secs"}</c> (docs/c-api.md;
+        /// <see cref="MdcaParams.QueryRequest"/> builds one from cmdlet parameters, <see cref="MdcaParams.ResumeRequest"/>
+        /// adds a checkpoint to continue from). Nothing is sent until the first page is asked for.
         /// </summary>
         public MdcaQuery<T> Query<T>(string entity, string? requestJson) where T : MdcaRecord
         {

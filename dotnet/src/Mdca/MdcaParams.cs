@@ -3,7 +3,10 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Text;
+using System.Text.Json;
 
 namespace Mdca
 {
@@ -71,6 +74,70 @@ namespace Mdca
                 forwarded["Skip"] = skip;
             }
             return QueryRequest(entity, forwarded, exclude);
+        }
+
+        /// <summary>
+        /// A query request that continues from a checkpoint (<see cref="MdcaQuery{T}.Checkpoint"/>): the
+        /// request with <c>"resume"</c> set to the checkpoint and, when given, <c>"lookback_secs"</c> (how far
+        /// before the previous run's newest record an incremental run starts reading again; default 600).
+        /// A null or blank checkpoint (a file not written yet) leaves the request a new pull. The request
+        /// must be the one the checkpoint was taken from (entity, filters, sort, first, skip, all): the
+        /// query refuses another one with an InvalidArgument <see cref="MdcaException"/>.
+        /// </summary>
+        /// <param name="requestJson">The query request JSON (null means <c>{}</c>).</param>
+        /// <param name="checkpoint">A checkpoint as <see cref="MdcaQuery{T}.Checkpoint"/> returned it, or null.</param>
+        /// <param name="lookbackSeconds">The look-back of an incremental run, or null for the library's default.</param>
+        /// <exception cref="ArgumentException">The request or the checkpoint is not a JSON object.</exception>
+        public static string ResumeRequest(string? requestJson, string? checkpoint, ulong? lookbackSeconds = null)
+        {
+            using JsonDocument request = ParseObject(requestJson ?? "{}", nameof(requestJson), "the query request");
+            using JsonDocument? saved = string.IsNullOrWhiteSpace(checkpoint) ? null : ParseObject(checkpoint!, nameof(checkpoint), "the checkpoint");
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                foreach (JsonProperty property in request.RootElement.EnumerateObject())
+                {
+                    if (property.NameEquals(ResumeKey) || property.NameEquals(LookbackKey))
+                    {
+                        continue;
+                    }
+                    property.WriteTo(writer);
+                }
+                if (saved != null)
+                {
+                    writer.WritePropertyName(ResumeKey);
+                    saved.RootElement.WriteTo(writer);
+                }
+                if (lookbackSeconds.HasValue)
+                {
+                    writer.WriteNumber(LookbackKey, lookbackSeconds.Value);
+                }
+                writer.WriteEndObject();
+            }
+            return Encoding.UTF8.GetString(buffer.ToArray());
+        }
+
+        private const string ResumeKey = "resume";
+        private const string LookbackKey = "lookback_secs";
+
+        private static JsonDocument ParseObject(string json, string parameter, string what)
+        {
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(json);
+            }
+            catch (JsonException e)
+            {
+                throw new ArgumentException(what + " is not JSON: " + e.Message, parameter, e);
+            }
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                throw new ArgumentException(what + " is not a JSON object", parameter);
+            }
+            return document;
         }
 
         /// <summary>The close request JSON for Close-MdcaAlert's parameters (Identity or Filter, As, Comment, ReasonCode).</summary>

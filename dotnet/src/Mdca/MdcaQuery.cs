@@ -201,6 +201,31 @@ namespace Mdca
             }
         }
 
+        /// <summary>
+        /// The query's checkpoint, a small JSON object (no records, no credentials): the position after the
+        /// pages this query has returned so far. Save it once a page is processed; a new query of the same
+        /// entity and request, given it through <see cref="MdcaParams.ResumeRequest"/>, continues after those
+        /// pages. The checkpoint of a finished query, resumed, returns only the records new or changed since
+        /// (an incremental run).
+        /// </summary>
+        /// <exception cref="InvalidOperationException">A page was asked for and not yet returned (a
+        /// <see cref="TryNextPage"/> still waiting, a <see cref="NextPageAsync"/> not yet awaited): a checkpoint
+        /// is taken between pages, and that page would be in it without the caller having seen it.</exception>
+        /// <exception cref="MdcaException">InvalidArgument when another thread is inside <see cref="NextPage"/>.</exception>
+        public string Checkpoint()
+        {
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                if (pending != null)
+                {
+                    throw new InvalidOperationException("a page of this query is in flight or not yet returned: take the checkpoint between pages");
+                }
+                int status = NativeMethods.mdca_query_checkpoint(handle, out IntPtr json, out UIntPtr len);
+                return Native.CheckString(status, json, len);
+            }
+        }
+
         /// <summary>Stops the query: a page in flight returns Cancelled promptly, and so does every later call. Any thread; idempotent.</summary>
         public void Cancel()
         {

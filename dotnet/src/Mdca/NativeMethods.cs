@@ -46,6 +46,9 @@ namespace Mdca
         internal static extern int mdca_query_cancel(QueryHandle query);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int mdca_query_checkpoint(QueryHandle query, out IntPtr outJson, out UIntPtr outLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int mdca_query_free(IntPtr query);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]

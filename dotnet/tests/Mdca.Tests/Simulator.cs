@@ -77,6 +77,16 @@ public sealed class Simulator : IDisposable
 
     public MdcaClient Connect() => MdcaClient.Connect(TokenOptions());
 
+    /// <summary>New records at the head of an entity, through the control endpoint (POST /_sim/insert).</summary>
+    public void Insert(string entity, int count)
+    {
+        using var http = new System.Net.Http.HttpClient();
+        string body = JsonSerializer.Serialize(new { entity, count });
+        using var content = new System.Net.Http.StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using System.Net.Http.HttpResponseMessage response = http.PostAsync(new Uri(Url + "/_sim/insert"), content).GetAwaiter().GetResult();
+        response.EnsureSuccessStatusCode();
+    }
+
     public static SecureString Secure(string text)
     {
         var secure = new SecureString();

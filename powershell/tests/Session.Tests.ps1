@@ -135,7 +135,7 @@ Describe 'clouds and managed identity' {
     It '-ManagedIdentity signs in through the metadata endpoint; an unknown -ClientId is a terminating error' {
         # The endpoint override is read from the process environment by the native library, which a
         # variable set in this runspace does not reach: a child pwsh inherits it.
-        $pwsh = (Get-Process -Id $PID).Path
+        $pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModulePath'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mdca benchmarks: one command, every contender, the same simulated data.
 
-    python3 bench/run.py            # the full run (about 17 minutes on 2 cores), writes bench/results/
+    python3 bench/run.py            # the full run (about 25 minutes on 2 cores), writes bench/results/
     python3 bench/run.py --smoke    # tiny sizes, debug build, under a minute: the CI check that it runs
 
 Sections (bench/README.md explains each figure):

@@ -513,19 +513,14 @@ impl Client {
     /// keys that differ only by case stay as sent (the CLI prints it, like list records).
     pub async fn fetch_text(&self, kind: EntityKind, id: &str) -> Result<Box<RawValue>> {
         let path = fetch_path(kind, id)?;
-        let call = ApiCall {
-            method: reqwest::Method::GET,
-            path: &path,
-            query: &[],
-            body: None,
-            retry: RetryClass::Read,
-            auth: auth_for(kind),
-        };
-        let (text, _) = self
-            .http()
-            .call_json::<Box<RawValue>>(&call, &CancelToken::new())
-            .await?;
-        Ok(text)
+        self.send_json(
+            reqwest::Method::GET,
+            &path,
+            None,
+            RetryClass::Read,
+            auth_for(kind),
+        )
+        .await
     }
 
     /// A user with its accounts, or an account with its parent and siblings (api.md §9 `retrieve_tree`).
@@ -543,19 +538,14 @@ impl Client {
             spec(EntityKind::Entities).path,
             segment(&pk)?
         );
-        let call = ApiCall {
-            method: reqwest::Method::GET,
-            path: &path,
-            query: &[],
-            body: None,
-            retry: RetryClass::Read,
-            auth: AuthUse::Default,
-        };
-        let (text, _) = self
-            .http()
-            .call_json::<Box<RawValue>>(&call, &CancelToken::new())
-            .await?;
-        Ok(text)
+        self.send_json(
+            reqwest::Method::GET,
+            &path,
+            None,
+            RetryClass::Read,
+            AuthUse::Default,
+        )
+        .await
     }
 
     /// Closes alerts as benign, false positive or true positive (api.md §7). Ids are de-duplicated, then sent
@@ -595,7 +585,7 @@ impl Client {
         for (i, (ids, body)) in chunks.iter().enumerate() {
             // Closing an alert twice leaves it closed: safe to retry.
             let reply = self
-                .send_json(
+                .send_json::<Value>(
                     reqwest::Method::POST,
                     &path,
                     Some(body),
@@ -675,16 +665,13 @@ impl Client {
             spec(EntityKind::Activities).path,
             segment(id)?
         );
-        let call = ApiCall {
-            method: reqwest::Method::POST,
-            path: &path,
-            query: &[],
-            body: Some(&feedback),
-            retry: RetryClass::NonIdempotentWrite,
-            auth: AuthUse::Default,
-        };
-        let (bytes, _) = self.http().call_bytes(&call, &CancelToken::new()).await?;
-        Ok(bytes.to_vec())
+        self.send_bytes(
+            reqwest::Method::POST,
+            &path,
+            Some(&feedback),
+            RetryClass::NonIdempotentWrite,
+        )
+        .await
     }
 
     /// Creates an IP range and returns its id (api.md §10). Not retried after a send: a repeat would create a
@@ -802,15 +789,16 @@ impl Client {
         Ok(bytes.to_vec())
     }
 
-    /// A call whose answer must be JSON: a garbled body counts as a transient fault for retryable calls.
-    async fn send_json(
+    /// A call whose answer must be JSON (a `Value`, or the served text as `Box<RawValue>`): a garbled
+    /// body counts as a transient fault for retryable calls.
+    async fn send_json<T: serde::de::DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
         retry: RetryClass,
         auth: AuthUse,
-    ) -> Result<Value> {
+    ) -> Result<T> {
         let call = ApiCall {
             method,
             path,
@@ -821,7 +809,7 @@ impl Client {
         };
         let (value, _) = self
             .http()
-            .call_json::<Value>(&call, &CancelToken::new())
+            .call_json::<T>(&call, &CancelToken::new())
             .await?;
         Ok(value)
     }
@@ -834,6 +822,19 @@ impl Client {
         body: Option<&Value>,
         retry: RetryClass,
     ) -> Result<Value> {
+        Ok(body_value(
+            &self.send_bytes(method, path, body, retry).await?,
+        ))
+    }
+
+    /// [`Client::send_any`] with the answer's bytes as they came.
+    async fn send_bytes(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: RetryClass,
+    ) -> Result<Vec<u8>> {
         let call = ApiCall {
             method,
             path,
@@ -843,7 +844,7 @@ impl Client {
             auth: AuthUse::Default,
         };
         let (bytes, _) = self.http().call_bytes(&call, &CancelToken::new()).await?;
-        Ok(body_value(&bytes))
+        Ok(bytes.to_vec())
     }
 }
 

@@ -133,6 +133,9 @@ impl Plan {
             && req.sort_direction.is_none();
         let (mut sort_field, mut sort_direction) = (req.sort_field.clone(), req.sort_direction);
         let mut descending = false;
+        let order = spec
+            .window
+            .and_then(|key| window_order(key, req, wanted.is_some()));
         let mode = if scan.is_some() {
             Mode::Scan
         } else {
@@ -142,9 +145,8 @@ impl Plan {
                     sort_direction = Some(SortDirection::Desc);
                     Mode::Skip
                 }
-                Some(key) if window_order(key, req, wanted.is_some()).is_some() => {
-                    descending =
-                        window_order(key, req, wanted.is_some()) == Some(SortDirection::Desc);
+                Some(key) if order.is_some() => {
+                    descending = order == Some(SortDirection::Desc);
                     Mode::Window(key)
                 }
                 _ => {

@@ -51,7 +51,8 @@ fn text(err: &Error) -> String {
     }
     if let Some(words) = err.detail().map(server_words).filter(|w| !w.is_empty()) {
         line.push_str(". The server said: ");
-        line.push_str(&words);
+        // The server's own full stop, if any, gives way to the one before the hint.
+        line.push_str(words.trim_end_matches('.'));
     }
     if let Some(hint) = err.hint() {
         line.push_str(". Hint: ");
@@ -147,6 +148,14 @@ mod tests {
         assert_eq!(
             text(&plain),
             "GET failed (HTTP 502). The server said: HTML page (5120 bytes)"
+        );
+        let stop = Error::new(ErrorKind::NotFound, "POST v1/governance/: not found")
+            .with_http_status(404)
+            .with_detail(r#"{"detail": "Not found."}"#)
+            .with_hint("check the id");
+        assert_eq!(
+            text(&stop),
+            "POST v1/governance/: not found (HTTP 404). The server said: Not found. Hint: check the id"
         );
     }
 

@@ -248,3 +248,76 @@ Describe 'Which session an MCAS-named cmdlet uses' {
         (Get-MdcaContext).Url | Should -Be $Sim.Url
     }
 }
+
+Describe 'Get-MCASCredential at a prompt' {
+    BeforeAll {
+        # A host whose prompt answers like a user typing the portal and the token: PromptForCredential is
+        # the only member the cmdlet uses; the rest is the minimum a PSHost must have.
+        [NoRunspaceAffinity()]
+        class PromptUI : System.Management.Automation.Host.PSHostUserInterface {
+            [string] $Portal
+            [securestring] $Token
+            [string[]] $Asked = @()
+            PromptUI([string] $portal, [securestring] $token) { $this.Portal = $portal; $this.Token = $token }
+            [System.Management.Automation.Host.PSHostRawUserInterface] get_RawUI() { return $null }
+            [string] ReadLine() { return '' }
+            [securestring] ReadLineAsSecureString() { return $null }
+            [void] Write([string] $value) { }
+            [void] Write([ConsoleColor] $fg, [ConsoleColor] $bg, [string] $value) { }
+            [void] WriteLine([string] $value) { }
+            [void] WriteErrorLine([string] $value) { }
+            [void] WriteDebugLine([string] $value) { }
+            [void] WriteProgress([long] $id, [System.Management.Automation.ProgressRecord] $record) { }
+            [void] WriteVerboseLine([string] $value) { }
+            [void] WriteWarningLine([string] $value) { }
+            [System.Collections.Generic.Dictionary[string, psobject]] Prompt([string] $caption, [string] $message, [System.Collections.ObjectModel.Collection[System.Management.Automation.Host.FieldDescription]] $fields) { return $null }
+            [pscredential] PromptForCredential([string] $caption, [string] $message, [string] $userName, [string] $targetName) {
+                $this.Asked += $userName
+                $name = if ($userName) { $userName } else { $this.Portal }
+                return [pscredential]::new($name, $this.Token)
+            }
+            [pscredential] PromptForCredential([string] $caption, [string] $message, [string] $userName, [string] $targetName, [System.Management.Automation.PSCredentialTypes] $types, [System.Management.Automation.PSCredentialUIOptions] $options) {
+                return $this.PromptForCredential($caption, $message, $userName, $targetName)
+            }
+            [int] PromptForChoice([string] $caption, [string] $message, [System.Collections.ObjectModel.Collection[System.Management.Automation.Host.ChoiceDescription]] $choices, [int] $default) { return $default }
+        }
+        [NoRunspaceAffinity()]
+        class PromptHost : System.Management.Automation.Host.PSHost {
+            hidden [PromptUI] $TheUI
+            hidden [guid] $Id = [guid]::NewGuid()
+            PromptHost([PromptUI] $ui) { $this.TheUI = $ui }
+            [string] get_Name() { return 'PromptHost' }
+            [version] get_Version() { return [version] '1.0' }
+            [guid] get_InstanceId() { return $this.Id }
+            [System.Management.Automation.Host.PSHostUserInterface] get_UI() { return $this.TheUI }
+            [cultureinfo] get_CurrentCulture() { return [cultureinfo]::InvariantCulture }
+            [cultureinfo] get_CurrentUICulture() { return [cultureinfo]::InvariantCulture }
+            [void] SetShouldExit([int] $code) { }
+            [void] EnterNestedPrompt() { }
+            [void] ExitNestedPrompt() { }
+            [void] NotifyBeginApplication() { }
+            [void] NotifyEndApplication() { }
+        }
+    }
+
+    It 'sets $CASCredential from the prompt (-TenantUri fills the user name), -PassThru outputs it, and the next cmdlet uses it' {
+        $ui = [PromptUI]::new($Sim.Url, (ConvertTo-TestSecret $Sim.AdminToken))
+        $runspace = [runspacefactory]::CreateRunspace([PromptHost]::new($ui))
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-MdcaTestModulePath)'; `$out = Get-MCASCredential -TenantUri '$($Sim.Url)' -PassThru; `$out.UserName; `$global:CASCredential.UserName; [object]::ReferenceEquals(`$out, `$global:CASCredential); @(Get-MCASAlert -ResultSetSize 3).Count; Get-MCASCredential; `$global:CASCredential.UserName")
+            $result = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $result[0] | Should -Be $Sim.Url
+            $result[1] | Should -Be $Sim.Url
+            $result[2] | Should -BeTrue
+            $result[3] | Should -Be 3
+            $result[4] | Should -Be $Sim.Url -Because 'without -TenantUri the user types the portal too, and nothing is output without -PassThru'
+            $result.Count | Should -Be 5
+            $ui.Asked | Should -Be @($Sim.Url, '')
+        }
+        finally { $ps.Dispose(); $runspace.Dispose() }
+    }
+}

@@ -28,6 +28,17 @@
         'Set-MdcaSubnet'
         'Remove-MdcaSubnet'
         'Invoke-MdcaRestMethod'
+        # The names of Microsoft's community MCAS module (docs/mcas-migration.md).
+        'Get-MCASActivity'
+        'Get-MCASAlert'
+        'Set-MCASAlert'
+        'Get-MCASFile'
+        'Get-MCASAccount'
+        'Get-MCASSubnetCollection'
+        'New-MCASSubnetCollection'
+        'Remove-MCASSubnetCollection'
+        'Get-MCASCredential'
+        'Invoke-MCASRestMethod'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

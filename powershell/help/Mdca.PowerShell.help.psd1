@@ -29,6 +29,7 @@ tenant's 30 requests per minute and retries throttled and transient failures.
             ClientSecret = 'The application''s client secret as a SecureString.'
             ClientCredential = 'The application as a PSCredential: user name = client id, password = client secret.'
             AccessToken = 'A Bearer access token acquired elsewhere, as a SecureString.'
+            Credential = 'The MCAS module''s credential ($CASCredential): user name = portal host or URL (used when -Url is not given), password = legacy API token. The MCAS-named cmdlets then use this session.'
             AuthorityHost = 'The identity endpoint host (default: the one of -Environment''s cloud). Giving it also lets a -Url of no known cloud through.'
             ManagedIdentity = 'Signs in with the Azure managed identity of the VM, App Service, Function or Automation account this session runs on. Grant the identity the Microsoft Cloud App Security application permissions with Microsoft Graph or PowerShell first: the portal cannot assign app roles to a managed identity.'
             Environment = 'The cloud of the tenant: Commercial (default), Gcc, GccHigh or DoD. Sets the sign-in authority (login.microsoftonline.us for GccHigh and DoD) and checks that -Url belongs to the cloud.'
@@ -49,6 +50,12 @@ tenant's 30 requests per minute and retries throttled and transient failures.
 Connect-Mdca -Url https://contoso.us3.portal.cloudappsecurity.com -ApiToken (Read-Host -AsSecureString 'API token')
 '@
                 Remark = 'Connects with a legacy API token typed at the prompt.'
+            }
+            @{
+                Code   = @'
+Connect-Mdca -Credential $CASCredential -RateLimit 20
+'@
+                Remark = 'Connects with the MCAS module''s $CASCredential (portal host as user name, API token as password); Get-MCASAlert and the other MCAS-named cmdlets use this session.'
             }
             @{
                 Code   = @'

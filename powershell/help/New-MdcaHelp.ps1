@@ -7,7 +7,8 @@ Writes the module's MAML help (en-US/Mdca.PowerShell.dll-Help.xml) for Get-Help.
 Binary cmdlets take their help from a MAML file beside the module DLL. This script builds it from two
 sources so that they cannot drift apart: the syntax, parameter sets, types, positions, aliases and
 pipeline input are read from the compiled cmdlets (Get-Command on the assembled module), and the text
-(synopsis, description, parameter descriptions, examples, links) from Mdca.PowerShell.help.psd1. It fails
+(synopsis, description, parameter descriptions, examples, links) from Mdca.PowerShell.help.psd1 and the
+Mdca.PowerShell.*.help.psd1 files beside it. It fails
 when a cmdlet or a parameter has no text, or when the text names a parameter the cmdlet does not have.
 scripts/build-module.sh runs it.
 #>
@@ -22,6 +23,15 @@ $ErrorActionPreference = 'Stop'
 if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
 
 $help = Import-PowerShellDataFile -LiteralPath $Text
+# Further texts beside it (Mdca.PowerShell.<part>.help.psd1, e.g. the MCAS-named cmdlets) are merged in.
+$stem = [System.IO.Path]::GetFileNameWithoutExtension([System.IO.Path]::GetFileNameWithoutExtension($Text))
+foreach ($part in Get-ChildItem -LiteralPath (Split-Path -Parent $Text) -Filter "$stem.*.help.psd1") {
+    $more = Import-PowerShellDataFile -LiteralPath $part.FullName
+    foreach ($name in $more.Keys) {
+        if ($help.ContainsKey($name)) { throw "$($part.Name): $name has help text in $Text too" }
+        $help[$name] = $more[$name]
+    }
+}
 $imported = Import-Module -Name $Module -PassThru -Force
 # Common parameters, and the paging parameters PowerShell adds for SupportsPaging (about_CommonParameters).
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters + @('First', 'Skip', 'IncludeTotalCount')

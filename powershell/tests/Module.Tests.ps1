@@ -4,7 +4,10 @@ BeforeDiscovery {
     $script:Cmdlets = @(
         'Connect-Mdca', 'Disconnect-Mdca', 'Get-MdcaContext', 'Get-MdcaFile', 'Get-MdcaAlert', 'Get-MdcaActivity',
         'Get-MdcaEntity', 'Close-MdcaAlert', 'Set-MdcaAlert', 'Get-MdcaSubnet', 'New-MdcaSubnet', 'Set-MdcaSubnet',
-        'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod')
+        'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod',
+        # The names of Microsoft's community MCAS module (McasCompat.Tests.ps1 runs them).
+        'Get-MCASActivity', 'Get-MCASAlert', 'Set-MCASAlert', 'Get-MCASFile', 'Get-MCASAccount', 'Get-MCASSubnetCollection',
+        'New-MCASSubnetCollection', 'Remove-MCASSubnetCollection', 'Get-MCASCredential', 'Invoke-MCASRestMethod')
     $script:ListCmdlets = @(
         @{ Name = 'Get-MdcaActivity'; Entity = 'activities' }
         @{ Name = 'Get-MdcaAlert'; Entity = 'alerts' }

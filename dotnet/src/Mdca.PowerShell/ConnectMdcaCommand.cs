@@ -14,9 +14,15 @@ namespace Mdca.PowerShell
         private const string ClientCredentialSet = "ClientCredential";
         private const string AccessTokenSet = "AccessToken";
         private const string ManagedIdentitySet = "ManagedIdentity";
+        private const string CredentialSet = "Credential";
 
-        /// <summary>The portal URL from the portal's About page.</summary>
-        [Parameter(Mandatory = true, Position = 0)]
+        /// <summary>The portal URL from the portal's About page (with -Credential: its user name unless given).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ApiTokenSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientSecretSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientCredentialSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = AccessTokenSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ManagedIdentitySet)]
+        [Parameter(Position = 0, ParameterSetName = CredentialSet)]
         [Alias("PortalUrl")]
         [ValidateNotNullOrEmpty]
         public string Url { get; set; } = "";
@@ -53,6 +59,11 @@ namespace Mdca.PowerShell
         /// <summary>A bearer access token acquired elsewhere.</summary>
         [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
         public SecureString? AccessToken { get; set; }
+
+        /// <summary>The MCAS module's credential ($CASCredential): user name = portal host or URL, password = legacy API token.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CredentialSet)]
+        [Credential]
+        public PSCredential? Credential { get; set; }
 
         /// <summary>Signs in with the Azure managed identity of the machine or app (with -ClientId: a user-assigned one).</summary>
         [Parameter(Mandatory = true, ParameterSetName = ManagedIdentitySet)]
@@ -136,6 +147,11 @@ namespace Mdca.PowerShell
                 ApiToken = ApiToken,
                 AccessToken = AccessToken,
             };
+            if (ParameterSetName == CredentialSet)
+            {
+                options.Url = string.IsNullOrEmpty(Url) ? Credential!.UserName.Trim() : Url;
+                options.ApiToken = Credential!.Password;
+            }
             if (ParameterSetName is ClientSecretSet or ClientCredentialSet)
             {
                 options.TenantId = TenantId;
@@ -201,6 +217,10 @@ namespace Mdca.PowerShell
             catch (Exception e) when (IsReportable(e))
             {
                 ThrowError(e, Url);
+            }
+            if (ParameterSetName == CredentialSet)
+            {
+                Compat.McasCredentials.Remember(client!, Credential!);
             }
             MdcaSession.Start(client!, options.TenantId, options.ClientId);
             WriteVerbose($"Connected to {client!.Url} with {client.AuthType} authentication.");

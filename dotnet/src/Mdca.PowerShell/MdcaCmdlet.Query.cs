@@ -90,7 +90,7 @@ namespace Mdca.PowerShell
                     progressShown = true;
                     foreach (var record in page)
                     {
-                        WriteObject(record);
+                        WriteObject(OutputRecord(record));
                     }
                     if (checkpoint != null)
                     {
@@ -119,6 +119,9 @@ namespace Mdca.PowerShell
             }
         }
 
+        /// <summary>What a listed or fetched record is written as (the compatibility cmdlets add MCAS's Identity).</summary>
+        internal virtual object OutputRecord(MdcaRecord record) => record;
+
         /// <summary>
         /// The Identity parameter set: one fetch per id. An id not found (or any failure of one fetch) is a
         /// non-terminating error with the id as its target, and the next id is fetched.
@@ -131,7 +134,7 @@ namespace Mdca.PowerShell
             {
                 try
                 {
-                    WriteObject(Call(ct => client.Fetch<T>(entity, id, ct)));
+                    WriteObject(OutputRecord(Call(ct => client.Fetch<T>(entity, id, ct))));
                 }
                 catch (Exception e) when (IsReportable(e))
                 {

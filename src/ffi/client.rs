@@ -45,7 +45,9 @@ impl ClientObject {
         crate::runtime::try_runtime()?.block_on(token.run(call))?
     }
 
-    fn token(&self) -> CancelToken {
+    /// The token `mdca_client_cancel` cancels, for a call that must see the cancellation itself (the
+    /// device code sign-in forgets its pending code).
+    pub(crate) fn token(&self) -> CancelToken {
         self.calls
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

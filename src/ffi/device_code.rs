@@ -38,8 +38,9 @@ pub unsafe extern "C" fn mdca_client_device_code_begin(
         let client = client_arg(client)?;
         check_out(out_json, "out_json")?;
         check_out(out_len, "out_len")?;
-        let cancel = crate::cancel::CancelToken::new();
-        let prompt = client.block_on(client.client.device_code_begin(&cancel))?;
+        let cancel = client.token();
+        let prompt =
+            crate::runtime::try_runtime()?.block_on(client.client.device_code_begin(&cancel))?;
         let json = serde_json::to_string(&prompt).map_err(|e| {
             crate::error::Error::internal(format!("cannot serialise the prompt: {e}"))
         })?;
@@ -71,8 +72,10 @@ pub unsafe extern "C" fn mdca_client_device_code_begin(
 pub unsafe extern "C" fn mdca_client_sign_in(client: *const mdca_client) -> mdca_status {
     boundary::run("mdca_client_sign_in", || {
         let client = client_arg(client)?;
-        let cancel = crate::cancel::CancelToken::new();
-        client.block_on(client.client.sign_in(&cancel))?;
+        // The sign-in sees the cancellation itself, so a cancelled sign-in forgets its code and a later
+        // request does not silently poll it.
+        let cancel = client.token();
+        crate::runtime::try_runtime()?.block_on(client.client.sign_in(&cancel))?;
         Ok(mdca_status::Ok)
     })
 }

@@ -125,6 +125,19 @@ enum mdca_status
    */
   MDCA_STATUS_TOKEN_REQUEST_FAILED = 103,
   /**
+   * The user declined a device code sign-in.
+   */
+  MDCA_STATUS_DEVICE_CODE_DECLINED = 110,
+  /**
+   * A device code expired before the user signed in.
+   */
+  MDCA_STATUS_DEVICE_CODE_EXPIRED = 111,
+  /**
+   * A device code sign-in is needed: none was done yet, or the refresh token was refused (revoked,
+   * expired); sign in again.
+   */
+  MDCA_STATUS_SIGN_IN_REQUIRED = 112,
+  /**
    * HTTP 404.
    */
   MDCA_STATUS_NOT_FOUND = 200,
@@ -282,7 +295,8 @@ mdca_status mdca_client_activity_feedback(const struct mdca_client *client, cons
 /**
  * Cancels every one-shot call running on the client on any thread — `mdca_client_fetch`,
  * `mdca_client_entity_tree`, `mdca_client_close_alerts`, `mdca_client_set_alert_read`,
- * `mdca_client_activity_feedback`, the subnet calls and `mdca_client_request`: each returns
+ * `mdca_client_activity_feedback`, the subnet calls, `mdca_client_request`,
+ * `mdca_client_device_code_begin` and `mdca_client_sign_in` (its polling stops): each returns
  * `MDCA_STATUS_CANCELLED` within moments, whatever its timeout and retries. Calls started after this one
  * run normally, and queries are not affected (cancel those with `mdca_query_cancel`). A cancelled write
  * (a close, a subnet change) may or may not have reached the service: read the state back before
@@ -366,6 +380,29 @@ mdca_status mdca_client_create_subnet(const struct mdca_client *client, const ch
 mdca_status mdca_client_delete_subnet(const struct mdca_client *client, const char *id);
 
 /**
+ * Asks Entra ID for a device code for a client created with `{"auth": {"type": "device_code",
+ * "tenant_id", "client_id", "authority_host"?}}` and returns what to show the user:
+ * `{"message", "user_code", "verification_uri", "expires_in", "interval"}` (`message` is the sentence
+ * to show; seconds for the last two). Then call `mdca_client_sign_in`. Calling this again drops the code
+ * pending before.
+ *
+ * On success `*out_json`/`*out_len` receive the prompt as UTF-8 JSON, owned by the caller and freed with
+ * `mdca_string_free`; written only on success.
+ *
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_UNSUPPORTED` (the client does not sign in with a device code),
+ * `MDCA_STATUS_TOKEN_REQUEST_FAILED` (the identity endpoint refused: unknown client id or tenant…),
+ * transport statuses, or `MDCA_STATUS_CANCELLED` (`mdca_client_cancel`).
+ *
+ * Thread safety: callable from any thread; `mdca_client_cancel` from another thread stops it.
+ *
+ * # Safety
+ *
+ * `out_json` and `out_len` must be NULL or valid for writes.
+ */
+mdca_status mdca_client_device_code_begin(const struct mdca_client *client, char **out_json, size_t *out_len);
+
+/**
  * Fetches the tree of an entity (a user with its accounts, or an account with its parent and siblings)
  * by its base64 primary key `pk`.
  *
@@ -431,8 +468,9 @@ mdca_status mdca_client_free(struct mdca_client *client);
  * `auth` is one of `{"type": "token", "token"}` (legacy API token), `{"type": "app", "tenant_id",
  * "client_id", "client_secret", "authority_host"?, "token_endpoint"?: "v2"|"v1", "legacy_token"?}`
  * (application context), `{"type": "managed_identity", "client_id"?, "endpoint"?, "legacy_token"?}`
- * (an Azure managed identity; `client_id` picks a user-assigned one) or `{"type": "bearer", "token",
- * "legacy_token"?}`; optional keys are `cloud` (`"commercial"` (default), `"gcc"`, `"gcc-high"`,
+ * (an Azure managed identity; `client_id` picks a user-assigned one), `{"type": "device_code",
+ * "tenant_id", "client_id", "authority_host"?, "legacy_token"?}` (a user signs in: see
+ * `mdca_client_device_code_begin`) or `{"type": "bearer", "token", "legacy_token"?}`; optional keys are `cloud` (`"commercial"` (default), `"gcc"`, `"gcc-high"`,
  * `"dod"`: sets the authority and checks the URL's host; without it a known host picks its cloud),
  * `allow_any_host` (lets a host of no known cloud through), `scope` (the token audience instead of the
  * MDCA app id), `timeout_secs`, `connect_timeout_secs`, `proxy`, `rate_limit` (`{"requests",
@@ -492,6 +530,29 @@ mdca_status mdca_client_request(const struct mdca_client *client, const char *re
  * `id` must be NULL or a NUL-terminated string.
  */
 mdca_status mdca_client_set_alert_read(const struct mdca_client *client, const char *id, bool read);
+
+/**
+ * Signs in now: for a device code client, polls the code from `mdca_client_device_code_begin` until
+ * the user has signed in on the verification page (honouring the server's interval and `slow_down`);
+ * for app credentials and managed identities, fetches the first access token. Blocks until then.
+ *
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_DEVICE_CODE_DECLINED` (the user said no),
+ * `MDCA_STATUS_DEVICE_CODE_EXPIRED` (not signed in within the code's lifetime: begin again),
+ * `MDCA_STATUS_SIGN_IN_REQUIRED` (no code pending: call `mdca_client_device_code_begin` first),
+ * `MDCA_STATUS_TOKEN_REQUEST_FAILED` (e.g. the app does not allow public client flows; see the hint),
+ * `MDCA_STATUS_CANCELLED` (`mdca_client_cancel` from another thread stops the polling),
+ * `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`. Details in `mdca_last_error`.
+ *
+ * Later requests refresh the access token with the refresh token (in memory only); when the
+ * sign-in is revoked they fail with `MDCA_STATUS_SIGN_IN_REQUIRED`: begin and sign in again.
+ *
+ * Thread safety: callable from any thread; other calls on the client wait for the sign-in.
+ *
+ * # Safety
+ *
+ * Any pointer value is accepted for `client` (it is never dereferenced).
+ */
+mdca_status mdca_client_sign_in(const struct mdca_client *client);
 
 /**
  * Replaces the subnet `id` with `spec_json` (same shape as for `mdca_client_create_subnet`; omitted

@@ -1,7 +1,7 @@
 //! Credentials: the legacy API token, application context (OAuth 2.0 client credentials, v2 or v1
 //! endpoint), an Azure managed identity (IMDS or the App Service endpoint, docs/api.md §3.7) and a
-//! pre-acquired bearer token (api.md §3); the token cache with single-flight refresh that app and
-//! managed identity tokens share.
+//! pre-acquired bearer token (api.md §3), a device code sign-in (§3.8, in [`crate::device_code`]); the
+//! token cache with single-flight refresh that app, managed identity and delegated tokens share.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +39,8 @@ pub enum AuthMode {
     Bearer,
     /// An Azure managed identity, refreshed automatically.
     ManagedIdentity,
+    /// A user signed in with a device code (delegated), refreshed with the refresh token.
+    DeviceCode,
 }
 
 impl AuthMode {
@@ -48,6 +50,7 @@ impl AuthMode {
             AuthMode::App => "app",
             AuthMode::Bearer => "bearer",
             AuthMode::ManagedIdentity => "managed_identity",
+            AuthMode::DeviceCode => "device_code",
         }
     }
 }
@@ -173,6 +176,21 @@ impl Auth {
                     legacy_token.clone(),
                 )
             }
+            AuthOptions::DeviceCode {
+                device_code,
+                legacy_token,
+            } => {
+                let cloud = opts.cloud_settings()?;
+                let flow = crate::device_code::DeviceCodeFlow::new(
+                    device_code,
+                    &cloud.authority_host,
+                    &cloud.resource,
+                )?;
+                (
+                    Primary::Refreshing(Box::new(TokenSource::new(http, Flow::DeviceCode(flow)))),
+                    legacy_token.clone(),
+                )
+            }
             AuthOptions::Bearer {
                 token,
                 legacy_token,
@@ -193,6 +211,7 @@ impl Auth {
             Primary::Refreshing(src) => match src.flow {
                 Flow::ClientSecret(_) => AuthMode::App,
                 Flow::ManagedIdentity(_) => AuthMode::ManagedIdentity,
+                Flow::DeviceCode(_) => AuthMode::DeviceCode,
             },
             Primary::Bearer(_) => AuthMode::Bearer,
         }
@@ -249,6 +268,24 @@ impl Auth {
         }
     }
 
+    /// Asks for a device code and returns the prompt to show; [`Auth::header`] then polls it
+    /// (docs/api.md §3.8). `Unsupported` for any other credential.
+    pub(crate) async fn device_code_begin(
+        &self,
+        cancel: &CancelToken,
+    ) -> Result<crate::device_code::DeviceCodePrompt> {
+        match &self.primary {
+            Primary::Refreshing(src) => match &src.flow {
+                Flow::DeviceCode(f) => {
+                    src.token_requests.fetch_add(1, Ordering::Relaxed);
+                    f.begin(&src.http, cancel).await
+                }
+                _ => Err(not_device_code()),
+            },
+            _ => Err(not_device_code()),
+        }
+    }
+
     /// Drops the cached token `generation` after the API refused it, so the next header fetches a
     /// new one. Returns whether a refresh is possible at all (app credentials, managed identity).
     pub(crate) async fn invalidate(&self, generation: Option<u64>) -> bool {
@@ -263,6 +300,14 @@ impl Auth {
             _ => false,
         }
     }
+}
+
+fn not_device_code() -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        "this client does not sign in with a device code",
+    )
+    .with_hint("create the client with auth type device_code (tenant_id, client_id)")
 }
 
 struct CachedToken {
@@ -286,6 +331,7 @@ struct TokenSource {
 enum Flow {
     ClientSecret(ClientSecretFlow),
     ManagedIdentity(ManagedIdentityFlow),
+    DeviceCode(crate::device_code::DeviceCodeFlow),
 }
 
 /// OAuth 2.0 client credentials with a client secret (api.md §3.2).
@@ -402,6 +448,7 @@ impl TokenSource {
         match &self.flow {
             Flow::ClientSecret(f) => f.request(&self.http, cancel).await,
             Flow::ManagedIdentity(f) => f.request(&self.http, cancel).await,
+            Flow::DeviceCode(f) => f.request(&self.http, cancel).await,
         }
     }
 }

@@ -64,6 +64,24 @@ impl Client {
         self.inner.http.has_legacy_token()
     }
 
+    /// Signs in now instead of at the first request: fetches an access token (app credentials, managed
+    /// identity) or completes a device code sign-in — polling the code from
+    /// [`Client::device_code_begin`], or asking for one and showing it through the builder's prompt
+    /// callback (docs/api.md §3.8). Returns once signed in; `cancel` stops the polling.
+    pub async fn sign_in(&self, cancel: &crate::CancelToken) -> Result<()> {
+        self.inner.http.sign_in(cancel).await
+    }
+
+    /// Asks Entra ID for a device code and returns what to show the user; then call
+    /// [`Client::sign_in`], which waits until the user has signed in. Starting again drops the code
+    /// pending before. `Unsupported` unless the client signs in with a device code.
+    pub async fn device_code_begin(
+        &self,
+        cancel: &crate::CancelToken,
+    ) -> Result<crate::device_code::DeviceCodePrompt> {
+        self.inner.http.device_code_begin(cancel).await
+    }
+
     /// This client's traffic so far: requests, retries, 429s, token requests, time spent pacing.
     pub fn stats(&self) -> crate::http::HttpStats {
         self.inner.http.stats()

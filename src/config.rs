@@ -285,6 +285,11 @@ pub enum AuthOptions {
         identity: ManagedIdentity,
         legacy_token: Option<Secret>,
     },
+    /// A user signs in with a device code (delegated), then `Authorization: Bearer` (docs/api.md §3.8).
+    DeviceCode {
+        device_code: crate::device_code::DeviceCode,
+        legacy_token: Option<Secret>,
+    },
 }
 
 impl AuthOptions {
@@ -295,19 +300,19 @@ impl AuthOptions {
             AuthOptions::App { .. } => "app",
             AuthOptions::Bearer { .. } => "bearer",
             AuthOptions::ManagedIdentity { .. } => "managed_identity",
+            AuthOptions::DeviceCode { .. } => "device_code",
         }
     }
 
-    /// The authority given explicitly (app credentials only).
+    /// The authority given explicitly (app credentials and device code only).
     pub fn authority_host(&self) -> Option<&str> {
         match self {
-            AuthOptions::App { credentials, .. } => credentials
-                .authority_host
-                .as_deref()
-                .map(str::trim)
-                .filter(|h| !h.is_empty()),
+            AuthOptions::App { credentials, .. } => credentials.authority_host.as_deref(),
+            AuthOptions::DeviceCode { device_code, .. } => device_code.authority_host.as_deref(),
             _ => None,
         }
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
     }
 
     /// The legacy API token, whether it is the main credential or the one kept for the Files API.
@@ -316,7 +321,8 @@ impl AuthOptions {
             AuthOptions::Token { token } => Some(token),
             AuthOptions::App { legacy_token, .. }
             | AuthOptions::Bearer { legacy_token, .. }
-            | AuthOptions::ManagedIdentity { legacy_token, .. } => legacy_token.as_ref(),
+            | AuthOptions::ManagedIdentity { legacy_token, .. }
+            | AuthOptions::DeviceCode { legacy_token, .. } => legacy_token.as_ref(),
         }
     }
 }
@@ -491,7 +497,7 @@ impl ClientOptions {
                     "the client options are invalid: {}",
                     without_values(&e)
                 ))
-                    .with_hint("see the options reference: url, auth {type: token|app|bearer|managed_identity, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
+                    .with_hint("see the options reference: url, auth {type: token|app|bearer|managed_identity|device_code, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
             }
         })?;
         let opts = raw.into_options()?;
@@ -588,6 +594,15 @@ impl ClientOptions {
                 if let Some(e) = &identity.endpoint {
                     crate::auth::parse_identity_endpoint(e, "managed identity endpoint")?;
                 }
+                if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
+                    return Err(missing("legacy_token"));
+                }
+            }
+            AuthOptions::DeviceCode {
+                device_code,
+                legacy_token,
+            } => {
+                device_code.validate()?;
                 if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
                     return Err(missing("legacy_token"));
                 }
@@ -707,6 +722,15 @@ enum RawAuth {
         #[serde(default)]
         legacy_token: Option<Secret>,
     },
+    #[serde(rename = "device_code")]
+    DeviceCode {
+        tenant_id: String,
+        client_id: String,
+        #[serde(default)]
+        authority_host: Option<String>,
+        #[serde(default)]
+        legacy_token: Option<Secret>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -778,6 +802,18 @@ impl RawOptions {
                 },
                 legacy_token,
             },
+            RawAuth::DeviceCode {
+                tenant_id,
+                client_id,
+                authority_host,
+                legacy_token,
+            } => AuthOptions::DeviceCode {
+                device_code: crate::device_code::DeviceCode {
+                    authority_host,
+                    ..crate::device_code::DeviceCode::new(tenant_id, client_id)
+                },
+                legacy_token,
+            },
         };
         let mut opts = ClientOptions::new(self.url, auth);
         opts.cloud = self.cloud;
@@ -839,6 +875,7 @@ pub struct ClientBuilder {
     app: Option<AppCredentials>,
     bearer: Option<Secret>,
     managed_identity: Option<ManagedIdentity>,
+    device_code: Option<crate::device_code::DeviceCode>,
     cloud: Option<Cloud>,
     allow_any_host: bool,
     scope: Option<String>,
@@ -858,6 +895,7 @@ impl fmt::Debug for ClientBuilder {
             .field("app", &self.app)
             .field("bearer", &self.bearer)
             .field("managed_identity", &self.managed_identity)
+            .field("device_code", &self.device_code)
             .field("cloud", &self.cloud)
             .field("allow_any_host", &self.allow_any_host)
             .field("scope", &self.scope)
@@ -879,6 +917,7 @@ impl ClientBuilder {
             app: None,
             bearer: None,
             managed_identity: None,
+            device_code: None,
             cloud: None,
             allow_any_host: false,
             scope: None,
@@ -911,6 +950,14 @@ impl ClientBuilder {
     /// An Azure managed identity (system- or user-assigned).
     pub fn managed_identity(mut self, identity: ManagedIdentity) -> ClientBuilder {
         self.managed_identity = Some(identity);
+        self
+    }
+
+    /// A user signs in with a device code (delegated; docs/api.md §3.8). Give a prompt callback with
+    /// [`DeviceCode::on_prompt`](crate::device_code::DeviceCode::on_prompt), or sign in with
+    /// `Client::device_code_begin` and `Client::sign_in`.
+    pub fn device_code(mut self, device_code: crate::device_code::DeviceCode) -> ClientBuilder {
+        self.device_code = Some(device_code);
         self
     }
 
@@ -973,30 +1020,41 @@ impl ClientBuilder {
     pub fn into_options(self) -> Result<ClientOptions> {
         let primaries = usize::from(self.app.is_some())
             + usize::from(self.bearer.is_some())
-            + usize::from(self.managed_identity.is_some());
+            + usize::from(self.managed_identity.is_some())
+            + usize::from(self.device_code.is_some());
         if primaries > 1 {
             return Err(Error::invalid_config(
-                "more than one of app credentials, a managed identity and a bearer token were given",
+                "more than one of app credentials, a managed identity, a device code sign-in and a bearer token were given",
             )
-            .with_hint("choose one: app credentials, a managed identity (both refreshable) or a bearer token"));
+            .with_hint("choose one: app credentials, a managed identity, a device code sign-in (all refreshable) or a bearer token"));
         }
-        let auth = match (self.app, self.bearer, self.managed_identity, self.legacy_token) {
-            (Some(credentials), _, _, legacy_token) => AuthOptions::App {
+        let auth = match (
+            self.app,
+            self.bearer,
+            self.managed_identity,
+            self.device_code,
+            self.legacy_token,
+        ) {
+            (Some(credentials), _, _, _, legacy_token) => AuthOptions::App {
                 credentials,
                 legacy_token,
             },
-            (_, Some(token), _, legacy_token) => AuthOptions::Bearer {
+            (_, Some(token), _, _, legacy_token) => AuthOptions::Bearer {
                 token,
                 legacy_token,
             },
-            (_, _, Some(identity), legacy_token) => AuthOptions::ManagedIdentity {
+            (_, _, Some(identity), _, legacy_token) => AuthOptions::ManagedIdentity {
                 identity,
                 legacy_token,
             },
-            (None, None, None, Some(token)) => AuthOptions::Token { token },
-            (None, None, None, None) => return Err(Error::invalid_config("no credentials were given")
+            (_, _, _, Some(device_code), legacy_token) => AuthOptions::DeviceCode {
+                device_code,
+                legacy_token,
+            },
+            (None, None, None, None, Some(token)) => AuthOptions::Token { token },
+            (None, None, None, None, None) => return Err(Error::invalid_config("no credentials were given")
                 .with_hint(
-                    "call legacy_token(…), app_credentials(…), managed_identity(…) or bearer_token(…) on the builder",
+                    "call legacy_token(…), app_credentials(…), managed_identity(…), device_code(…) or bearer_token(…) on the builder",
                 )),
         };
         let mut opts = ClientOptions::new(self.url, auth);

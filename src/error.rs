@@ -44,6 +44,13 @@ pub enum ErrorKind {
     FilesNeedLegacyToken = 102,
     /// The identity endpoint refused or failed the client-credentials request (api.md §3.2).
     TokenRequestFailed = 103,
+    /// The user declined a device code sign-in (docs/api.md §3.8).
+    DeviceCodeDeclined = 110,
+    /// A device code expired before the user signed in (docs/api.md §3.8).
+    DeviceCodeExpired = 111,
+    /// A delegated sign-in is needed: none was done yet, or the refresh token was refused
+    /// (`invalid_grant`: revoked, expired) and only a new sign-in helps (docs/api.md §3.8).
+    SignInRequired = 112,
     /// HTTP 404.
     NotFound = 200,
     /// HTTP 400; the server's validation body is kept in `detail`.
@@ -87,6 +94,9 @@ impl ErrorKind {
         ErrorKind::Forbidden,
         ErrorKind::FilesNeedLegacyToken,
         ErrorKind::TokenRequestFailed,
+        ErrorKind::DeviceCodeDeclined,
+        ErrorKind::DeviceCodeExpired,
+        ErrorKind::SignInRequired,
         ErrorKind::NotFound,
         ErrorKind::BadRequest,
         ErrorKind::Throttled,
@@ -128,6 +138,9 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::FilesNeedLegacyToken => "files_need_legacy_token",
             ErrorKind::TokenRequestFailed => "token_request_failed",
+            ErrorKind::DeviceCodeDeclined => "device_code_declined",
+            ErrorKind::DeviceCodeExpired => "device_code_expired",
+            ErrorKind::SignInRequired => "sign_in_required",
             ErrorKind::NotFound => "not_found",
             ErrorKind::BadRequest => "bad_request",
             ErrorKind::Throttled => "throttled",

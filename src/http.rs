@@ -267,6 +267,19 @@ impl HttpCore {
         self.inner.auth.mode()
     }
 
+    /// Gets an access token now (signing in with a pending device code, or with the prompt sink).
+    pub(crate) async fn sign_in(&self, cancel: &CancelToken) -> Result<()> {
+        self.inner.auth.header(false, cancel).await.map(|_| ())
+    }
+
+    /// Asks for a device code (docs/api.md §3.8).
+    pub(crate) async fn device_code_begin(
+        &self,
+        cancel: &CancelToken,
+    ) -> Result<crate::device_code::DeviceCodePrompt> {
+        self.inner.auth.device_code_begin(cancel).await
+    }
+
     /// Whether a legacy API token is configured (alone, or beside app/bearer credentials for files).
     pub fn has_legacy_token(&self) -> bool {
         self.inner.auth.has_legacy_token()
@@ -967,6 +980,11 @@ fn status_error(
                 ErrorKind::Unauthorized,
                 format!("{what} was refused: the server did not accept the managed identity's access token, even after fetching a new one"),
                 "grant the managed identity Microsoft Cloud App Security application permissions (app roles such as Investigation.read) with Microsoft Graph or PowerShell, and check that the tenant URL and the identity are in the same tenant and cloud (docs/api.md §3.7)".into(),
+            ),
+            (Scheme::Bearer, AuthMode::DeviceCode) => (
+                ErrorKind::Unauthorized,
+                format!("{what} was refused: the server did not accept the signed-in user's access token, even after refreshing it"),
+                "check that the app has Microsoft Cloud App Security delegated permissions with admin consent, that the user has an MDCA role, and that the tenant id is the tenant of this portal (docs/api.md §3.8)".into(),
             ),
             (Scheme::Bearer, _) => (
                 ErrorKind::Unauthorized,

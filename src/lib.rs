@@ -1,7 +1,7 @@
 //! mdca — a client for the Microsoft Defender for Cloud Apps (MDCA, formerly MCAS) REST API.
 //!
-//! The library authenticates (legacy API token, application context, an Azure managed identity, or a
-//! pre-acquired bearer token) in the commercial and US government clouds,
+//! The library authenticates (legacy API token, application context, an Azure managed identity, a
+//! user's device code sign-in, or a pre-acquired bearer token) in the commercial and US government clouds,
 //! paces itself under the tenant's 30 requests/minute throttle, retries transient faults, streams
 //! list results page by page with constant memory, and explains every error (HTTP status, the server's
 //! `correlation_id`, and a hint for known causes such as the Files API refusing app-context tokens).
@@ -16,6 +16,7 @@ pub mod client;
 pub mod cloud;
 pub mod config;
 pub(crate) mod depth;
+pub mod device_code;
 pub mod entity;
 pub mod error;
 pub mod ffi;
@@ -39,6 +40,7 @@ pub use config::{
     ApiBase, AppCredentials, AuthOptions, ClientBuilder, ClientOptions, ManagedIdentity, RateLimit,
     RetryPolicy, TokenEndpoint,
 };
+pub use device_code::{DeviceCode, DeviceCodePrompt};
 pub use entity::{EntityKind, EntitySpec, FieldType};
 pub use error::{Error, ErrorKind, Result};
 pub use filter::{FilterBuilder, Op};

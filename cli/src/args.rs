@@ -154,6 +154,12 @@ pub struct ConnectionArgs {
     )]
     pub managed_identity: Option<String>,
 
+    /// Sign in as yourself with a device code (delegated): prints a code and a URL on stderr and waits
+    /// until you have signed in in a browser. Needs --tenant-id and --client-id of your own app
+    /// registration with "Allow public client flows" on; tokens stay in memory only.
+    #[arg(long, global = true)]
+    pub device_code: bool,
+
     /// Token endpoint flavour for app credentials: v2 (scope …/.default) or v1 (resource=…).
     #[arg(long, global = true, value_enum, value_name = "VERSION")]
     pub token_endpoint: Option<TokenEndpoint>,
@@ -279,6 +285,7 @@ impl std::fmt::Debug for ConnectionArgs {
             .field("allow_any_host", &self.allow_any_host)
             .field("scope", &self.scope)
             .field("managed_identity", &self.managed_identity)
+            .field("device_code", &self.device_code)
             .field("timeout", &self.timeout)
             .field("proxy", &self.proxy.as_ref().map(|_| "***"))
             .field("rate_limit", &self.rate_limit)

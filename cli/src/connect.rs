@@ -50,7 +50,9 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
         )
         .with_hint("choose one way to sign in: unset MDCA_CLIENT_SECRET, or drop --managed-identity"));
     }
-    if let Some(client_id) = &conn.managed_identity {
+    if conn.device_code {
+        builder = builder.device_code(crate::device_code::options(conn)?);
+    } else if let Some(client_id) = &conn.managed_identity {
         // --managed-identity alone: the system-assigned identity.
         builder = builder.managed_identity(match client_id.trim() {
             "" => ManagedIdentity::system_assigned(),
@@ -62,11 +64,13 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
     if given(&conn.token).is_none()
         && given(&conn.access_token).is_none()
         && conn.managed_identity.is_none()
+        && !conn.device_code
         && !has_any_app_credential(conn)
     {
         return Err(Error::invalid_config("no credentials").with_hint(
             "pass --token-file FILE (or MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and \
-             --client-secret-file (an app registration), or --managed-identity (in Azure), or --access-token-file",
+             --client-secret-file (an app registration), or --managed-identity (in Azure), or --device-code with \
+             --tenant-id and --client-id (sign in as yourself), or --access-token-file",
         ));
     }
     let client = tune(builder, conn, None)?.build()?;

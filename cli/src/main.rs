@@ -4,6 +4,7 @@ mod args;
 mod checkpoint;
 mod commands;
 mod connect;
+mod device_code;
 mod input;
 mod interrupt;
 mod list;

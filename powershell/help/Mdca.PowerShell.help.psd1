@@ -8,7 +8,9 @@
 Creates the session used by every other cmdlet of the module. Authenticate with a legacy API token
 (-ApiToken), with application credentials (-TenantId -ClientId -ClientSecret, or -ClientCredential),
 with the Azure managed identity of the VM, App Service, Function or Automation account the session runs
-on (-ManagedIdentity, with -ClientId for a user-assigned identity), with a pre-acquired access token
+on (-ManagedIdentity, with -ClientId for a user-assigned identity), as yourself with a device code
+(-DeviceCode -TenantId -ClientId: shows a code and a URL and waits until you have signed in; Ctrl+C stops
+waiting; the tokens stay in memory, never on disk), with a pre-acquired access token
 (-AccessToken), or with an API token together with app credentials, a managed identity or an access
 token: the Files API refuses application tokens, so Get-MdcaFile then uses the API token automatically
 while everything else uses the application.
@@ -25,7 +27,8 @@ tenant's 30 requests per minute and retries throttled and transient failures.
             Url = 'The portal URL from the portal''s About page, e.g. https://contoso.us3.portal.cloudappsecurity.com.'
             ApiToken = 'A legacy API token (Settings > Cloud Apps > API tokens) as a SecureString.'
             TenantId = 'The Entra ID tenant id of the application registration.'
-            ClientId = 'The application (client) id; with -ManagedIdentity, the client id of a user-assigned managed identity.'
+            ClientId = 'The application (client) id; with -ManagedIdentity, the client id of a user-assigned managed identity; with -DeviceCode, your public client app registration.'
+            DeviceCode = 'Signs you in with a device code (delegated): shows the sign-in message (a URL and a code) on the host and waits until you have signed in in a browser; Ctrl+C stops waiting. -TenantId and -ClientId name your own app registration with Authentication > Allow public client flows = Yes and Microsoft Cloud App Security delegated permissions (e.g. investigation.read) with admin consent.'
             ClientSecret = 'The application''s client secret as a SecureString.'
             ClientCredential = 'The application as a PSCredential: user name = client id, password = client secret.'
             AccessToken = 'A Bearer access token acquired elsewhere, as a SecureString.'
@@ -83,6 +86,12 @@ Connect-Mdca -Url contoso.us1.portal.cloudappsecurity.us -Environment GccHigh -M
 Connect-Mdca -Url $portal -ManagedIdentity -ClientId '11111111-2222-3333-4444-555555555555'
 '@
                 Remark = 'Signs in with a user-assigned managed identity, chosen by its client id.'
+            }
+            @{
+                Code   = @'
+Connect-Mdca -Url $portal -DeviceCode -TenantId 'contoso.onmicrosoft.com' -ClientId $publicClientId
+'@
+                Remark = 'Signs you in interactively: open the page it shows, enter the code, sign in; the cmdlet returns once you have.'
             }
         )
         Links       = @('Disconnect-Mdca', 'Get-MdcaContext')

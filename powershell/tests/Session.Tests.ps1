@@ -132,6 +132,32 @@ Describe 'clouds and managed identity' {
         Disconnect-Mdca
     }
 
+    It '-DeviceCode shows the sign-in message on the host and waits until the user has signed in' {
+        Invoke-SimControl -Sim $Sim -Path device_code -Method POST -Body @{ interval_ms = 100 } | Out-Null
+        $publicClient = (Invoke-SimControl -Sim $Sim -Path device_code).public_client_id
+        # The user: approves the code once Connect-Mdca has asked for one.
+        $user = Start-Job -ScriptBlock {
+            param($Url)
+            foreach ($i in 1..200) {
+                try {
+                    Invoke-RestMethod -Method Post -Uri "$Url/_sim/device_code" -ContentType 'application/json' -Body '{"action":"approve"}' | Out-Null
+                    return 'approved'
+                } catch { Start-Sleep -Milliseconds 100 }
+            }
+        } -ArgumentList $Sim.Url
+        try {
+            Connect-Mdca -Url $Sim.Url -DeviceCode -TenantId $Sim.EntraTenantId -ClientId $publicClient `
+                -AuthorityHost $Sim.AuthorityHost -RateLimit 0 -InformationVariable shown 6>$null
+        } finally {
+            $approved = $user | Wait-Job -Timeout 30 | Receive-Job
+            $user | Remove-Job -Force
+        }
+        $approved | Should -Be 'approved'
+        "$($shown.MessageData)" | Should -Match 'open the page .* and enter the code \w+'
+        (Get-MdcaContext).AuthType | Should -Be 'device_code'
+        @(Get-MdcaAlert -First 2).Count | Should -Be 2
+    }
+
     It '-ManagedIdentity signs in through the metadata endpoint; an unknown -ClientId is a terminating error' {
         # The endpoint override is read from the process environment by the native library, which a
         # variable set in this runspace does not reach: a child pwsh inherits it.

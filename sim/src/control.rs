@@ -13,6 +13,7 @@
 //! | `/_sim/credentials` | GET | every tenant's URL, tokens and Entra id, and the app credentials |
 //! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
 //! | `/_sim/managed_identity` | GET, POST | the managed identities and endpoints; POST `{"available":false}` cuts every identity connection, `{"forget":"<client id>"}` makes an identity unknown |
+//! | `/_sim/device_code` | GET, POST | device code sign-ins: the public client id, every code with its status and polls (`at_ms` after issue, `answer`); POST `{"action":"approve"\|"decline"\|"expire"\|"slow_down","user_code"?,"count"?}` (no `user_code`: the newest pending code), `{"interval_ms":N,"expires_in_secs":S}` for new codes, `{"revoke_refresh_tokens":true}` |
 //! | `/_sim/live` | GET, POST | live mode: `{"rate":R,"clock_speed":X}` starts or changes it, `null` or `{}` stops it |
 //! | `/_sim/clock` | GET | `?tenant=N` → `{"now_ms":…,"mutations":…}` |
 //! | `/_sim/journal` | GET | `?tenant=N` → `{"mutations":[…]}`, every mutation so far |
@@ -98,6 +99,11 @@ pub(crate) async fn handle(
         (["apps"], _, true) => register_app(shared, &params),
         (["managed_identity"], true, _) => ok(shared.identities.snapshot(&shared.base_url)),
         (["managed_identity"], _, true) => managed_identity(shared, &params),
+        (["device_code"], true, _) => ok(shared.device_codes.snapshot()),
+        (["device_code"], _, true) => match shared.device_codes.control(&params) {
+            Ok(()) => ok(shared.device_codes.snapshot()),
+            Err(msg) => bad(msg),
+        },
         (["live"], true, _) => ok(json!(shared.live())),
         (["live"], _, true) => {
             let live = if params.is_empty() {

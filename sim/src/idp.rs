@@ -50,7 +50,7 @@ pub(crate) fn now_stamp() -> (u64, String) {
 }
 
 /// An AAD error answer: `error`, `error_description` (with the AADSTS code), `error_codes`…
-fn aad_error(status: StatusCode, error: &str, code: u32, message: String) -> Response {
+pub(crate) fn aad_error(status: StatusCode, error: &str, code: u32, message: String) -> Response {
     let (_, stamp) = now_stamp();
     let trace_id = uuid::Uuid::new_v4().to_string();
     let correlation_id = uuid::Uuid::new_v4().to_string();
@@ -169,6 +169,16 @@ pub(crate) fn token(
     let Some(grant_type) = field("grant_type") else {
         return missing("grant_type");
     };
+    // Delegated grants (docs/api.md §3.8) live on the v2 endpoint only.
+    if endpoint == Endpoint::V2 {
+        match grant_type {
+            crate::device_code::DEVICE_CODE_GRANT => {
+                return crate::device_code::poll(shared, tenant.index, &form)
+            }
+            "refresh_token" => return crate::device_code::refresh(shared, tenant.index, &form),
+            _ => {}
+        }
+    }
     if grant_type != "client_credentials" {
         return aad_error(
             StatusCode::BAD_REQUEST,

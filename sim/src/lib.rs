@@ -23,6 +23,7 @@ mod auth;
 mod body;
 mod conn;
 pub mod control;
+mod device_code;
 mod discovery;
 mod faults;
 mod identity;
@@ -397,6 +398,12 @@ impl Simulator {
     /// Forgets a managed identity, so a request with its client id gets "identity not found".
     pub fn forget_managed_identity(&self, client_id: &str) -> bool {
         self.shared.identities.forget(client_id)
+    }
+
+    /// The client id of the public client app that may use the device code flow ("Allow public client
+    /// flows" on; delegated Investigation.manage, Settings.manage, Discovery.manage; docs/api.md §3.8).
+    pub fn public_client_id(&self) -> String {
+        self.shared.device_codes.public_client_id().to_string()
     }
 
     /// The identity endpoint's host: the simulator itself.

@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     pub keyring: Keyring,
     /// The managed identities of the simulated machine (docs/api.md §3.7).
     pub(crate) identities: Identities,
+    /// Device codes and refresh tokens of delegated sign-ins (docs/api.md §3.8).
+    pub(crate) device_codes: crate::device_code::DeviceCodes,
     pub faults: FaultBoard,
     pub stats: Recorder,
     pub discovery: Discovery,
@@ -77,6 +79,7 @@ impl Shared {
         Shared {
             tenants,
             identities: Identities::new(keyring.seed()),
+            device_codes: crate::device_code::DeviceCodes::new(keyring.seed()),
             keyring,
             faults: FaultBoard::default(),
             stats: Recorder::default(),
@@ -304,6 +307,10 @@ pub(crate) enum Target {
         tenant: String,
         endpoint: Endpoint,
     },
+    /// The device authorization endpoint (docs/api.md §3.8).
+    DeviceCode {
+        tenant: String,
+    },
     /// A managed identity endpoint (IMDS or App Service style).
     Identity(identity::Style),
     /// The storage side of a discovery upload: `/_blob/<id>/<file>`.
@@ -317,6 +324,7 @@ impl Target {
         match self {
             Target::Api { op, .. } => op.name(),
             Target::Token { .. } => "oauth2.token",
+            Target::DeviceCode { .. } => "oauth2.devicecode",
             Target::Identity(style) => style.route_name(),
             Target::Blob(_) => "discovery.upload",
             Target::ApiUnknown | Target::Unknown => "not_found",
@@ -417,6 +425,11 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
             return Target::Token {
                 tenant: tid.to_string(),
                 endpoint: Endpoint::V1,
+            }
+        }
+        [tid, "oauth2", "v2.0", "devicecode"] if segs.len() == 4 => {
+            return Target::DeviceCode {
+                tenant: tid.to_string(),
             }
         }
         [tid, "oauth2", "v2.0", "token"] if segs.len() == 4 => {
@@ -592,9 +605,11 @@ async fn serve_admitted(
     req: Request,
 ) -> Response {
     let fault = match target {
-        Target::Api { .. } | Target::Token { .. } | Target::Blob(_) | Target::Identity(_) => {
-            shared.faults.take(target.name(), is_api)
-        }
+        Target::Api { .. }
+        | Target::Token { .. }
+        | Target::DeviceCode { .. }
+        | Target::Blob(_)
+        | Target::Identity(_) => shared.faults.take(target.name(), is_api),
         _ => None,
     };
     // No identity endpoint on this "machine": the connection is cut, as off Azure.
@@ -624,6 +639,22 @@ async fn serve_admitted(
                     shared,
                     &tenant,
                     endpoint,
+                    &parts.method,
+                    &parts.headers,
+                    &bytes,
+                ),
+                Err(_) => json_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &json!({"error": "invalid_request"}),
+                ),
+            }
+        }
+        Target::DeviceCode { tenant } => {
+            let (parts, body) = req.into_parts();
+            match axum::body::to_bytes(body, 64 * 1024).await {
+                Ok(bytes) => crate::device_code::endpoint(
+                    shared,
+                    &tenant,
                     &parts.method,
                     &parts.headers,
                     &bytes,

@@ -45,7 +45,9 @@ impl ClientObject {
         crate::runtime::try_runtime()?.block_on(token.run(call))?
     }
 
-    fn token(&self) -> CancelToken {
+    /// The token `mdca_client_cancel` cancels, for a call that must see the cancellation itself (the
+    /// device code sign-in forgets its pending code).
+    pub(crate) fn token(&self) -> CancelToken {
         self.calls
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -76,8 +78,9 @@ pub(crate) fn client_arg(client: *const mdca_client) -> Result<Arc<ClientObject>
 /// `auth` is one of `{"type": "token", "token"}` (legacy API token), `{"type": "app", "tenant_id",
 /// "client_id", "client_secret", "authority_host"?, "token_endpoint"?: "v2"|"v1", "legacy_token"?}`
 /// (application context), `{"type": "managed_identity", "client_id"?, "endpoint"?, "legacy_token"?}`
-/// (an Azure managed identity; `client_id` picks a user-assigned one) or `{"type": "bearer", "token",
-/// "legacy_token"?}`; optional keys are `cloud` (`"commercial"` (default), `"gcc"`, `"gcc-high"`,
+/// (an Azure managed identity; `client_id` picks a user-assigned one), `{"type": "device_code",
+/// "tenant_id", "client_id", "authority_host"?, "legacy_token"?}` (a user signs in: see
+/// `mdca_client_device_code_begin`) or `{"type": "bearer", "token", "legacy_token"?}`; optional keys are `cloud` (`"commercial"` (default), `"gcc"`, `"gcc-high"`,
 /// `"dod"`: sets the authority and checks the URL's host; without it a known host picks its cloud),
 /// `allow_any_host` (lets a host of no known cloud through), `scope` (the token audience instead of the
 /// MDCA app id), `timeout_secs`, `connect_timeout_secs`, `proxy`, `rate_limit` (`{"requests",
@@ -151,7 +154,8 @@ pub unsafe extern "C" fn mdca_client_free(client: *mut mdca_client) -> mdca_stat
 
 /// Cancels every one-shot call running on the client on any thread — `mdca_client_fetch`,
 /// `mdca_client_entity_tree`, `mdca_client_close_alerts`, `mdca_client_set_alert_read`,
-/// `mdca_client_activity_feedback`, the subnet calls and `mdca_client_request`: each returns
+/// `mdca_client_activity_feedback`, the subnet calls, `mdca_client_request`,
+/// `mdca_client_device_code_begin` and `mdca_client_sign_in` (its polling stops): each returns
 /// `MDCA_STATUS_CANCELLED` within moments, whatever its timeout and retries. Calls started after this one
 /// run normally, and queries are not affected (cancel those with `mdca_query_cancel`). A cancelled write
 /// (a close, a subnet change) may or may not have reached the service: read the state back before

@@ -48,6 +48,13 @@ pub enum mdca_status {
     FilesNeedLegacyToken = 102,
     /// The identity endpoint refused or failed the client-credentials request.
     TokenRequestFailed = 103,
+    /// The user declined a device code sign-in.
+    DeviceCodeDeclined = 110,
+    /// A device code expired before the user signed in.
+    DeviceCodeExpired = 111,
+    /// A device code sign-in is needed: none was done yet, or the refresh token was refused (revoked,
+    /// expired); sign in again.
+    SignInRequired = 112,
     /// HTTP 404.
     NotFound = 200,
     /// HTTP 400; the server's validation body is in the last error's `detail`.
@@ -94,6 +101,9 @@ impl mdca_status {
             ErrorKind::Forbidden => mdca_status::Forbidden,
             ErrorKind::FilesNeedLegacyToken => mdca_status::FilesNeedLegacyToken,
             ErrorKind::TokenRequestFailed => mdca_status::TokenRequestFailed,
+            ErrorKind::DeviceCodeDeclined => mdca_status::DeviceCodeDeclined,
+            ErrorKind::DeviceCodeExpired => mdca_status::DeviceCodeExpired,
+            ErrorKind::SignInRequired => mdca_status::SignInRequired,
             ErrorKind::NotFound => mdca_status::NotFound,
             ErrorKind::BadRequest => mdca_status::BadRequest,
             ErrorKind::Throttled => mdca_status::Throttled,

@@ -15,6 +15,8 @@ namespace Mdca.PowerShell
         private const string AccessTokenSet = "AccessToken";
         private const string ManagedIdentitySet = "ManagedIdentity";
         private const string CredentialSet = "Credential";
+        private const string DeviceCodeSet = "DeviceCode";
+        private static readonly string[] HostTag = { "PSHOST" };
 
         /// <summary>The portal URL from the portal's About page (with -Credential: its user name unless given).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ApiTokenSet)]
@@ -22,6 +24,7 @@ namespace Mdca.PowerShell
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ClientCredentialSet)]
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = AccessTokenSet)]
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ManagedIdentitySet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = DeviceCodeSet)]
         [Parameter(Position = 0, ParameterSetName = CredentialSet)]
         [Alias("PortalUrl")]
         [ValidateNotNullOrEmpty]
@@ -33,17 +36,20 @@ namespace Mdca.PowerShell
         [Parameter(ParameterSetName = ClientCredentialSet)]
         [Parameter(ParameterSetName = AccessTokenSet)]
         [Parameter(ParameterSetName = ManagedIdentitySet)]
+        [Parameter(ParameterSetName = DeviceCodeSet)]
         public SecureString? ApiToken { get; set; }
 
         /// <summary>The Entra ID tenant of the application.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
         [Parameter(Mandatory = true, ParameterSetName = ClientCredentialSet)]
+        [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
         [ValidateNotNullOrEmpty]
         public string? TenantId { get; set; }
 
         /// <summary>The application (client) id, or the client id of a user-assigned managed identity.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = ManagedIdentitySet)]
+        [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
         [ValidateNotNullOrEmpty]
         public string? ClientId { get; set; }
 
@@ -69,6 +75,14 @@ namespace Mdca.PowerShell
         [Parameter(Mandatory = true, ParameterSetName = ManagedIdentitySet)]
         public SwitchParameter ManagedIdentity { get; set; }
 
+        /// <summary>
+        /// Signs you in with a device code (delegated): shows a code and a URL, then waits until you have signed in
+        /// in a browser (Ctrl+C stops waiting). -TenantId and -ClientId name your own app registration with
+        /// "Allow public client flows" on. Tokens stay in memory, never on disk.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
+        public SwitchParameter DeviceCode { get; set; }
+
         /// <summary>The cloud the tenant lives in; sets the authority and checks the URL's host.</summary>
         [Parameter]
         [ValidateSet("Commercial", "Gcc", "GccHigh", "DoD")]
@@ -86,6 +100,7 @@ namespace Mdca.PowerShell
         /// <summary>The identity endpoint host for sovereign clouds.</summary>
         [Parameter(ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = ClientCredentialSet)]
+        [Parameter(ParameterSetName = DeviceCodeSet)]
         public string? AuthorityHost { get; set; }
 
         /// <summary>v2 (default) or v1 client-credentials endpoint.</summary>
@@ -174,6 +189,20 @@ namespace Mdca.PowerShell
                     options.TokenEndpoint = TokenEndpoint;
                 }
             }
+            if (ParameterSetName == DeviceCodeSet)
+            {
+                options.DeviceCode = true;
+                options.TenantId = TenantId;
+                options.ClientId = ClientId;
+                if (!string.IsNullOrEmpty(AuthorityHost))
+                {
+                    options.AuthorityHost = AuthorityHost;
+                }
+                // Called on this (the pipeline) thread before the wait, so the host may be written to.
+                options.DeviceCodePrompt = prompt => WriteInformation(
+                    new HostInformationMessage { Message = prompt.Message },
+                    HostTag);
+            }
             if (ParameterSetName == ManagedIdentitySet)
             {
                 options.ManagedIdentity = true;
@@ -212,7 +241,7 @@ namespace Mdca.PowerShell
             MdcaClient? client = null;
             try
             {
-                client = MdcaClient.Connect(options);
+                client = MdcaClient.Connect(options, StopToken);
             }
             catch (Exception e) when (IsReportable(e))
             {

@@ -27,7 +27,7 @@ namespace Mdca
         /// <summary>The tenant URL.</summary>
         public string Url { get; }
 
-        /// <summary>"token", "app" or "bearer".</summary>
+        /// <summary>"token", "app", "bearer", "managed_identity" or "device_code".</summary>
         public string AuthType { get; }
 
         /// <summary>Whether a legacy API token was given (the Files API needs one).</summary>
@@ -46,7 +46,17 @@ namespace Mdca
         /// <summary>Creates a client. Nothing is sent until the first call (app tokens are fetched lazily).</summary>
         /// <exception cref="ArgumentException">The options lack a URL or credentials.</exception>
         /// <exception cref="MdcaException">InvalidConfig and the like: the library refused the options.</exception>
-        public static MdcaClient Connect(MdcaConnectOptions options)
+        public static MdcaClient Connect(MdcaConnectOptions options) => Connect(options, CancellationToken.None);
+
+        /// <summary>
+        /// Creates a client. With <see cref="MdcaConnectOptions.DeviceCode"/>, asks for a device code, shows it through
+        /// <see cref="MdcaConnectOptions.DeviceCodePrompt"/> and waits until the user has signed in (the token cancels
+        /// the wait); otherwise nothing is sent until the first call.
+        /// </summary>
+        /// <exception cref="ArgumentException">The options lack a URL or credentials.</exception>
+        /// <exception cref="MdcaException">InvalidConfig; for a device code DeviceCodeDeclined, DeviceCodeExpired,
+        /// TokenRequestFailed (see its hint) or Cancelled.</exception>
+        public static MdcaClient Connect(MdcaConnectOptions options, CancellationToken cancellationToken)
         {
             if (options == null)
             {
@@ -61,7 +71,44 @@ namespace Mdca
                 handle.Dispose();
                 throw error;
             }
-            return new MdcaClient(handle, options);
+            var client = new MdcaClient(handle, options);
+            if (options.AuthType == "device_code")
+            {
+                try
+                {
+                    client.SignInWithDeviceCode(options.DeviceCodePrompt, cancellationToken);
+                }
+                catch
+                {
+                    client.Dispose();
+                    throw;
+                }
+            }
+            return client;
+        }
+
+        private void SignInWithDeviceCode(Action<MdcaDeviceCodePrompt>? show, CancellationToken cancellationToken)
+        {
+            ClientHandle client = Handle;
+            MdcaDeviceCodePrompt prompt = Native.Run(() =>
+            {
+                int status = NativeMethods.mdca_client_device_code_begin(client, out IntPtr json, out UIntPtr len);
+                using NativeText text = Native.CheckText(status, json, len);
+                return MdcaDeviceCodePrompt.Parse(text.Span);
+            }, cancellationToken, interrupt: CancelPendingCalls);
+            if (show != null)
+            {
+                show(prompt);
+            }
+            else
+            {
+                Console.Error.WriteLine(prompt.Message);
+            }
+            Native.Run(() =>
+            {
+                Native.Check(NativeMethods.mdca_client_sign_in(client));
+                return true;
+            }, cancellationToken, interrupt: CancelPendingCalls);
         }
 
         /// <summary>

@@ -54,6 +54,18 @@ namespace Mdca
         /// <summary>The client id of a user-assigned managed identity; null for the system-assigned one.</summary>
         public string? ManagedIdentityClientId { get; set; }
 
+        /// <summary>
+        /// Sign in as a user with a device code (delegated; docs/api.md §3.8): <see cref="TenantId"/> and
+        /// <see cref="ClientId"/> name the user's own app registration with "Allow public client flows" on; no
+        /// secret. <see cref="MdcaClient.Connect(MdcaConnectOptions, System.Threading.CancellationToken)"/> shows
+        /// the prompt through <see cref="DeviceCodePrompt"/> and waits until the user has signed in. Tokens stay in
+        /// memory, never on disk.
+        /// </summary>
+        public bool DeviceCode { get; set; }
+
+        /// <summary>Shows the device code prompt to the user (print its Message); called once per sign-in, before the wait.</summary>
+        public Action<MdcaDeviceCodePrompt>? DeviceCodePrompt { get; set; }
+
         /// <summary>"v2" (default) or "v1".</summary>
         public string? TokenEndpoint { get; set; }
 
@@ -81,11 +93,15 @@ namespace Mdca
         /// </summary>
         public double? RetryBudgetSeconds { get; set; }
 
-        /// <summary>"managed_identity", "app", "bearer" or "token": the authentication these options select, or null when none.</summary>
+        /// <summary>"device_code", "managed_identity", "app", "bearer" or "token": the authentication these options select, or null when none.</summary>
         public string? AuthType
         {
             get
             {
+                if (DeviceCode)
+                {
+                    return "device_code";
+                }
                 if (ManagedIdentity || !string.IsNullOrEmpty(ManagedIdentityClientId))
                 {
                     return "managed_identity";
@@ -114,6 +130,14 @@ namespace Mdca
             {
                 throw new ArgumentException("app credentials need a tenant id, a client id and a client secret");
             }
+            if (type == "device_code" && (string.IsNullOrEmpty(TenantId) || string.IsNullOrEmpty(ClientId)))
+            {
+                throw new ArgumentException("a device code sign-in needs the tenant id and the client id of your app registration");
+            }
+            if (type == "device_code" && (ClientSecret != null || AccessToken != null || ManagedIdentity))
+            {
+                throw new ArgumentException("a device code sign-in takes no client secret, access token or managed identity; choose one way to sign in");
+            }
             if (type == "managed_identity" && (ClientSecret != null || AccessToken != null))
             {
                 throw new ArgumentException("a managed identity takes no client secret or access token; choose one way to sign in");
@@ -134,6 +158,18 @@ namespace Mdca
                             break;
                         case "bearer":
                             WriteSecret(json, "token", AccessToken!);
+                            if (ApiToken != null)
+                            {
+                                WriteSecret(json, "legacy_token", ApiToken);
+                            }
+                            break;
+                        case "device_code":
+                            json.WriteString("tenant_id", TenantId);
+                            json.WriteString("client_id", ClientId);
+                            if (!string.IsNullOrEmpty(AuthorityHost))
+                            {
+                                json.WriteString("authority_host", AuthorityHost);
+                            }
                             if (ApiToken != null)
                             {
                                 WriteSecret(json, "legacy_token", ApiToken);

@@ -98,6 +98,9 @@ namespace Mdca
                 case MdcaStatus.Unsupported: return "NotImplemented";
                 case MdcaStatus.Unauthorized:
                 case MdcaStatus.TokenRequestFailed:
+                case MdcaStatus.DeviceCodeDeclined:
+                case MdcaStatus.DeviceCodeExpired:
+                case MdcaStatus.SignInRequired:
                     return "AuthenticationError";
                 case MdcaStatus.Forbidden:
                 case MdcaStatus.FilesNeedLegacyToken:

@@ -38,6 +38,12 @@ namespace Mdca
         FilesNeedLegacyToken = 102,
         /// <summary>The identity endpoint refused or failed the client-credentials request.</summary>
         TokenRequestFailed = 103,
+        /// <summary>The user declined a device code sign-in.</summary>
+        DeviceCodeDeclined = 110,
+        /// <summary>A device code expired before the user signed in: connect again.</summary>
+        DeviceCodeExpired = 111,
+        /// <summary>Not signed in, or the sign-in was revoked or expired (refresh refused): connect again.</summary>
+        SignInRequired = 112,
         /// <summary>HTTP 404.</summary>
         NotFound = 200,
         /// <summary>HTTP 400; the server's validation body is in <see cref="MdcaException.Detail"/>.</summary>

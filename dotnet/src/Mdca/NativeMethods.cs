@@ -22,6 +22,12 @@ namespace Mdca
         internal static extern int mdca_client_cancel(ClientHandle client);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int mdca_client_device_code_begin(ClientHandle client, out IntPtr outJson, out UIntPtr outLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int mdca_client_sign_in(ClientHandle client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int mdca_last_error(out IntPtr outJson, out UIntPtr outLen);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]

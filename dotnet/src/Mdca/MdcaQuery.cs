@@ -124,22 +124,6 @@ namespace Mdca
         internal MdcaPageReader<T>? NextPageReader(CancellationToken cancellationToken = default) =>
             NextText(cancellationToken) is { } text ? new MdcaPageReader<T>(text) : null;
 
-        /// <summary>
-        /// Starts fetching the next page in the background, if none is in flight, so that it downloads while
-        /// the caller processes the current one; the next <see cref="NextPageReader"/> or NextPage takes it.
-        /// Not while a checkpoint is to be taken (<see cref="Checkpoint"/> refuses while a page is in flight).
-        /// </summary>
-        internal void Prefetch()
-        {
-            lock (gate)
-            {
-                if (!disposed && !finished)
-                {
-                    pending ??= StartFetch();
-                }
-            }
-        }
-
         private NativeText? NextText(CancellationToken cancellationToken)
         {
             bool inFlight;
@@ -334,7 +318,7 @@ namespace Mdca
                 inFlight = pending;
                 pending = null;
             }
-            // A page still in flight (a prefetch, a TryNextPage given up on) ends Cancelled: observe that, or
+            // A page still in flight (a TryNextPage or NextPageAsync given up on) ends Cancelled: observe that, or
             // free the page if it arrived anyway.
             inFlight?.ContinueWith(t =>
             {

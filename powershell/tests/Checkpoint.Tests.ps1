@@ -68,6 +68,10 @@ Describe '-CheckpointPath' {
             $null = Invoke-SimControl -Sim $Sim -Path faults -Method DELETE
             $null = Invoke-SimControl -Sim $Sim -Path faults -Method POST -Body @{ kind = 'stall'; ms = 30000; route = $route; count = 1 }
             Wait-Until { @((Invoke-SimControl -Sim $Sim -Path faults).faults).Count -eq 0 } 'the held request sent'
+            # The library fetches the next page while the cmdlet writes the current one, so the held request
+            # may leave before that page is written: stop once the cmdlet waits between pages, i.e. when
+            # the checkpoint it saved after its last page counts every record written.
+            Wait-Until { try { (Get-Content $path -Raw -ErrorAction Stop | ConvertFrom-Json).records -eq $output.Count } catch { $false } } 'the last page written and saved'
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         }

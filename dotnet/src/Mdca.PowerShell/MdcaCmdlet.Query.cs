@@ -41,7 +41,8 @@ namespace Mdca.PowerShell
         }
 
         /// <summary>
-        /// Streams a query page by page: records are written as the page arrives, progress after each page,
+        /// Streams a query page by page: records are written as the page arrives (each converted as it is
+        /// written), progress after each page,
         /// the total first with -IncludeTotalCount. The wait for a page is time-sliced on the stop token, so
         /// Ctrl+C ends it within a second and frees the native query. A failure part-way is terminating: the
         /// output is incomplete, and a script's try/catch must see it.
@@ -67,7 +68,7 @@ namespace Mdca.PowerShell
                     : StartFromCheckpoint<T>(client, entity, requestJson, checkpoint);
                 while (true)
                 {
-                    var page = Call(ct => query.NextPage(ct));
+                    using var page = Call(ct => query.NextPageReader(ct));
                     if (page == null)
                     {
                         if (checkpoint != null)
@@ -88,7 +89,9 @@ namespace Mdca.PowerShell
                         : string.Format(CultureInfo.InvariantCulture, "{0} records", status.Records);
                     WriteProgress(new ProgressRecord(activityId, activity, text) { PercentComplete = status.PercentComplete });
                     progressShown = true;
-                    foreach (var record in page)
+                    // Each record is converted as it is written: the managed heap holds the record in the
+                    // pipeline, not the page's thousands. (The library fetches the next page meanwhile.)
+                    while (page.TryRead(out T? record))
                     {
                         WriteObject(OutputRecord(record));
                     }

@@ -17,7 +17,7 @@ namespace Mdca
     {
         private readonly QueryHandle handle;
         private readonly object gate = new();
-        private Task<List<T>?>? pending;
+        private Task<NativeText?>? pending;
         private bool finished;
         private volatile bool disposed;
 
@@ -51,7 +51,80 @@ namespace Mdca
         /// it throws OperationCanceledException within a second.
         /// </summary>
         /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
-        public IReadOnlyList<T>? NextPage(CancellationToken cancellationToken = default)
+        public IReadOnlyList<T>? NextPage(CancellationToken cancellationToken = default) =>
+            ReadAll(NextText(cancellationToken));
+
+        /// <summary>
+        /// Waits up to <paramref name="millisecondsTimeout"/> for the next page. Returns false if the page is
+        /// still in flight (call again to keep waiting on the same request); true with the page, or with null
+        /// when the query is finished. A host such as PowerShell checks for Ctrl+C between calls.
+        /// </summary>
+        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
+        public bool TryNextPage(int millisecondsTimeout, out IReadOnlyList<T>? page)
+        {
+            page = null;
+            if (!TryNextText(millisecondsTimeout, out NativeText? text))
+            {
+                return false;
+            }
+            page = ReadAll(text);
+            return true;
+        }
+
+        /// <summary>The next page without blocking a thread of the caller's; null at the end. Cancelling the token cancels the query.</summary>
+        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
+        public async Task<IReadOnlyList<T>?> NextPageAsync(CancellationToken cancellationToken = default)
+        {
+            Task<NativeText?> task;
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                if (finished)
+                {
+                    return null;
+                }
+                pending ??= StartFetch();
+                task = pending;
+            }
+            List<T>? page;
+            using (cancellationToken.Register(Cancel))
+            {
+                try
+                {
+                    // Read before the page stops being in flight: Checkpoint() refuses until it is returned.
+                    page = ReadAll(await task.ConfigureAwait(false));
+                }
+                catch (MdcaException e) when (e.Status == MdcaStatus.Cancelled && cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("the mdca query was cancelled", e, cancellationToken);
+                }
+                finally
+                {
+                    lock (gate)
+                    {
+                        if (ReferenceEquals(pending, task))
+                        {
+                            pending = null;
+                        }
+                    }
+                }
+            }
+            lock (gate)
+            {
+                ThrowIfDisposed();
+                finished |= page == null;
+            }
+            return page;
+        }
+
+        /// <summary>
+        /// The next page as a reader that converts one record at a time (null when the query has no more
+        /// pages); the caller disposes it. Waits as <see cref="NextPage"/> does.
+        /// </summary>
+        internal MdcaPageReader<T>? NextPageReader(CancellationToken cancellationToken = default) =>
+            NextText(cancellationToken) is { } text ? new MdcaPageReader<T>(text) : null;
+
+        private NativeText? NextText(CancellationToken cancellationToken)
         {
             bool inFlight;
             lock (gate)
@@ -66,7 +139,7 @@ namespace Mdca
             if (!inFlight && !cancellationToken.CanBeCanceled)
             {
                 // Blocking callers page on their own thread: no task, no extra thread.
-                List<T>? page = FetchPage();
+                NativeText? page = FetchText();
                 lock (gate)
                 {
                     finished |= page == null;
@@ -75,7 +148,7 @@ namespace Mdca
             }
             while (true)
             {
-                if (TryNextPage(Native.SliceMilliseconds, out IReadOnlyList<T>? page))
+                if (TryNextText(Native.SliceMilliseconds, out NativeText? page))
                 {
                     return page;
                 }
@@ -87,16 +160,10 @@ namespace Mdca
             }
         }
 
-        /// <summary>
-        /// Waits up to <paramref name="millisecondsTimeout"/> for the next page. Returns false if the page is
-        /// still in flight (call again to keep waiting on the same request); true with the page, or with null
-        /// when the query is finished. A host such as PowerShell checks for Ctrl+C between calls.
-        /// </summary>
-        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
-        public bool TryNextPage(int millisecondsTimeout, out IReadOnlyList<T>? page)
+        private bool TryNextText(int millisecondsTimeout, out NativeText? page)
         {
             page = null;
-            Task<List<T>?> task;
+            Task<NativeText?> task;
             lock (gate)
             {
                 ThrowIfDisposed();
@@ -124,9 +191,16 @@ namespace Mdca
                 {
                     pending = null;
                 }
-                ThrowIfDisposed();
+                if (disposed)
+                {
+                    if (task.Status == TaskStatus.RanToCompletion)
+                    {
+                        task.Result?.Dispose();
+                    }
+                    throw new ObjectDisposedException(nameof(MdcaQuery<T>));
+                }
             }
-            List<T>? result = Native.Result(task);
+            NativeText? result = Native.Result(task);
             lock (gate)
             {
                 finished |= result == null;
@@ -135,49 +209,17 @@ namespace Mdca
             return true;
         }
 
-        /// <summary>The next page without blocking a thread of the caller's; null at the end. Cancelling the token cancels the query.</summary>
-        /// <exception cref="MdcaException">Any server, transport or authentication error.</exception>
-        public async Task<IReadOnlyList<T>?> NextPageAsync(CancellationToken cancellationToken = default)
+        /// <summary>A whole page read into records; the native text is freed.</summary>
+        private static List<T>? ReadAll(NativeText? text)
         {
-            Task<List<T>?> task;
-            lock (gate)
+            if (text == null)
             {
-                ThrowIfDisposed();
-                if (finished)
-                {
-                    return null;
-                }
-                pending ??= StartFetch();
-                task = pending;
+                return null;
             }
-            List<T>? page;
-            using (cancellationToken.Register(Cancel))
+            using (text)
             {
-                try
-                {
-                    page = await task.ConfigureAwait(false);
-                }
-                catch (MdcaException e) when (e.Status == MdcaStatus.Cancelled && cancellationToken.IsCancellationRequested)
-                {
-                    throw new OperationCanceledException("the mdca query was cancelled", e, cancellationToken);
-                }
-                finally
-                {
-                    lock (gate)
-                    {
-                        if (ReferenceEquals(pending, task))
-                        {
-                            pending = null;
-                        }
-                    }
-                }
+                return MdcaJson.ReadPage<T>(text.Span);
             }
-            lock (gate)
-            {
-                ThrowIfDisposed();
-                finished |= page == null;
-            }
-            return page;
         }
 
         /// <summary>The pages to the end; cancelling the token cancels the query.</summary>
@@ -240,14 +282,21 @@ namespace Mdca
             }
         }
 
-        /// <summary>Every record to the end, page by page.</summary>
+        /// <summary>
+        /// Every record to the end, page by page. Each record is converted as it is reached (straight from
+        /// the library's copy of the page, freed once read), so that a caller who does not keep the records
+        /// holds one at a time rather than a page of them.
+        /// </summary>
         public IEnumerator<T> GetEnumerator()
         {
-            foreach (IReadOnlyList<T> page in Pages())
+            while (NextPageReader() is { } reader)
             {
-                foreach (T record in page)
+                using (reader)
                 {
-                    yield return record;
+                    while (reader.TryRead(out T? record))
+                    {
+                        yield return record!;
+                    }
                 }
             }
         }
@@ -262,22 +311,40 @@ namespace Mdca
                 return;
             }
             Cancel();
-            disposed = true;
+            Task<NativeText?>? inFlight;
+            lock (gate)
+            {
+                disposed = true;
+                inFlight = pending;
+                pending = null;
+            }
+            // A page still in flight (a TryNextPage or NextPageAsync given up on) ends Cancelled: observe that, or
+            // free the page if it arrived anyway.
+            inFlight?.ContinueWith(t =>
+            {
+                if (t.Status == TaskStatus.RanToCompletion)
+                {
+                    t.Result?.Dispose();
+                }
+                else
+                {
+                    _ = t.Exception;
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             handle.Dispose();
         }
 
-        private Task<List<T>?> StartFetch() =>
-            Task.Factory.StartNew(FetchPage, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        private Task<NativeText?> StartFetch() =>
+            Task.Factory.StartNew(FetchText, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        private List<T>? FetchPage()
+        private NativeText? FetchText()
         {
             int status = NativeMethods.mdca_query_next_page(handle, out IntPtr json, out UIntPtr len);
             if (status == (int)MdcaStatus.Done)
             {
                 return null;
             }
-            using NativeText text = Native.CheckText(status, json, len);
-            return MdcaJson.ReadPage<T>(text.Span);
+            return Native.CheckText(status, json, len);
         }
 
         private void ThrowIfDisposed()

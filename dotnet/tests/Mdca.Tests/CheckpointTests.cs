@@ -116,6 +116,13 @@ public sealed class CheckpointTests(SimulatorFixture fixture) : IClassFixture<Si
     {
         using MdcaClient client = sim.Connect();
         using MdcaQuery<MdcaAlert> query = client.QueryAlerts("{\"all\":true,\"page_size\":50}");
+        // The first request stalls, so that the page is still in flight when the checkpoint is asked for
+        // (a fast answer could otherwise be read and returned before, on a busy machine).
+        using (var http = new System.Net.Http.HttpClient())
+        using (var fault = new System.Net.Http.StringContent("{\"kind\":\"stall\",\"ms\":1000,\"route\":\"alerts.list\",\"count\":1}", System.Text.Encoding.UTF8, "application/json"))
+        {
+            (await http.PostAsync(new Uri(sim.Url + "/_sim/faults"), fault)).EnsureSuccessStatusCode();
+        }
         Task<IReadOnlyList<MdcaAlert>?> inFlight = query.NextPageAsync();
         Assert.Throws<InvalidOperationException>(() => query.Checkpoint());
         IReadOnlyList<MdcaAlert> page = (await inFlight)!;

@@ -123,6 +123,30 @@ public sealed class RecordTests(SimulatorFixture fixture) : IClassFixture<Simula
     }
 
     [Fact]
+    public void a_page_read_one_record_at_a_time_refuses_what_the_whole_page_reader_refuses()
+    {
+        // The enumerator (and the PowerShell module) read a page record by record (MdcaPageReader).
+        const int depth = 100_000;
+        var json = new StringBuilder("[{\"_id\":\"deep\",\"x\":");
+        json.Append('[', depth).Append(']', depth).Append("}]");
+        Assert.Throws<MdcaException>(() => MdcaPageReader<MdcaActivity>.ReadAll(Encoding.UTF8.GetBytes(json.ToString())));
+        Assert.Empty(MdcaPageReader<MdcaRecord>.ReadAll(" [ ] "u8));
+        foreach (string bad in new[] { "[1]", "[{\"a\":1}", "{\"a\":[1]}", "[{\"a\":1}] x", "[{\"a\":1}{\"b\":2}]", "" })
+        {
+            MdcaException e = Assert.Throws<MdcaException>(() => MdcaPageReader<MdcaRecord>.ReadAll(Encoding.UTF8.GetBytes(bad)));
+            Assert.Equal(MdcaStatus.InvalidResponse, e.Status);
+        }
+        Assert.Throws<MdcaException>(() => MdcaPageReader<MdcaAlert>.ReadAll("[{\"title\":5}]"u8));
+        List<MdcaRecord?> records = MdcaPageReader<MdcaRecord>.ReadAll("[{\"_id\":\"a\",\"n\":[]},null,{\"_id\":\"b\",\"A\":1,\"a\":2}]"u8);
+        Assert.Equal(3, records.Count);
+        Assert.Equal("a", records[0]!.Id);
+        Assert.Empty((object?[])records[0]!.AdditionalProperties["n"]!);
+        Assert.Null(records[1]);
+        Assert.Equal(1L, records[2]!.AdditionalProperties["A"]);
+        Assert.Equal(2L, records[2]!.AdditionalProperties["a"]);
+    }
+
+    [Fact]
     public void a_page_that_is_not_an_array_of_records_is_an_invalid_response()
     {
         Assert.Empty(MdcaJson.ReadPage<MdcaRecord>(" [ ] "u8));

@@ -98,7 +98,10 @@ namespace Mdca
             }
         }
 
-        private static MdcaException Invalid(Type type, JsonException e) => new(
+        /// <summary>The metadata a record class is read with (generated for the built-in classes).</summary>
+        internal static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+        internal static MdcaException Invalid(Type type, JsonException e) => new(
             (int)MdcaStatus.InvalidResponse, "invalid_response",
             "the library returned JSON that could not be read as " + type.Name + ": " + e.Message,
             null, null, null, "report this as a bug of mdca with the record's id if you can find it");
@@ -192,11 +195,17 @@ namespace Mdca
                 case JsonTokenType.Null:
                     return null;
                 case JsonTokenType.StartArray:
+                    if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        // Most arrays of a record are empty (alertIds, policies, tags, …): one shared instance.
+                        return Array.Empty<object?>();
+                    }
                     var items = new List<object?>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    do
                     {
                         items.Add(ReadAny(ref reader));
                     }
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray);
                     return items.ToArray();
                 case JsonTokenType.StartObject:
                     var map = new Dictionary<string, object?>(StringComparer.Ordinal);

@@ -14,9 +14,16 @@ namespace Mdca
     /// </summary>
     public class MdcaObject
     {
+        private IDictionary<string, object?>? additionalProperties;
+
         /// <summary>Every field this class does not declare, with its value as the server sent it.</summary>
         [JsonExtensionData]
-        public IDictionary<string, object?> AdditionalProperties { get; set; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties
+        {
+            // Made when first asked for or filled: most objects have no such field, and a record holds ten of them.
+            get => additionalProperties ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+            set => additionalProperties = value;
+        }
     }
 
     /// <summary>A record of an entity (activity, alert, file, entity, subnet), or of any list endpoint.</summary>

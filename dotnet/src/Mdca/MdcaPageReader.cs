@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mdca
+{
+    /// <summary>
+    /// Reads a page (the JSON array the library returned) one record at a time, straight out of the
+    /// library's memory. A caller that hands each record on before reading the next keeps one record in the
+    /// managed heap instead of the page's thousands: they die young (gen0), where a 5000-record list read at
+    /// once lives until its last record is consumed, is promoted and is collected by full GCs. The native
+    /// page is freed as soon as its last record is read (or on Dispose). One thread at a time.
+    /// </summary>
+    internal sealed class MdcaPageReader<T> : IDisposable where T : MdcaRecord
+    {
+        private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MdcaJson.MaxDepth };
+        private static readonly JsonConverter<T> Converter = (JsonConverter<T>)MdcaJson.TypeInfo<T>().Converter;
+
+        private NativeText? text;
+        private Position position = new(ReaderOptions);
+
+        internal MdcaPageReader(NativeText text)
+        {
+            this.text = text;
+        }
+
+        /// <summary>The next record; false (and the page freed) after the last one.</summary>
+        /// <exception cref="MdcaException">InvalidResponse: the page is not an array of such records.</exception>
+        internal bool TryRead(out T? record)
+        {
+            record = null;
+            if (text == null)
+            {
+                return false;
+            }
+            bool more;
+            try
+            {
+                more = Next(text.Span, ref position, out record);
+            }
+            catch (MdcaException)
+            {
+                Dispose();
+                throw;
+            }
+            if (!more)
+            {
+                Dispose();
+            }
+            return more;
+        }
+
+        /// <summary>Frees the native page (records not read are dropped). Idempotent.</summary>
+        public void Dispose()
+        {
+            text?.Dispose();
+            text = null;
+        }
+
+        /// <summary>Every record of a page read one at a time as <see cref="TryRead"/> does (for tests).</summary>
+        internal static List<T?> ReadAll(ReadOnlySpan<byte> page)
+        {
+            var records = new List<T?>();
+            var position = new Position(ReaderOptions);
+            while (Next(page, ref position, out T? record))
+            {
+                records.Add(record);
+            }
+            return records;
+        }
+
+        private static bool Next(ReadOnlySpan<byte> page, ref Position position, out T? record)
+        {
+            record = null;
+            try
+            {
+                var reader = new Utf8JsonReader(page.Slice(position.Offset), isFinalBlock: true, position.State);
+                if (!position.Started)
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        throw new JsonException("a page is a JSON array of records");
+                    }
+                    position.Started = true;
+                }
+                if (!reader.Read())
+                {
+                    throw new JsonException("the page ends before its array does");
+                }
+                if (reader.TokenType == JsonTokenType.EndArray)
+                {
+                    if (reader.Read())
+                    {
+                        throw new JsonException("trailing data after the page's array");
+                    }
+                    return false;
+                }
+                // The record class's converter reads the object in one pass. (JsonSerializer.Deserialize(ref
+                // reader) would first skip over the whole record to find where it ends: a second pass.)
+                record = reader.TokenType == JsonTokenType.Null
+                    ? null
+                    : Converter.Read(ref reader, typeof(T), MdcaJson.Options);
+                position.Offset += checked((int)reader.BytesConsumed);
+                position.State = reader.CurrentState;
+                return true;
+            }
+            catch (JsonException e)
+            {
+                throw MdcaJson.Invalid(typeof(T), e);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                // A value of the wrong type for a property (the reader's Get* refuse it): what
+                // JsonSerializer.Deserialize reports as a JsonException.
+                throw MdcaJson.Invalid(typeof(T), new JsonException(e.Message, e));
+            }
+        }
+
+        /// <summary>Where the next record starts: the reader's state after the previous one.</summary>
+        private struct Position(JsonReaderOptions options)
+        {
+            internal JsonReaderState State = new(options);
+            internal int Offset;
+            internal bool Started;
+        }
+    }
+}

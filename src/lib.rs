@@ -16,6 +16,7 @@ pub mod client;
 pub mod cloud;
 pub mod config;
 pub(crate) mod depth;
+pub mod discovery;
 pub mod entity;
 pub mod error;
 pub mod ffi;
@@ -39,6 +40,7 @@ pub use config::{
     ApiBase, AppCredentials, AuthOptions, ClientBuilder, ClientOptions, ManagedIdentity, RateLimit,
     RetryPolicy, TokenEndpoint,
 };
+pub use discovery::{Appliance, LogUpload, UploadOutcome};
 pub use entity::{EntityKind, EntitySpec, FieldType};
 pub use error::{Error, ErrorKind, Result};
 pub use filter::{FilterBuilder, Op};

@@ -15,7 +15,7 @@
 //! - outputs are written only on success.
 //!
 //! One file per area: [`status`], [`handle`], [`boundary`], [`strings`], [`error`] (last error),
-//! [`client`], [`query`], [`actions`], [`version`], and [`params`] (the PowerShell module's parameter
+//! [`client`], [`query`], [`actions`], [`discovery`], [`version`], and [`params`] (the PowerShell module's parameter
 //! mapping). `docs/c-api.md` is the guide.
 
 #![allow(non_camel_case_types)]
@@ -23,6 +23,7 @@
 pub mod actions;
 pub mod boundary;
 pub mod client;
+pub mod discovery;
 pub mod error;
 pub mod handle;
 pub mod params;
@@ -33,6 +34,7 @@ pub mod version;
 
 pub use actions::*;
 pub use client::*;
+pub use discovery::*;
 pub use error::*;
 pub use params::*;
 pub use query::*;

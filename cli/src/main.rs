@@ -4,6 +4,7 @@ mod args;
 mod checkpoint;
 mod commands;
 mod connect;
+mod discovery;
 mod input;
 mod interrupt;
 mod list;

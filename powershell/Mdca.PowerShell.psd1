@@ -28,6 +28,10 @@
         'Set-MdcaSubnet'
         'Remove-MdcaSubnet'
         'Invoke-MdcaRestMethod'
+        'Send-MdcaDiscoveryLog'
+        'Get-MdcaDiscoveryStream'
+        'Get-MdcaDiscoveryCategory'
+        'Get-MdcaDiscoveryBlockScript'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -75,7 +75,11 @@ fn an_unknown_source_is_a_usage_error_listing_the_formats() {
     ]));
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("PALO_ALTO_SYSLOG"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("PALO_ALTO_SYSLOG"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(t.sim.stats().total, 0);
 }
 
@@ -85,11 +89,18 @@ fn streams_categories_and_block_scripts_print() {
     let streams = records(&ok(t.mdca().args(["discovery", "streams"])));
     assert_eq!(streams.len(), 3);
     let id = streams[0]["_id"].as_str().unwrap();
-    let rows = records(&ok(t
-        .mdca()
-        .args(["discovery", "categories", "--stream", id, "--days", "30"])));
+    let rows = records(&ok(t.mdca().args([
+        "discovery",
+        "categories",
+        "--stream",
+        id,
+        "--days",
+        "30",
+    ])));
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| r["id"].as_str().unwrap().starts_with("SAASDB_")));
+    assert!(rows
+        .iter()
+        .all(|r| r["id"].as_str().unwrap().starts_with("SAASDB_")));
     let script = ok(t
         .mdca()
         .args(["discovery", "block-script", "--appliance", "zscaler"]));

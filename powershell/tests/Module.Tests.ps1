@@ -4,7 +4,8 @@ BeforeDiscovery {
     $script:Cmdlets = @(
         'Connect-Mdca', 'Disconnect-Mdca', 'Get-MdcaContext', 'Get-MdcaFile', 'Get-MdcaAlert', 'Get-MdcaActivity',
         'Get-MdcaEntity', 'Close-MdcaAlert', 'Set-MdcaAlert', 'Get-MdcaSubnet', 'New-MdcaSubnet', 'Set-MdcaSubnet',
-        'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod')
+        'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod', 'Send-MdcaDiscoveryLog', 'Get-MdcaDiscoveryStream',
+        'Get-MdcaDiscoveryCategory', 'Get-MdcaDiscoveryBlockScript')
     $script:ListCmdlets = @(
         @{ Name = 'Get-MdcaActivity'; Entity = 'activities' }
         @{ Name = 'Get-MdcaAlert'; Entity = 'alerts' }
@@ -215,7 +216,7 @@ Describe 'conventions' {
         $identity.ValueFromPipelineByPropertyName | Should -BeTrue
     }
 
-    It '<_> supports -WhatIf and -Confirm' -ForEach @('Close-MdcaAlert', 'Set-MdcaAlert', 'New-MdcaSubnet', 'Set-MdcaSubnet', 'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod') {
+    It '<_> supports -WhatIf and -Confirm' -ForEach @('Close-MdcaAlert', 'Set-MdcaAlert', 'New-MdcaSubnet', 'Set-MdcaSubnet', 'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod', 'Send-MdcaDiscoveryLog') {
         (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf'
         (Get-Command $_).Parameters.Keys | Should -Contain 'Confirm'
     }

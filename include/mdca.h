@@ -219,6 +219,14 @@ typedef struct mdca_client mdca_client;
 typedef struct mdca_query mdca_query;
 
 /**
+ * Called as an upload progresses with the bytes sent so far and the file's total; `sent` never goes
+ * back and the last call has `sent == total`. Runs on the thread that called
+ * `mdca_client_discovery_upload`, inside that call; it must not call back into the same client's
+ * upload. `user_data` is the pointer given to the upload, passed through untouched.
+ */
+typedef void (*mdca_upload_progress_fn)(uint64_t sent, uint64_t total, void *user_data);
+
+/**
  * How far a query has got. Filled by `mdca_query_progress`.
  *
  * The struct can grow: new members are only ever added at the end. The caller sets `struct_size` to
@@ -401,6 +409,93 @@ mdca_status mdca_client_delete_subnet(const struct mdca_client *client, const ch
  * `out_json` and `out_len` must be NULL or valid for writes.
  */
 mdca_status mdca_client_device_code_begin(const struct mdca_client *client, char **out_json, size_t *out_len);
+
+/**
+ * The block script for an appliance: `appliance` is a name (`"bluecoat"`, `"cisco-asa"`,
+ * `"fortigate"`, `"juniper-srx"`, `"palo-alto"`, `"websense"`, `"zscaler"`; case, `-` and `_`
+ * ignored) or its format code (`"112"`).
+ *
+ * On success `*out_text`/`*out_len` receive the script as UTF-8 text (one rule per line), owned by the
+ * caller and freed with `mdca_string_free`; written only on success.
+ *
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_ARGUMENT` (unknown appliance; the hint lists them),
+ * `MDCA_STATUS_CANCELLED`, or a server/transport status.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `appliance` must be NULL or a NUL-terminated string; `out_text` and `out_len` must be NULL or valid
+ * for writes.
+ */
+mdca_status mdca_client_discovery_block_script(const struct mdca_client *client, const char *appliance, char **out_text, size_t *out_len);
+
+/**
+ * Lists the app categories of the report `stream_id` (a stream's `_id`), every page, most apps first.
+ * `time_frame_days` narrows the period; 0 leaves the service's default (90 days).
+ *
+ * On success `*out_json`/`*out_len` receive a JSON array of `{"id": "SAASDB_CATEGORY_…", "total": N}`,
+ * owned by the caller and freed with `mdca_string_free`; written only on success.
+ *
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_ARGUMENT` (empty id), `MDCA_STATUS_NOT_FOUND`
+ * (unknown stream), `MDCA_STATUS_CANCELLED`, or a server/transport status.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `stream_id` must be NULL or a NUL-terminated string; `out_json` and `out_len` must be NULL or valid
+ * for writes.
+ */
+mdca_status mdca_client_discovery_categories(const struct mdca_client *client, const char *stream_id, uint32_t time_frame_days, char **out_json, size_t *out_len);
+
+/**
+ * Lists the tenant's Cloud Discovery continuous reports (streams).
+ *
+ * On success `*out_json`/`*out_len` receive a JSON array of stream objects (`_id`, `displayName`,
+ * `logType`, …), owned by the caller and freed with `mdca_string_free`; written only on success.
+ *
+ * Returns `MDCA_STATUS_OK`, `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_CANCELLED`, or a server/transport status.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `out_json` and `out_len` must be NULL or valid for writes.
+ */
+mdca_status mdca_client_discovery_streams(const struct mdca_client *client, char **out_json, size_t *out_len);
+
+/**
+ * Uploads the log file at `path` (UTF-8) for Cloud Discovery (api.md §11): initiate, send the file
+ * to the returned storage URL (one PUT below 64 MiB, 16 MiB blocks above, streamed from disk, a
+ * failed block retried), then `done_upload`. `upload_json` is `{"source": "PALO_ALTO_SYSLOG",
+ * "stream_name": "Perimeter firewall", "snapshot": false, "force_source": false, "file_name"?:
+ * "…", "block_size"?: bytes}`; a `source` that is not a documented log format is refused with
+ * `MDCA_STATUS_INVALID_ARGUMENT` (the hint lists them) unless `force_source`. `progress` (may be NULL)
+ * is called with bytes sent and total, see `mdca_upload_progress_fn`.
+ *
+ * On success `*out_json`/`*out_len` receive `{"bytes", "blocks", "retries", "file_name", "source",
+ * "response"}` as UTF-8 JSON, owned by the caller and freed with `mdca_string_free`; written only on
+ * success. The storage URL's signature never appears in errors.
+ *
+ * Returns `MDCA_STATUS_OK`; `MDCA_STATUS_NULL_POINTER`, `MDCA_STATUS_INVALID_HANDLE`,
+ * `MDCA_STATUS_INVALID_UTF8`, `MDCA_STATUS_INVALID_JSON`, `MDCA_STATUS_INVALID_ARGUMENT` (unknown
+ * source, empty stream name, unreadable file); `MDCA_STATUS_CANCELLED` after `mdca_client_cancel`;
+ * server, storage and transport statuses such as `MDCA_STATUS_BAD_REQUEST` or
+ * `MDCA_STATUS_SERVER_ERROR`.
+ *
+ * Thread safety: callable from any thread, concurrently with other calls on the same client.
+ *
+ * # Safety
+ *
+ * `path` and `upload_json` must be NULL or NUL-terminated strings; `progress` must be NULL or a function
+ * safe to call with `user_data` for the duration of the call; `out_json` and `out_len` must be NULL
+ * or valid for writes.
+ */
+mdca_status mdca_client_discovery_upload(const struct mdca_client *client, const char *path, const char *upload_json, mdca_upload_progress_fn progress, void *user_data, char **out_json, size_t *out_len);
 
 /**
  * Fetches the tree of an entity (a user with its accounts, or an account with its parent and siblings)

@@ -39,6 +39,10 @@
         'Remove-MCASSubnetCollection'
         'Get-MCASCredential'
         'Invoke-MCASRestMethod'
+        'Send-MdcaDiscoveryLog'
+        'Get-MdcaDiscoveryStream'
+        'Get-MdcaDiscoveryCategory'
+        'Get-MdcaDiscoveryBlockScript'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

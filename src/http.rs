@@ -285,6 +285,16 @@ impl HttpCore {
         self.inner.auth.has_legacy_token()
     }
 
+    /// The HTTP client itself, for requests that are not API calls: the storage PUTs of a discovery
+    /// upload go to a pre-signed URL and carry no MDCA credential (src/discovery.rs).
+    pub(crate) fn raw_client(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
     pub fn stats(&self) -> HttpStats {
         let i = &self.inner;
         HttpStats {
@@ -767,7 +777,7 @@ fn up_to_a_fifth(d: Duration) -> Duration {
 
 /// `base * 2^streak`, capped, with "equal jitter" (half fixed, half random) so concurrent clients
 /// spread out.
-fn backoff(base: Duration, cap: Duration, streak: u32) -> Duration {
+pub(crate) fn backoff(base: Duration, cap: Duration, streak: u32) -> Duration {
     let d = backoff_exact(base, cap, streak);
     let half = d / 2;
     let jitter = if half.is_zero() {

@@ -17,6 +17,7 @@ pub mod cloud;
 pub mod config;
 pub(crate) mod depth;
 pub mod device_code;
+pub mod discovery;
 pub mod entity;
 pub mod error;
 pub mod ffi;
@@ -41,6 +42,7 @@ pub use config::{
     RetryPolicy, TokenEndpoint,
 };
 pub use device_code::{DeviceCode, DeviceCodePrompt};
+pub use discovery::{Appliance, LogUpload, UploadOutcome};
 pub use entity::{EntityKind, EntitySpec, FieldType};
 pub use error::{Error, ErrorKind, Result};
 pub use filter::{FilterBuilder, Op};

@@ -375,6 +375,17 @@ fn actions_work_through_the_c_abi() {
     run_everywhere("actions", |_| {});
 }
 
+#[test]
+fn discovery_works_through_the_c_abi() {
+    for (runner, fixture) in run_everywhere("discovery", |_| {}) {
+        // The upload the program made is committed and finalized, byte count as written.
+        let blobs = fixture.sim.blobs();
+        assert_eq!(blobs.len(), 1, "{runner:?}: {blobs:?}");
+        assert_eq!(blobs[0].length, Some(3 * 1024 * 1024 + 11), "{runner:?}");
+        assert!(blobs[0].finalized, "{runner:?}");
+    }
+}
+
 /// A one-route HTTP server whose every answer is an alert list holding one record nested 100,000 levels
 /// deep: what a broken server or a body-rewriting proxy could send. Returns its URL.
 fn deeply_nested_server() -> String {

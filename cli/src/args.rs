@@ -342,6 +342,9 @@ pub enum Command {
     #[command(visible_alias = "subnet", args_conflicts_with_subcommands = true)]
     Subnets(SubnetsCmd),
 
+    /// Cloud Discovery: upload a log, list reports and their categories, get a block script.
+    Discovery(crate::discovery::DiscoveryCmd),
+
     /// Send any request to the tenant API (with authentication, throttling, retries and error mapping)
     /// and print the JSON answer.
     Request(RequestArgs),

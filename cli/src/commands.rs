@@ -75,6 +75,7 @@ pub async fn run(client: &Client, command: &Command, ui: &Ui) -> Result<()> {
                 Ok(())
             }
         },
+        Command::Discovery(cmd) => crate::discovery::run(client, cmd, ui).await,
         Command::Request(args) => request(client, args).await,
     }
 }

@@ -5,6 +5,7 @@ mod checkpoint;
 mod commands;
 mod connect;
 mod device_code;
+mod discovery;
 mod input;
 mod interrupt;
 mod list;

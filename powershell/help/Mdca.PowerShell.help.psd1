@@ -661,4 +661,95 @@ Invoke-MdcaRestMethod -Method POST -Uri 'v1/activities/00000000_11161_abc/feedba
         )
         Links       = @('Connect-Mdca')
     }
+    'Send-MdcaDiscoveryLog' = @{
+        Synopsis    = 'Uploads a firewall or proxy log for Cloud Discovery.'
+        Description = @'
+Uploads a log file in the three steps of the Cloud Discovery API: it asks for an upload URL, sends the
+file to storage (one request below 64 MiB, 16 MiB blocks above, streamed from disk so the file is never
+held in memory, a failed block sent again on its own), then registers the upload with the data source
+-StreamName, or creates a snapshot report of that name with -Snapshot. -Source is checked against the
+documented log formats before anything is sent (-ForceSource sends a newer one anyway). Write-Progress
+shows the bytes sent; Ctrl+C stops the upload and nothing is committed. The storage URL's signature
+never appears in errors. Outputs an Mdca.MdcaUploadResult (Bytes, Blocks, Retries, FileName, Source,
+Response). Supports -WhatIf.
+'@
+        Parameters  = @{
+            Path = 'The log file; binds from piped files (FullName).'
+            Source = 'The log format, e.g. PALO_ALTO_SYSLOG, CISCO_ASA or ZSCALER (case-insensitive).'
+            StreamName = 'The data source the log belongs to, or the snapshot report''s name with -Snapshot.'
+            Snapshot = 'Creates a snapshot report instead of feeding a continuous data source.'
+            ForceSource = 'Sends a -Source that is not in the documented list.'
+        }
+        Examples    = @(
+            @{
+                Code   = @'
+Send-MdcaDiscoveryLog -Path .\fw-2026-01-01.log -Source PALO_ALTO_SYSLOG -StreamName 'Perimeter firewall'
+'@
+                Remark = 'Feeds one day of Palo Alto logs to a continuous data source.'
+            }
+            @{
+                Code   = @'
+Get-ChildItem D:\logs\*.log | Send-MdcaDiscoveryLog -Source SQUID -StreamName 'Proxy snapshot' -Snapshot
+'@
+                Remark = 'Uploads every log of a folder into a snapshot report.'
+            }
+        )
+        Links       = @('Get-MdcaDiscoveryStream')
+    }
+    'Get-MdcaDiscoveryStream' = @{
+        Synopsis    = 'Lists the Cloud Discovery continuous reports.'
+        Description = @'
+Outputs the tenant's continuous reports (data sources and views) as objects with _id, displayName,
+logType, receiverType and the other fields the service returns.
+'@
+        Parameters  = @{}
+        Examples    = @(
+            @{
+                Code   = @'
+Get-MdcaDiscoveryStream | Select-Object _id, displayName
+'@
+                Remark = 'Lists the reports by id and name.'
+            }
+        )
+        Links       = @('Get-MdcaDiscoveryCategory', 'Send-MdcaDiscoveryLog')
+    }
+    'Get-MdcaDiscoveryCategory' = @{
+        Synopsis    = 'Lists the app categories of a Cloud Discovery report.'
+        Description = @'
+Outputs each app category of a report (id such as SAASDB_CATEGORY_CLOUD_STORAGE, and total: the number
+of apps seen), most apps first, reading every page.
+'@
+        Parameters  = @{
+            StreamId = 'The report''s _id; binds from piped streams.'
+            TimeFrame = 'Only the last N days (1-365; the service''s default is 90).'
+        }
+        Examples    = @(
+            @{
+                Code   = @'
+Get-MdcaDiscoveryStream | Where-Object displayName -eq 'Global View' | Get-MdcaDiscoveryCategory -TimeFrame 30
+'@
+                Remark = 'The categories of the global view over the last 30 days.'
+            }
+        )
+        Links       = @('Get-MdcaDiscoveryStream')
+    }
+    'Get-MdcaDiscoveryBlockScript' = @{
+        Synopsis    = 'Gets the block script for a firewall or proxy appliance.'
+        Description = @'
+Outputs the script (one rule per line) that blocks the apps marked unsanctioned, in the syntax of the
+appliance: BlueCoat, CiscoAsa, FortiGate, JuniperSrx, PaloAlto, Websense or Zscaler.
+'@
+        Parameters  = @{
+            Appliance = 'The appliance: BlueCoat, CiscoAsa, FortiGate, JuniperSrx, PaloAlto, Websense or Zscaler.'
+        }
+        Examples    = @(
+            @{
+                Code   = @'
+Get-MdcaDiscoveryBlockScript -Appliance PaloAlto | Set-Content block.txt
+'@
+                Remark = 'Saves the Palo Alto block script.'
+            }
+        )
+        Links       = @('Get-MdcaDiscoveryStream')
+    }
 }

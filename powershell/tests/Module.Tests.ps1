@@ -4,7 +4,8 @@ BeforeDiscovery {
     $script:Cmdlets = @(
         'Connect-Mdca', 'Disconnect-Mdca', 'Get-MdcaContext', 'Get-MdcaFile', 'Get-MdcaAlert', 'Get-MdcaActivity',
         'Get-MdcaEntity', 'Close-MdcaAlert', 'Set-MdcaAlert', 'Get-MdcaSubnet', 'New-MdcaSubnet', 'Set-MdcaSubnet',
-        'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod',
+        'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod', 'Send-MdcaDiscoveryLog', 'Get-MdcaDiscoveryStream',
+        'Get-MdcaDiscoveryCategory', 'Get-MdcaDiscoveryBlockScript',
         # The names of Microsoft's community MCAS module (McasCompat.Tests.ps1 runs them).
         'Get-MCASActivity', 'Get-MCASAlert', 'Set-MCASAlert', 'Get-MCASFile', 'Get-MCASAccount', 'Get-MCASSubnetCollection',
         'New-MCASSubnetCollection', 'Remove-MCASSubnetCollection', 'Get-MCASCredential', 'Invoke-MCASRestMethod')
@@ -218,7 +219,7 @@ Describe 'conventions' {
         $identity.ValueFromPipelineByPropertyName | Should -BeTrue
     }
 
-    It '<_> supports -WhatIf and -Confirm' -ForEach @('Close-MdcaAlert', 'Set-MdcaAlert', 'New-MdcaSubnet', 'Set-MdcaSubnet', 'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod') {
+    It '<_> supports -WhatIf and -Confirm' -ForEach @('Close-MdcaAlert', 'Set-MdcaAlert', 'New-MdcaSubnet', 'Set-MdcaSubnet', 'Remove-MdcaSubnet', 'Invoke-MdcaRestMethod', 'Send-MdcaDiscoveryLog') {
         (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf'
         (Get-Command $_).Parameters.Keys | Should -Contain 'Confirm'
     }

@@ -19,6 +19,8 @@
 //! | `/_sim/journal` | GET | `?tenant=N` → `{"mutations":[…]}`, every mutation so far |
 //! | `/_sim/ground_truth` | POST | `{"tenant":0,"entity":"alerts","filters":{…},"from_ms":…,"to_ms":…}` → `{"stable":[…],"ever":[…]}` |
 //! | `/_sim/behaviour` | GET, POST | the server behaviour switches; POST replaces them (omitted fields: default) |
+//! | `/_sim/blobs` | GET | `{"blobs":[…]}`: each discovery upload URL with its committed length and SHA-256 ([`crate::BlobRecord`]) |
+//! | `/_sim/blob_limits` | GET, POST | `{"put_blob_max":N,"put_block_max":N}` in bytes; null follows the service version |
 
 // Handlers return ready HTTP responses as their error type; they are built once per request,
 // so boxing them would buy nothing.
@@ -136,6 +138,17 @@ pub(crate) async fn handle(
             Err(resp) => resp,
         },
         (["ground_truth"], _, true) => ground_truth(shared, &params),
+        (["blobs"], true, _) => ok(json!({"blobs": crate::blob::records(shared)})),
+        (["blob_limits"], true, _) => ok(json!(shared.discovery.storage.limits())),
+        (["blob_limits"], _, true) => {
+            match serde_json::from_value::<crate::BlobLimits>(Value::Object(params.clone())) {
+                Ok(l) => {
+                    shared.discovery.storage.set_limits(l);
+                    ok(json!(l))
+                }
+                Err(e) => bad(format!("not a blob limits object: {e}")),
+            }
+        }
         (["behaviour"], true, _) => ok(json!(shared.behaviour())),
         (["behaviour"], _, true) => {
             match serde_json::from_value::<Behaviour>(Value::Object(params)) {

@@ -2,7 +2,7 @@
 //! continuous reports (streams), report categories and block scripts.
 //!
 //! The upload URL points back at the simulator (`/_blob/<id>/<file>?sv=…`), standing in for the
-//! Azure blob storage the real service hands out; like Azure it wants `x-ms-blob-type: BlockBlob`.
+//! Azure blob storage the real service hands out (the storage side is [`crate::blob`]).
 //! Response bodies the docs leave open (finalize) and the block-script lines per format are
 //! inferred.
 
@@ -13,10 +13,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt as _;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
@@ -170,19 +168,23 @@ const BANNED: &[&str] = &[
 ];
 
 #[derive(Debug)]
-struct Upload {
-    tenant: u32,
-    filename: String,
-    source: String,
-    received: Option<u64>,
-    finalized: bool,
+pub(crate) struct Upload {
+    pub(crate) tenant: u32,
+    pub(crate) filename: String,
+    pub(crate) source: String,
+    /// The committed blob (single put or block list), if any.
+    pub(crate) blob: Option<crate::blob::Committed>,
+    /// Blocks staged with `comp=block` and not yet committed, by block id.
+    pub(crate) staged: crate::blob::Staged,
+    pub(crate) finalized: bool,
 }
 
 /// Upload sessions and snapshot reports created through the API.
 #[derive(Debug, Default)]
 pub(crate) struct Discovery {
-    uploads: Mutex<HashMap<String, Upload>>,
+    pub(crate) uploads: Mutex<HashMap<String, Upload>>,
     snapshots: Mutex<Vec<(u32, Value)>>,
+    pub(crate) storage: crate::blob::Storage,
 }
 
 fn bad(detail: impl Into<String>) -> Response {
@@ -214,7 +216,7 @@ fn encode_segment(s: &str) -> String {
 }
 
 /// The upload id inside an upload URL issued by [`upload_url`], if it is one.
-fn upload_id(url: &str) -> Option<&str> {
+pub(crate) fn upload_id(url: &str) -> Option<&str> {
     let after = url.split("/_blob/").nth(1)?;
     after.split(['/', '?']).next().filter(|s| !s.is_empty())
 }
@@ -247,88 +249,12 @@ pub(crate) fn upload_url(shared: &Shared, tenant: u32, p: &Map<String, Value>) -
                 tenant,
                 filename: filename.to_string(),
                 source: source.to_string(),
-                received: None,
+                blob: None,
+                staged: Default::default(),
                 finalized: false,
             },
         );
     json_response(StatusCode::OK, &json!({"url": url, "provider": "azure"}))
-}
-
-fn azure_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let xml = format!(
-        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{message}\nRequestId:{}\nTime:2026-01-01T00:00:00.0000000Z</Message></Error>",
-        uuid::Uuid::new_v4()
-    );
-    let mut resp = (status, xml).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/xml"),
-    );
-    resp
-}
-
-/// `PUT /_blob/<id>/<file>`: the storage side of an upload (no MDCA credential, like a SAS URL).
-pub(crate) async fn blob_put(
-    shared: &Shared,
-    id: &str,
-    method: &Method,
-    headers: &HeaderMap,
-    body: Body,
-) -> Response {
-    if method != Method::PUT {
-        return azure_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "UnsupportedHttpVerb",
-            "The resource doesn't support the specified HTTP verb.",
-        );
-    }
-    let known = shared
-        .discovery
-        .uploads
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .contains_key(id);
-    if !known {
-        return azure_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            "The specified resource does not exist.",
-        );
-    }
-    let blob_type = headers.get("x-ms-blob-type").and_then(|v| v.to_str().ok());
-    if !blob_type.is_some_and(|t| t.eq_ignore_ascii_case("BlockBlob")) {
-        return azure_error(
-            StatusCode::BAD_REQUEST,
-            "MissingRequiredHeader",
-            "An HTTP header that's mandatory for this request is not specified.",
-        );
-    }
-    // Count the bytes without keeping them: uploads may be large (chunked transfer included).
-    let mut stream = body.into_data_stream();
-    let mut received = 0u64;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(bytes) => received += bytes.len() as u64,
-            Err(_) => {
-                return azure_error(StatusCode::BAD_REQUEST, "InvalidInput", "Body read failed.")
-            }
-        }
-    }
-    if let Some(u) = shared
-        .discovery
-        .uploads
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get_mut(id)
-    {
-        u.received = Some(received);
-    }
-    let mut resp = StatusCode::CREATED.into_response();
-    resp.headers_mut().insert(
-        "x-ms-request-server-encrypted",
-        HeaderValue::from_static("true"),
-    );
-    resp
 }
 
 /// `POST /api/v1/discovery/done_upload/`: accepts only an `uploadUrl` issued earlier and filled.
@@ -350,8 +276,16 @@ pub(crate) fn done_upload(shared: &Shared, tenant: u32, p: &Map<String, Value>) 
     let Some(upload) = upload.filter(|u| u.tenant == tenant) else {
         return bad("The upload URL was not issued by this tenant.");
     };
-    let Some(received) = upload.received else {
-        return bad("No file was uploaded to this URL.");
+    let Some(received) = upload.blob.as_ref().map(|b| b.length) else {
+        return bad(if upload.staged.is_empty() {
+            "No file was uploaded to this URL.".to_string()
+        } else {
+            format!(
+                "The blob behind this URL was never committed ({} uncommitted blocks): commit them \
+                 with a block list (comp=blocklist) before done_upload.",
+                upload.staged.len()
+            )
+        });
     };
     if upload.finalized {
         return bad("This upload was already processed.");

@@ -20,6 +20,7 @@ pub mod filter;
 pub mod list;
 
 mod auth;
+mod blob;
 mod body;
 mod conn;
 pub mod control;
@@ -47,6 +48,7 @@ pub use auth::{
     MDCA_RESOURCE, SETTINGS_MANAGE, SETTINGS_READ,
 };
 pub use behaviour::{Behaviour, DeepFiles, ScanCursor};
+pub use blob::{BlobLimits, BlobRecord};
 pub use data::live::{GroundTruth, LiveConfig, Mutation, MutationKind};
 pub use faults::{FaultKind, FaultSpec, SlowFiles};
 pub use identity::ManagedIdentityInfo;
@@ -428,6 +430,17 @@ impl Simulator {
     /// Faults still armed, with their remaining counts.
     pub fn armed_faults(&self) -> Vec<FaultSpec> {
         self.shared.faults.armed()
+    }
+
+    /// Every discovery upload URL issued so far and what its blob storage holds: length and SHA-256 of
+    /// the committed blob, blocks committed and still staged, whether `done_upload` took it.
+    pub fn blobs(&self) -> Vec<BlobRecord> {
+        blob::records(&self.shared)
+    }
+
+    /// Size limits of the blob storage (`None` fields follow the request's service version).
+    pub fn set_blob_limits(&self, limits: BlobLimits) {
+        self.shared.discovery.storage.set_limits(limits);
     }
 
     pub fn stats(&self) -> Stats {

@@ -313,8 +313,8 @@ pub(crate) enum Target {
     },
     /// A managed identity endpoint (IMDS or App Service style).
     Identity(identity::Style),
-    /// The storage side of a discovery upload: `/_blob/<id>/<file>`.
-    Blob(String),
+    /// The storage side of a discovery upload: `/_blob/<id>/<file>` (the operation is its `comp`).
+    Blob(String, crate::blob::BlobOp),
     Control(Vec<String>),
     Unknown,
 }
@@ -326,7 +326,7 @@ impl Target {
             Target::Token { .. } => "oauth2.token",
             Target::DeviceCode { .. } => "oauth2.devicecode",
             Target::Identity(style) => style.route_name(),
-            Target::Blob(_) => "discovery.upload",
+            Target::Blob(_, op) => op.route_name(),
             Target::ApiUnknown | Target::Unknown => "not_found",
             Target::Control(_) => "sim.control",
         }
@@ -376,7 +376,7 @@ pub(crate) fn route(path: &str, method: &Method, tenants: u32) -> Target {
         ["_sim", rest @ ..] => {
             return Target::Control(rest.iter().map(|s| s.to_string()).collect())
         }
-        ["_blob", id, _file, ..] => return Target::Blob(id.to_string()),
+        ["_blob", id, _file, ..] => return Target::Blob(id.to_string(), crate::blob::BlobOp::Put),
         ["metadata", "identity", "oauth2", "token"] => {
             return Target::Identity(identity::Style::Imds)
         }
@@ -503,7 +503,10 @@ struct ResetMarker;
 async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let target = route(req.uri().path(), &method, shared.tenants.len() as u32);
+    let mut target = route(req.uri().path(), &method, shared.tenants.len() as u32);
+    if let Target::Blob(_, op) = &mut target {
+        *op = crate::blob::blob_op(req.uri().query());
+    }
     if let Target::Control(rest) = target {
         return crate::control::handle(&shared, &method, &rest, req).await;
     }
@@ -672,9 +675,18 @@ async fn serve_admitted(
             req.headers(),
             req.uri().query(),
         ),
-        Target::Blob(id) => {
+        Target::Blob(id, op) => {
             let (parts, body) = req.into_parts();
-            discovery::blob_put(shared, &id, &parts.method, &parts.headers, body).await
+            crate::blob::handle(
+                shared,
+                &id,
+                op,
+                &parts.method,
+                parts.uri.query(),
+                &parts.headers,
+                body,
+            )
+            .await
         }
         Target::ApiUnknown | Target::Unknown | Target::Control(_) => not_found(),
     };

@@ -15,8 +15,8 @@
 //! - outputs are written only on success.
 //!
 //! One file per area: [`status`], [`handle`], [`boundary`], [`strings`], [`error`] (last error),
-//! [`client`], [`device_code`], [`query`], [`actions`], [`version`], and [`params`] (the PowerShell module's parameter
-//! mapping). `docs/c-api.md` is the guide.
+//! [`client`], [`device_code`], [`query`], [`actions`], [`discovery`], [`version`], and [`params`] (the
+//! PowerShell module's parameter mapping). `docs/c-api.md` is the guide.
 
 #![allow(non_camel_case_types)]
 
@@ -24,6 +24,7 @@ pub mod actions;
 pub mod boundary;
 pub mod client;
 pub mod device_code;
+pub mod discovery;
 pub mod error;
 pub mod handle;
 pub mod params;
@@ -35,6 +36,7 @@ pub mod version;
 pub use actions::*;
 pub use client::*;
 pub use device_code::*;
+pub use discovery::*;
 pub use error::*;
 pub use params::*;
 pub use query::*;

@@ -10,7 +10,7 @@ namespace Mdca
     /// use one client. One-shot calls take a CancellationToken: the caller stops waiting within a second
     /// (the native call cannot be interrupted yet, so it finishes in the background and its answer is dropped).
     /// </summary>
-    public sealed class MdcaClient : IDisposable
+    public sealed partial class MdcaClient : IDisposable
     {
         private readonly ClientHandle handle;
         private volatile bool disposed;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::assertion::CertificateCredentials;
 use crate::cloud::{Cloud, CloudSettings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
@@ -285,6 +286,12 @@ pub enum AuthOptions {
         identity: ManagedIdentity,
         legacy_token: Option<Secret>,
     },
+    /// Client credentials with a certificate (client assertion), then `Authorization: Bearer`
+    /// (docs/api.md §3.8).
+    Certificate {
+        credentials: CertificateCredentials,
+        legacy_token: Option<Secret>,
+    },
 }
 
 impl AuthOptions {
@@ -295,19 +302,19 @@ impl AuthOptions {
             AuthOptions::App { .. } => "app",
             AuthOptions::Bearer { .. } => "bearer",
             AuthOptions::ManagedIdentity { .. } => "managed_identity",
+            AuthOptions::Certificate { .. } => "certificate",
         }
     }
 
-    /// The authority given explicitly (app credentials only).
+    /// The authority given explicitly (app and certificate credentials only).
     pub fn authority_host(&self) -> Option<&str> {
         match self {
-            AuthOptions::App { credentials, .. } => credentials
-                .authority_host
-                .as_deref()
-                .map(str::trim)
-                .filter(|h| !h.is_empty()),
+            AuthOptions::App { credentials, .. } => credentials.authority_host.as_deref(),
+            AuthOptions::Certificate { credentials, .. } => credentials.authority_host.as_deref(),
             _ => None,
         }
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
     }
 
     /// The legacy API token, whether it is the main credential or the one kept for the Files API.
@@ -316,7 +323,8 @@ impl AuthOptions {
             AuthOptions::Token { token } => Some(token),
             AuthOptions::App { legacy_token, .. }
             | AuthOptions::Bearer { legacy_token, .. }
-            | AuthOptions::ManagedIdentity { legacy_token, .. } => legacy_token.as_ref(),
+            | AuthOptions::ManagedIdentity { legacy_token, .. }
+            | AuthOptions::Certificate { legacy_token, .. } => legacy_token.as_ref(),
         }
     }
 }
@@ -491,7 +499,7 @@ impl ClientOptions {
                     "the client options are invalid: {}",
                     without_values(&e)
                 ))
-                    .with_hint("see the options reference: url, auth {type: token|app|bearer|managed_identity, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
+                    .with_hint("see the options reference: url, auth {type: token|app|certificate|bearer|managed_identity, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
             }
         })?;
         let opts = raw.into_options()?;
@@ -587,6 +595,20 @@ impl ClientOptions {
                 }
                 if let Some(e) = &identity.endpoint {
                     crate::auth::parse_identity_endpoint(e, "managed identity endpoint")?;
+                }
+                if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
+                    return Err(missing("legacy_token"));
+                }
+            }
+            AuthOptions::Certificate {
+                credentials,
+                legacy_token,
+            } => {
+                if credentials.tenant_id.trim().is_empty() {
+                    return Err(missing("tenant_id"));
+                }
+                if credentials.client_id.trim().is_empty() {
+                    return Err(missing("client_id"));
                 }
                 if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
                     return Err(missing("legacy_token"));
@@ -707,6 +729,7 @@ enum RawAuth {
         #[serde(default)]
         legacy_token: Option<Secret>,
     },
+    Certificate(crate::assertion::RawCertificate),
 }
 
 #[derive(Deserialize)]
@@ -778,6 +801,7 @@ impl RawOptions {
                 },
                 legacy_token,
             },
+            RawAuth::Certificate(raw) => raw.into_auth()?,
         };
         let mut opts = ClientOptions::new(self.url, auth);
         opts.cloud = self.cloud;
@@ -839,6 +863,7 @@ pub struct ClientBuilder {
     app: Option<AppCredentials>,
     bearer: Option<Secret>,
     managed_identity: Option<ManagedIdentity>,
+    certificate: Option<CertificateCredentials>,
     cloud: Option<Cloud>,
     allow_any_host: bool,
     scope: Option<String>,
@@ -858,6 +883,7 @@ impl fmt::Debug for ClientBuilder {
             .field("app", &self.app)
             .field("bearer", &self.bearer)
             .field("managed_identity", &self.managed_identity)
+            .field("certificate", &self.certificate)
             .field("cloud", &self.cloud)
             .field("allow_any_host", &self.allow_any_host)
             .field("scope", &self.scope)
@@ -879,6 +905,7 @@ impl ClientBuilder {
             app: None,
             bearer: None,
             managed_identity: None,
+            certificate: None,
             cloud: None,
             allow_any_host: false,
             scope: None,
@@ -911,6 +938,12 @@ impl ClientBuilder {
     /// An Azure managed identity (system- or user-assigned).
     pub fn managed_identity(mut self, identity: ManagedIdentity) -> ClientBuilder {
         self.managed_identity = Some(identity);
+        self
+    }
+
+    /// App credentials with a certificate (docs/api.md §3.8).
+    pub fn certificate_credentials(mut self, credentials: CertificateCredentials) -> ClientBuilder {
+        self.certificate = Some(credentials);
         self
     }
 
@@ -973,12 +1006,27 @@ impl ClientBuilder {
     pub fn into_options(self) -> Result<ClientOptions> {
         let primaries = usize::from(self.app.is_some())
             + usize::from(self.bearer.is_some())
-            + usize::from(self.managed_identity.is_some());
+            + usize::from(self.managed_identity.is_some())
+            + usize::from(self.certificate.is_some());
         if primaries > 1 {
             return Err(Error::invalid_config(
-                "more than one of app credentials, a managed identity and a bearer token were given",
+                "more than one of app credentials, certificate credentials, a managed identity and a bearer token were given",
             )
-            .with_hint("choose one: app credentials, a managed identity (both refreshable) or a bearer token"));
+            .with_hint("choose one: app credentials (a secret or a certificate), a managed identity (both refreshable) or a bearer token"));
+        }
+        if self.certificate.is_some() {
+            // Every other option as for any credential (a placeholder stands in for it), then the
+            // certificate as the primary credential.
+            let mut rest = self;
+            let credentials = rest.certificate.take().expect("checked above");
+            let legacy_token = rest.legacy_token.take();
+            let mut opts = rest.legacy_token("-").into_options()?;
+            opts.auth = AuthOptions::Certificate {
+                credentials,
+                legacy_token,
+            };
+            opts.validate()?;
+            return Ok(opts);
         }
         let auth = match (self.app, self.bearer, self.managed_identity, self.legacy_token) {
             (Some(credentials), _, _, legacy_token) => AuthOptions::App {

@@ -13,6 +13,7 @@
 //! | `/_sim/credentials` | GET | every tenant's URL, tokens and Entra id, and the app credentials |
 //! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
 //! | `/_sim/managed_identity` | GET, POST | the managed identities and endpoints; POST `{"available":false}` cuts every identity connection, `{"forget":"<client id>"}` makes an identity unknown |
+//! | `/_sim/certificates` | GET, POST | client certificates per app: POST `{"client_id":…,"certificate":"<PEM or base64 DER>"}` registers one, `{"clock_skew_secs":N}` moves the identity clock |
 //! | `/_sim/live` | GET, POST | live mode: `{"rate":R,"clock_speed":X}` starts or changes it, `null` or `{}` stops it |
 //! | `/_sim/clock` | GET | `?tenant=N` → `{"now_ms":…,"mutations":…}` |
 //! | `/_sim/journal` | GET | `?tenant=N` → `{"mutations":[…]}`, every mutation so far |
@@ -98,6 +99,8 @@ pub(crate) async fn handle(
         (["apps"], _, true) => register_app(shared, &params),
         (["managed_identity"], true, _) => ok(shared.identities.snapshot(&shared.base_url)),
         (["managed_identity"], _, true) => managed_identity(shared, &params),
+        (["certificates"], true, _) => ok(shared.certificates.snapshot()),
+        (["certificates"], _, true) => certificates(shared, &params),
         (["live"], true, _) => ok(json!(shared.live())),
         (["live"], _, true) => {
             let live = if params.is_empty() {
@@ -386,6 +389,29 @@ fn managed_identity(shared: &Shared, params: &Map<String, Value>) -> Response {
         }
     }
     ok(shared.identities.snapshot(&shared.base_url))
+}
+
+fn certificates(shared: &Shared, params: &Map<String, Value>) -> Response {
+    if let Some(skew) = params.get("clock_skew_secs") {
+        let Some(s) = skew.as_i64() else {
+            return bad("`clock_skew_secs` must be a whole number of seconds");
+        };
+        shared.certificates.set_clock_skew(s);
+    }
+    match (params.get("client_id"), params.get("certificate")) {
+        (Some(Value::String(id)), Some(Value::String(cert))) => {
+            match shared.certificates.register(id, cert.as_bytes()) {
+                Ok(thumbprint) => ok(json!({"client_id": id, "thumbprint": thumbprint})),
+                Err(msg) => bad(format!("`certificate`: {msg}")),
+            }
+        }
+        (None, None) if params.contains_key("clock_skew_secs") => {
+            ok(shared.certificates.snapshot())
+        }
+        _ => bad(
+            "give `client_id` and `certificate` (PEM text or base64 DER), and/or `clock_skew_secs`",
+        ),
+    }
 }
 
 fn register_app(shared: &Shared, params: &Map<String, Value>) -> Response {

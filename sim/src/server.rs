@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     pub keyring: Keyring,
     /// The managed identities of the simulated machine (docs/api.md §3.7).
     pub(crate) identities: Identities,
+    /// Certificates registered for apps, checked in client assertions (docs/api.md §3.8).
+    pub(crate) certificates: crate::assertion::Certificates,
     pub faults: FaultBoard,
     pub stats: Recorder,
     pub discovery: Discovery,
@@ -77,6 +79,7 @@ impl Shared {
         Shared {
             tenants,
             identities: Identities::new(keyring.seed()),
+            certificates: Default::default(),
             keyring,
             faults: FaultBoard::default(),
             stats: Recorder::default(),

@@ -29,7 +29,7 @@ use crate::secret::Secret;
 /// assertion is made for every token request, so this only needs to cover one round trip.
 pub const ASSERTION_LIFETIME_SECS: u64 = 600;
 
-/// `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+/// `client_assertion_type` of a JWT client assertion (RFC 7523, section 2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The signature algorithm of the client assertion.

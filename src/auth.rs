@@ -1,6 +1,6 @@
 //! Credentials: the legacy API token, application context (OAuth 2.0 client credentials, v2 or v1
 //! endpoint), an Azure managed identity (IMDS or the App Service endpoint, docs/api.md §3.7) and a
-//! pre-acquired bearer token (api.md §3), a device code sign-in (§3.8, in [`crate::device_code`]); the
+//! pre-acquired bearer token (api.md §3), a device code sign-in (§3.9, in [`crate::device_code`]); the
 //! token cache with single-flight refresh that app, managed identity and delegated tokens share.
 
 use std::net::IpAddr;
@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use url::Url;
 use zeroize::Zeroizing;
 
+use crate::assertion::SigningCertificate;
 use crate::cancel::CancelToken;
 pub use crate::cloud::MDCA_RESOURCE_APP_ID;
 use crate::config::{
@@ -113,36 +114,32 @@ impl Auth {
                 credentials,
                 legacy_token,
             } => {
-                let cloud = opts.cloud_settings()?;
-                let authority = parse_endpoint_url(&cloud.authority_host, "authority_host")?;
-                let tenant = credentials.tenant_id.trim();
-                if tenant.contains(['/', '?', '#', ' ']) {
-                    return Err(Error::invalid_config(
-                        "the tenant_id must be a directory (tenant) id or a domain name, without slashes",
-                    ));
-                }
-                let path = match credentials.token_endpoint {
-                    TokenEndpoint::V2 => format!("{tenant}/oauth2/v2.0/token"),
-                    TokenEndpoint::V1 => format!("{tenant}/oauth2/token"),
-                };
-                let mut root = authority.clone();
-                if !root.path().ends_with('/') {
-                    let p = format!("{}/", root.path());
-                    root.set_path(&p);
-                }
-                let token_url = root.join(&path).map_err(|e| {
-                    Error::invalid_config(format!("cannot build the token endpoint URL: {e}"))
-                })?;
-                let flow = Flow::ClientSecret(ClientSecretFlow {
-                    token_url,
-                    tenant_id: tenant.to_string(),
-                    client_id: credentials.client_id.trim().to_string(),
-                    client_secret: credentials.client_secret.clone(),
-                    endpoint: credentials.token_endpoint,
-                    resource: cloud.resource,
-                });
+                let flow = ClientSecretFlow::new(
+                    opts,
+                    &credentials.tenant_id,
+                    &credentials.client_id,
+                    credentials.token_endpoint,
+                    ClientCredential::Secret(credentials.client_secret.clone()),
+                )?;
                 (
-                    Primary::Refreshing(Box::new(TokenSource::new(http, flow))),
+                    Primary::Refreshing(Box::new(TokenSource::new(http, Flow::ClientSecret(flow)))),
+                    legacy_token.clone(),
+                )
+            }
+            AuthOptions::Certificate {
+                credentials,
+                legacy_token,
+            } => {
+                let cert = SigningCertificate::load(&credentials.source, credentials.algorithm)?;
+                let flow = ClientSecretFlow::new(
+                    opts,
+                    &credentials.tenant_id,
+                    &credentials.client_id,
+                    credentials.token_endpoint,
+                    ClientCredential::Certificate(Box::new(cert)),
+                )?;
+                (
+                    Primary::Refreshing(Box::new(TokenSource::new(http, Flow::ClientSecret(flow)))),
                     legacy_token.clone(),
                 )
             }
@@ -269,7 +266,7 @@ impl Auth {
     }
 
     /// Asks for a device code and returns the prompt to show; [`Auth::header`] then polls it
-    /// (docs/api.md §3.8). `Unsupported` for any other credential.
+    /// (docs/api.md §3.9). `Unsupported` for any other credential.
     pub(crate) async fn device_code_begin(
         &self,
         cancel: &CancelToken,
@@ -334,15 +331,22 @@ enum Flow {
     DeviceCode(crate::device_code::DeviceCodeFlow),
 }
 
-/// OAuth 2.0 client credentials with a client secret (api.md §3.2).
+/// OAuth 2.0 client credentials with a client secret (api.md §3.2) or a certificate (§3.8).
 struct ClientSecretFlow {
     token_url: Url,
     tenant_id: String,
     client_id: String,
-    client_secret: Secret,
+    credential: ClientCredential,
     endpoint: TokenEndpoint,
     /// The audience: the MDCA app id or the scope override (docs/api.md §3.7).
     resource: String,
+}
+
+/// What proves the app's identity in a client-credentials request.
+enum ClientCredential {
+    Secret(Secret),
+    /// A fresh signed client assertion per request (docs/api.md §3.8).
+    Certificate(Box<SigningCertificate>),
 }
 
 impl TokenSource {
@@ -454,6 +458,43 @@ impl TokenSource {
 }
 
 impl ClientSecretFlow {
+    fn new(
+        opts: &ClientOptions,
+        tenant_id: &str,
+        client_id: &str,
+        endpoint: TokenEndpoint,
+        credential: ClientCredential,
+    ) -> Result<ClientSecretFlow> {
+        let cloud = opts.cloud_settings()?;
+        let authority = parse_endpoint_url(&cloud.authority_host, "authority_host")?;
+        let tenant = tenant_id.trim();
+        if tenant.contains(['/', '?', '#', ' ']) {
+            return Err(Error::invalid_config(
+                "the tenant_id must be a directory (tenant) id or a domain name, without slashes",
+            ));
+        }
+        let path = match endpoint {
+            TokenEndpoint::V2 => format!("{tenant}/oauth2/v2.0/token"),
+            TokenEndpoint::V1 => format!("{tenant}/oauth2/token"),
+        };
+        let mut root = authority.clone();
+        if !root.path().ends_with('/') {
+            let p = format!("{}/", root.path());
+            root.set_path(&p);
+        }
+        let token_url = root.join(&path).map_err(|e| {
+            Error::invalid_config(format!("cannot build the token endpoint URL: {e}"))
+        })?;
+        Ok(ClientSecretFlow {
+            token_url,
+            tenant_id: tenant.to_string(),
+            client_id: client_id.trim().to_string(),
+            credential,
+            endpoint,
+            resource: cloud.resource,
+        })
+    }
+
     /// One client-credentials request.
     async fn request(
         &self,
@@ -465,7 +506,24 @@ impl ClientSecretFlow {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             form.append_pair("grant_type", "client_credentials");
             form.append_pair("client_id", &self.client_id);
-            form.append_pair("client_secret", self.client_secret.expose());
+            match &self.credential {
+                ClientCredential::Secret(secret) => {
+                    form.append_pair("client_secret", secret.expose());
+                }
+                ClientCredential::Certificate(cert) => {
+                    // `aud` is the token endpoint this request goes to (docs/api.md §3.8).
+                    let assertion = cert.assertion(
+                        &self.client_id,
+                        self.token_url.as_str(),
+                        SystemTime::now(),
+                    )?;
+                    form.append_pair(
+                        "client_assertion_type",
+                        crate::assertion::CLIENT_ASSERTION_TYPE,
+                    );
+                    form.append_pair("client_assertion", &assertion);
+                }
+            }
             match self.endpoint {
                 TokenEndpoint::V2 => {
                     form.append_pair("scope", &format!("{}/.default", self.resource))
@@ -559,6 +617,12 @@ impl ClientSecretFlow {
     fn identity_hint(&self, err: &IdentityError, status: u16) -> String {
         let has = |c: i64| err.error_codes.contains(&c);
         let code = err.error.as_deref().unwrap_or("");
+        if let ClientCredential::Certificate(cert) = &self.credential {
+            if status < 500 && status != 429 {
+                let description = err.error_description.as_deref().unwrap_or("");
+                return cert.hint(&err.error_codes, code, description, &self.tenant_id);
+            }
+        }
         if has(7_000_222) {
             return "the client secret has expired: create a new one under Certificates & secrets in the app registration".into();
         }

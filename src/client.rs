@@ -67,7 +67,7 @@ impl Client {
     /// Signs in now instead of at the first request: fetches an access token (app credentials, managed
     /// identity) or completes a device code sign-in — polling the code from
     /// [`Client::device_code_begin`], or asking for one and showing it through the builder's prompt
-    /// callback (docs/api.md §3.8). Returns once signed in; `cancel` stops the polling.
+    /// callback (docs/api.md §3.9). Returns once signed in; `cancel` stops the polling.
     pub async fn sign_in(&self, cancel: &crate::CancelToken) -> Result<()> {
         self.inner.http.sign_in(cancel).await
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::assertion::CertificateCredentials;
 use crate::cloud::{Cloud, CloudSettings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
@@ -285,9 +286,15 @@ pub enum AuthOptions {
         identity: ManagedIdentity,
         legacy_token: Option<Secret>,
     },
-    /// A user signs in with a device code (delegated), then `Authorization: Bearer` (docs/api.md §3.8).
+    /// A user signs in with a device code (delegated), then `Authorization: Bearer` (docs/api.md §3.9).
     DeviceCode {
         device_code: crate::device_code::DeviceCode,
+        legacy_token: Option<Secret>,
+    },
+    /// Client credentials with a certificate (client assertion), then `Authorization: Bearer`
+    /// (docs/api.md §3.8).
+    Certificate {
+        credentials: CertificateCredentials,
         legacy_token: Option<Secret>,
     },
 }
@@ -301,13 +308,15 @@ impl AuthOptions {
             AuthOptions::Bearer { .. } => "bearer",
             AuthOptions::ManagedIdentity { .. } => "managed_identity",
             AuthOptions::DeviceCode { .. } => "device_code",
+            AuthOptions::Certificate { .. } => "certificate",
         }
     }
 
-    /// The authority given explicitly (app credentials and device code only).
+    /// The authority given explicitly (app and certificate credentials and device code only).
     pub fn authority_host(&self) -> Option<&str> {
         match self {
             AuthOptions::App { credentials, .. } => credentials.authority_host.as_deref(),
+            AuthOptions::Certificate { credentials, .. } => credentials.authority_host.as_deref(),
             AuthOptions::DeviceCode { device_code, .. } => device_code.authority_host.as_deref(),
             _ => None,
         }
@@ -322,7 +331,8 @@ impl AuthOptions {
             AuthOptions::App { legacy_token, .. }
             | AuthOptions::Bearer { legacy_token, .. }
             | AuthOptions::ManagedIdentity { legacy_token, .. }
-            | AuthOptions::DeviceCode { legacy_token, .. } => legacy_token.as_ref(),
+            | AuthOptions::DeviceCode { legacy_token, .. }
+            | AuthOptions::Certificate { legacy_token, .. } => legacy_token.as_ref(),
         }
     }
 }
@@ -497,7 +507,7 @@ impl ClientOptions {
                     "the client options are invalid: {}",
                     without_values(&e)
                 ))
-                    .with_hint("see the options reference: url, auth {type: token|app|bearer|managed_identity|device_code, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
+                    .with_hint("see the options reference: url, auth {type: token|app|certificate|bearer|managed_identity|device_code, …}, cloud, allow_any_host, scope, timeout_secs, connect_timeout_secs, proxy, rate_limit, retry, prefetch"),
             }
         })?;
         let opts = raw.into_options()?;
@@ -603,6 +613,20 @@ impl ClientOptions {
                 legacy_token,
             } => {
                 device_code.validate()?;
+                if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
+                    return Err(missing("legacy_token"));
+                }
+            }
+            AuthOptions::Certificate {
+                credentials,
+                legacy_token,
+            } => {
+                if credentials.tenant_id.trim().is_empty() {
+                    return Err(missing("tenant_id"));
+                }
+                if credentials.client_id.trim().is_empty() {
+                    return Err(missing("client_id"));
+                }
                 if legacy_token.as_ref().is_some_and(|t| t.is_empty()) {
                     return Err(missing("legacy_token"));
                 }
@@ -731,6 +755,7 @@ enum RawAuth {
         #[serde(default)]
         legacy_token: Option<Secret>,
     },
+    Certificate(crate::assertion::RawCertificate),
 }
 
 #[derive(Deserialize)]
@@ -814,6 +839,7 @@ impl RawOptions {
                 },
                 legacy_token,
             },
+            RawAuth::Certificate(raw) => raw.into_auth()?,
         };
         let mut opts = ClientOptions::new(self.url, auth);
         opts.cloud = self.cloud;
@@ -876,6 +902,7 @@ pub struct ClientBuilder {
     bearer: Option<Secret>,
     managed_identity: Option<ManagedIdentity>,
     device_code: Option<crate::device_code::DeviceCode>,
+    certificate: Option<CertificateCredentials>,
     cloud: Option<Cloud>,
     allow_any_host: bool,
     scope: Option<String>,
@@ -896,6 +923,7 @@ impl fmt::Debug for ClientBuilder {
             .field("bearer", &self.bearer)
             .field("managed_identity", &self.managed_identity)
             .field("device_code", &self.device_code)
+            .field("certificate", &self.certificate)
             .field("cloud", &self.cloud)
             .field("allow_any_host", &self.allow_any_host)
             .field("scope", &self.scope)
@@ -918,6 +946,7 @@ impl ClientBuilder {
             bearer: None,
             managed_identity: None,
             device_code: None,
+            certificate: None,
             cloud: None,
             allow_any_host: false,
             scope: None,
@@ -953,11 +982,17 @@ impl ClientBuilder {
         self
     }
 
-    /// A user signs in with a device code (delegated; docs/api.md §3.8). Give a prompt callback with
+    /// A user signs in with a device code (delegated; docs/api.md §3.9). Give a prompt callback with
     /// [`DeviceCode::on_prompt`](crate::device_code::DeviceCode::on_prompt), or sign in with
     /// `Client::device_code_begin` and `Client::sign_in`.
     pub fn device_code(mut self, device_code: crate::device_code::DeviceCode) -> ClientBuilder {
         self.device_code = Some(device_code);
+        self
+    }
+
+    /// App credentials with a certificate (docs/api.md §3.8).
+    pub fn certificate_credentials(mut self, credentials: CertificateCredentials) -> ClientBuilder {
+        self.certificate = Some(credentials);
         self
     }
 
@@ -1021,12 +1056,27 @@ impl ClientBuilder {
         let primaries = usize::from(self.app.is_some())
             + usize::from(self.bearer.is_some())
             + usize::from(self.managed_identity.is_some())
-            + usize::from(self.device_code.is_some());
+            + usize::from(self.device_code.is_some())
+            + usize::from(self.certificate.is_some());
         if primaries > 1 {
             return Err(Error::invalid_config(
-                "more than one of app credentials, a managed identity, a device code sign-in and a bearer token were given",
+                "more than one of app credentials, certificate credentials, a managed identity, a device code sign-in and a bearer token were given",
             )
-            .with_hint("choose one: app credentials, a managed identity, a device code sign-in (all refreshable) or a bearer token"));
+            .with_hint("choose one: app credentials (a secret or a certificate), a managed identity, a device code sign-in (all refreshable) or a bearer token"));
+        }
+        if self.certificate.is_some() {
+            // Every other option as for any credential (a placeholder stands in for it), then the
+            // certificate as the primary credential.
+            let mut rest = self;
+            let credentials = rest.certificate.take().expect("checked above");
+            let legacy_token = rest.legacy_token.take();
+            let mut opts = rest.legacy_token("-").into_options()?;
+            opts.auth = AuthOptions::Certificate {
+                credentials,
+                legacy_token,
+            };
+            opts.validate()?;
+            return Ok(opts);
         }
         let auth = match (
             self.app,

@@ -1,4 +1,4 @@
-//! Delegated sign-in with the OAuth 2.0 device authorization grant (docs/api.md §3.8): ask Entra ID's v2
+//! Delegated sign-in with the OAuth 2.0 device authorization grant (docs/api.md §3.9): ask Entra ID's v2
 //! `devicecode` endpoint for a code, show the user its message, poll the token endpoint until the user
 //! has signed in, then keep the access token fresh with the refresh token.
 //!

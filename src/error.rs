@@ -44,12 +44,12 @@ pub enum ErrorKind {
     FilesNeedLegacyToken = 102,
     /// The identity endpoint refused or failed the client-credentials request (api.md §3.2).
     TokenRequestFailed = 103,
-    /// The user declined a device code sign-in (docs/api.md §3.8).
+    /// The user declined a device code sign-in (docs/api.md §3.9).
     DeviceCodeDeclined = 110,
-    /// A device code expired before the user signed in (docs/api.md §3.8).
+    /// A device code expired before the user signed in (docs/api.md §3.9).
     DeviceCodeExpired = 111,
     /// A delegated sign-in is needed: none was done yet, or the refresh token was refused
-    /// (`invalid_grant`: revoked, expired) and only a new sign-in helps (docs/api.md §3.8).
+    /// (`invalid_grant`: revoked, expired) and only a new sign-in helps (docs/api.md §3.9).
     SignInRequired = 112,
     /// HTTP 404.
     NotFound = 200,

@@ -272,7 +272,7 @@ impl HttpCore {
         self.inner.auth.header(false, cancel).await.map(|_| ())
     }
 
-    /// Asks for a device code (docs/api.md §3.8).
+    /// Asks for a device code (docs/api.md §3.9).
     pub(crate) async fn device_code_begin(
         &self,
         cancel: &CancelToken,
@@ -994,7 +994,7 @@ fn status_error(
             (Scheme::Bearer, AuthMode::DeviceCode) => (
                 ErrorKind::Unauthorized,
                 format!("{what} was refused: the server did not accept the signed-in user's access token, even after refreshing it"),
-                "check that the app has Microsoft Cloud App Security delegated permissions with admin consent, that the user has an MDCA role, and that the tenant id is the tenant of this portal (docs/api.md §3.8)".into(),
+                "check that the app has Microsoft Cloud App Security delegated permissions with admin consent, that the user has an MDCA role, and that the tenant id is the tenant of this portal (docs/api.md §3.9)".into(),
             ),
             (Scheme::Bearer, _) => (
                 ErrorKind::Unauthorized,

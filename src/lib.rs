@@ -10,6 +10,7 @@
 //! specification (`api.md §N` in comments) for the API facts each rule comes from.
 
 pub mod actions;
+pub mod assertion;
 pub mod auth;
 pub mod cancel;
 pub mod client;
@@ -34,6 +35,7 @@ pub(crate) mod stream;
 pub use actions::{
     AlertSelection, CloseAlerts, CloseAs, CloseOutcome, EntityPk, RawRequest, SubnetSpec,
 };
+pub use assertion::{AssertionAlgorithm, CertificateCredentials, CertificateSource};
 pub use cancel::CancelToken;
 pub use client::Client;
 pub use cloud::Cloud;

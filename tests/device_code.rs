@@ -1,4 +1,4 @@
-//! Device code sign-in (docs/api.md §3.8) against the simulator's loopback device authorization and
+//! Device code sign-in (docs/api.md §3.9) against the simulator's loopback device authorization and
 //! token endpoints: the user approves, declines or lets the code expire through the control endpoint
 //! (`/_sim/device_code`) while the client polls; the client honours the interval and `slow_down`
 //! (checked on the poll times the simulator records), refreshes with the refresh token, reports a

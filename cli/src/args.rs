@@ -160,6 +160,47 @@ pub struct ConnectionArgs {
     #[arg(long, global = true)]
     pub device_code: bool,
 
+    /// Sign in as the app (--tenant-id, --client-id) with a certificate instead of a secret: a PEM file
+    /// (certificate and key) or a PFX file (with --certificate-password-file).
+    #[arg(long, global = true, env = "MDCA_CERTIFICATE", value_name = "FILE")]
+    pub certificate: Option<PathBuf>,
+
+    /// The certificate's private key (PEM, PKCS#8 or PKCS#1) when it is not in the --certificate file.
+    #[arg(
+        long,
+        global = true,
+        env = "MDCA_CERTIFICATE_KEY",
+        value_name = "FILE",
+        requires = "certificate"
+    )]
+    pub certificate_key: Option<PathBuf>,
+
+    /// Password of the PFX given with --certificate.
+    #[arg(
+        long,
+        global = true,
+        env = "MDCA_CERTIFICATE_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub certificate_password: Option<String>,
+
+    /// Read the PFX password from FILE (`-` for stdin). Wins over --certificate-password and
+    /// MDCA_CERTIFICATE_PASSWORD.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub certificate_password_file: Option<PathBuf>,
+
+    /// Signature of the certificate sign-in's client assertion: ps256 (x5t#S256, the default) or
+    /// rs256 (x5t, SHA-1 thumbprint).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "ALG",
+        requires = "certificate"
+    )]
+    pub certificate_algorithm: Option<CertificateAlgorithm>,
+
     /// Token endpoint flavour for app credentials: v2 (scope …/.default) or v1 (resource=…).
     #[arg(long, global = true, value_enum, value_name = "VERSION")]
     pub token_endpoint: Option<TokenEndpoint>,
@@ -258,6 +299,13 @@ pub enum ErrorFormat {
     Json,
 }
 
+/// `--certificate-algorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CertificateAlgorithm {
+    Ps256,
+    Rs256,
+}
+
 /// Client-side pacing; `requests == 0` turns it off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitArg {
@@ -286,6 +334,11 @@ impl std::fmt::Debug for ConnectionArgs {
             .field("scope", &self.scope)
             .field("managed_identity", &self.managed_identity)
             .field("device_code", &self.device_code)
+            .field("certificate", &self.certificate)
+            .field("certificate_key", &self.certificate_key)
+            .field("certificate_password", &set(&self.certificate_password))
+            .field("certificate_password_file", &self.certificate_password_file)
+            .field("certificate_algorithm", &self.certificate_algorithm)
             .field("timeout", &self.timeout)
             .field("proxy", &self.proxy.as_ref().map(|_| "***"))
             .field("rate_limit", &self.rate_limit)

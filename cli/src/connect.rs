@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
+use mdca::assertion::{AssertionAlgorithm, CertificateCredentials};
 use mdca::client::Client;
 use mdca::cloud::Cloud;
 use mdca::config::{
@@ -12,7 +13,9 @@ use mdca::config::{
 use mdca::error::{Error, Result};
 use mdca_sim::{SimConfig, Simulator, ThrottleConfig};
 
-use crate::args::{CloudArg, ConnectionArgs, SimArgs, TokenEndpoint as TokenEndpointArg};
+use crate::args::{
+    CertificateAlgorithm, CloudArg, ConnectionArgs, SimArgs, TokenEndpoint as TokenEndpointArg,
+};
 
 /// The simulated tenant's throttle with `--simulate`: the real limit's count in a compressed window,
 /// so a demo pull shows pacing without taking minutes.
@@ -50,8 +53,16 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
         )
         .with_hint("choose one way to sign in: unset MDCA_CLIENT_SECRET, or drop --managed-identity"));
     }
+    if conn.device_code && conn.certificate.is_some() {
+        return Err(Error::invalid_config(
+            "--device-code and --certificate were both given",
+        )
+        .with_hint("choose one way to sign in: --certificate signs in as the app, --device-code as yourself"));
+    }
     if conn.device_code {
         builder = builder.device_code(crate::device_code::options(conn)?);
+    } else if let Some(credentials) = certificate_credentials(conn)? {
+        builder = builder.certificate_credentials(credentials);
     } else if let Some(client_id) = &conn.managed_identity {
         // --managed-identity alone: the system-assigned identity.
         builder = builder.managed_identity(match client_id.trim() {
@@ -65,11 +76,13 @@ pub async fn connect(conn: &ConnectionArgs, sim: &SimArgs) -> Result<Connection>
         && given(&conn.access_token).is_none()
         && conn.managed_identity.is_none()
         && !conn.device_code
+        && conn.certificate.is_none()
         && !has_any_app_credential(conn)
     {
         return Err(Error::invalid_config("no credentials").with_hint(
             "pass --token-file FILE (or MDCA_TOKEN, a legacy API token), or --tenant-id, --client-id and \
-             --client-secret-file (an app registration), or --managed-identity (in Azure), or --device-code with \
+             --client-secret-file or --certificate FILE (an app registration), or --managed-identity (in Azure), or \
+             --device-code with \
              --tenant-id and --client-id (sign in as yourself), or --access-token-file",
         ));
     }
@@ -91,13 +104,14 @@ pub fn read_secret_files(conn: &mut ConnectionArgs, sim: &SimArgs) -> Result<()>
         &conn.token_file,
         &conn.client_secret_file,
         &conn.access_token_file,
+        &conn.certificate_password_file,
     ]
     .iter()
     .filter(|f| f.as_deref() == Some(Path::new("-")))
     .count();
     if stdin_users > 1 {
         return Err(Error::invalid_argument(
-            "only one of --token-file, --client-secret-file and --access-token-file can read stdin (-)",
+            "only one of --token-file, --client-secret-file, --access-token-file and --certificate-password-file can read stdin (-)",
         ));
     }
     for (file, slot, flag) in [
@@ -111,6 +125,11 @@ pub fn read_secret_files(conn: &mut ConnectionArgs, sim: &SimArgs) -> Result<()>
             &conn.access_token_file,
             &mut conn.access_token,
             "--access-token-file",
+        ),
+        (
+            &conn.certificate_password_file,
+            &mut conn.certificate_password,
+            "--certificate-password-file",
         ),
     ] {
         if let Some(path) = file {
@@ -182,6 +201,63 @@ fn app_credentials(conn: &ConnectionArgs) -> Result<Option<AppCredentials>> {
         )));
     };
     let mut credentials = AppCredentials::new(tenant, client, secret);
+    if let Some(host) = given(&conn.authority_host) {
+        credentials = credentials.authority_host(host);
+    }
+    if let Some(endpoint) = conn.token_endpoint {
+        credentials = credentials.token_endpoint(match endpoint {
+            TokenEndpointArg::V2 => TokenEndpoint::V2,
+            TokenEndpointArg::V1 => TokenEndpoint::V1,
+        });
+    }
+    Ok(Some(credentials))
+}
+
+/// `--certificate` with `--tenant-id` and `--client-id` (docs/cli.md "Connecting"): the app signs in
+/// with the certificate instead of a secret.
+fn certificate_credentials(conn: &ConnectionArgs) -> Result<Option<CertificateCredentials>> {
+    let Some(path) = conn
+        .certificate
+        .as_ref()
+        .filter(|p| !p.as_os_str().is_empty())
+    else {
+        return Ok(None);
+    };
+    let clash = if conn.managed_identity.is_some() {
+        Some("--managed-identity")
+    } else if given(&conn.client_secret).is_some() {
+        Some("a client secret (--client-secret, MDCA_CLIENT_SECRET)")
+    } else {
+        None
+    };
+    if let Some(other) = clash {
+        return Err(
+            Error::invalid_config(format!("--certificate and {other} were both given")).with_hint(
+                "choose one way to sign in: a certificate or a client secret or a managed identity",
+            ),
+        );
+    }
+    let (Some(tenant), Some(client)) = (given(&conn.tenant_id), given(&conn.client_id)) else {
+        return Err(Error::invalid_config(
+            "--certificate needs --tenant-id (MDCA_TENANT_ID) and --client-id (MDCA_CLIENT_ID)",
+        )
+        .with_hint(
+            "give the app registration's Directory (tenant) ID and Application (client) ID",
+        ));
+    };
+    let mut credentials = CertificateCredentials::from_file(tenant, client, path);
+    if let Some(key) = &conn.certificate_key {
+        credentials = credentials.private_key_file(key);
+    }
+    if let Some(password) = given(&conn.certificate_password) {
+        credentials = credentials.password(password);
+    }
+    if let Some(alg) = conn.certificate_algorithm {
+        credentials = credentials.algorithm(match alg {
+            CertificateAlgorithm::Ps256 => AssertionAlgorithm::Ps256,
+            CertificateAlgorithm::Rs256 => AssertionAlgorithm::Rs256,
+        });
+    }
     if let Some(host) = given(&conn.authority_host) {
         credentials = credentials.authority_host(host);
     }

@@ -1,4 +1,4 @@
-//! `--device-code`: a user signs in with a device code (docs/api.md §3.8). The prompt goes to stderr,
+//! `--device-code`: a user signs in with a device code (docs/api.md §3.9). The prompt goes to stderr,
 //! so standard output stays the records; the sign-in happens at the first request and Ctrl+C stops it.
 
 use mdca::device_code::DeviceCode;

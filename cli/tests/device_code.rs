@@ -1,4 +1,4 @@
-//! `--device-code` (docs/api.md §3.8): the prompt is printed on stderr, the command waits until the
+//! `--device-code` (docs/api.md §3.9): the prompt is printed on stderr, the command waits until the
 //! user signs in (the test approves through the simulator's control endpoint), then lists records.
 
 mod common;

@@ -8,7 +8,9 @@
 Creates the session used by every other cmdlet of the module. Authenticate with a legacy API token
 (-ApiToken), with application credentials (-TenantId -ClientId -ClientSecret, or -ClientCredential),
 with the Azure managed identity of the VM, App Service, Function or Automation account the session runs
-on (-ManagedIdentity, with -ClientId for a user-assigned identity), as yourself with a device code
+on (-ManagedIdentity, with -ClientId for a user-assigned identity), with application credentials and a
+certificate instead of a secret (-TenantId -ClientId with -CertificatePath, or -Certificate for an
+X509Certificate2 such as one from Cert:\CurrentUser\My), as yourself with a device code
 (-DeviceCode -TenantId -ClientId: shows a code and a URL and waits until you have signed in; Ctrl+C stops
 waiting; the tokens stay in memory, never on disk), with a pre-acquired access token
 (-AccessToken), or with an API token together with app credentials, a managed identity or an access
@@ -33,6 +35,9 @@ tenant's 30 requests per minute and retries throttled and transient failures.
             ClientCredential = 'The application as a PSCredential: user name = client id, password = client secret.'
             AccessToken = 'A Bearer access token acquired elsewhere, as a SecureString.'
             Credential = 'The MCAS module''s credential ($CASCredential): user name = portal host or URL (used when -Url is not given), password = legacy API token. The MCAS-named cmdlets then use this session.'
+            CertificatePath = 'A PEM file (certificate and private key) or a PFX file whose certificate is uploaded to the app registration (Certificates & secrets > Certificates). The key must be RSA.'
+            CertificatePassword = 'The password of the PFX given with -CertificatePath, as a SecureString.'
+            Certificate = 'An X509Certificate2 with its private key, e.g. (Get-Item Cert:\CurrentUser\My\<thumbprint>). The key must be exportable: it is exported as PKCS#12 bytes in memory, never to disk, and wiped after the connection is made.'
             AuthorityHost = 'The identity endpoint host (default: the one of -Environment''s cloud). Giving it also lets a -Url of no known cloud through.'
             ManagedIdentity = 'Signs in with the Azure managed identity of the VM, App Service, Function or Automation account this session runs on. Grant the identity the Microsoft Cloud App Security application permissions with Microsoft Graph or PowerShell first: the portal cannot assign app roles to a managed identity.'
             Environment = 'The cloud of the tenant: Commercial (default), Gcc, GccHigh or DoD. Sets the sign-in authority (login.microsoftonline.us for GccHigh and DoD) and checks that -Url belongs to the cloud.'
@@ -80,6 +85,19 @@ Connect-Mdca -Url $portal -TenantId $tenantId -ClientId $clientId -ClientSecret 
 Connect-Mdca -Url contoso.us1.portal.cloudappsecurity.us -Environment GccHigh -ManagedIdentity
 '@
                 Remark = 'In an Azure Automation runbook of a GCC High tenant: signs in with the account''s system-assigned managed identity through login.microsoftonline.us.'
+            }
+            @{
+                Code   = @'
+$cert = Get-Item Cert:\CurrentUser\My\0123456789ABCDEF0123456789ABCDEF01234567
+Connect-Mdca -Url $portal -TenantId $tenantId -ClientId $clientId -Certificate $cert
+'@
+                Remark = 'Signs the application in with a certificate from the Windows certificate store instead of a client secret.'
+            }
+            @{
+                Code   = @'
+Connect-Mdca -Url $portal -TenantId $tenantId -ClientId $clientId -CertificatePath ./app.pfx -CertificatePassword (Read-Host -AsSecureString 'PFX password')
+'@
+                Remark = 'Signs the application in with a PFX file and its password.'
             }
             @{
                 Code   = @'

@@ -14,6 +14,7 @@
 //! | `/_sim/apps` | POST | `{"roles":["Discovery.read"]}`: register another app, get its credentials |
 //! | `/_sim/managed_identity` | GET, POST | the managed identities and endpoints; POST `{"available":false}` cuts every identity connection, `{"forget":"<client id>"}` makes an identity unknown |
 //! | `/_sim/device_code` | GET, POST | device code sign-ins: the public client id, every code with its status and polls (`at_ms` after issue, `answer`); POST `{"action":"approve"\|"decline"\|"expire"\|"slow_down","user_code"?,"count"?}` (no `user_code`: the newest pending code), `{"interval_ms":N,"expires_in_secs":S}` for new codes, `{"revoke_refresh_tokens":true}` |
+//! | `/_sim/certificates` | GET, POST | client certificates per app: POST `{"client_id":…,"certificate":"<PEM or base64 DER>"}` registers one, `{"clock_skew_secs":N}` moves the identity clock |
 //! | `/_sim/live` | GET, POST | live mode: `{"rate":R,"clock_speed":X}` starts or changes it, `null` or `{}` stops it |
 //! | `/_sim/clock` | GET | `?tenant=N` → `{"now_ms":…,"mutations":…}` |
 //! | `/_sim/journal` | GET | `?tenant=N` → `{"mutations":[…]}`, every mutation so far |
@@ -106,6 +107,8 @@ pub(crate) async fn handle(
             Ok(()) => ok(shared.device_codes.snapshot()),
             Err(msg) => bad(msg),
         },
+        (["certificates"], true, _) => ok(shared.certificates.snapshot()),
+        (["certificates"], _, true) => certificates(shared, &params),
         (["live"], true, _) => ok(json!(shared.live())),
         (["live"], _, true) => {
             let live = if params.is_empty() {
@@ -405,6 +408,29 @@ fn managed_identity(shared: &Shared, params: &Map<String, Value>) -> Response {
         }
     }
     ok(shared.identities.snapshot(&shared.base_url))
+}
+
+fn certificates(shared: &Shared, params: &Map<String, Value>) -> Response {
+    if let Some(skew) = params.get("clock_skew_secs") {
+        let Some(s) = skew.as_i64() else {
+            return bad("`clock_skew_secs` must be a whole number of seconds");
+        };
+        shared.certificates.set_clock_skew(s);
+    }
+    match (params.get("client_id"), params.get("certificate")) {
+        (Some(Value::String(id)), Some(Value::String(cert))) => {
+            match shared.certificates.register(id, cert.as_bytes()) {
+                Ok(thumbprint) => ok(json!({"client_id": id, "thumbprint": thumbprint})),
+                Err(msg) => bad(format!("`certificate`: {msg}")),
+            }
+        }
+        (None, None) if params.contains_key("clock_skew_secs") => {
+            ok(shared.certificates.snapshot())
+        }
+        _ => bad(
+            "give `client_id` and `certificate` (PEM text or base64 DER), and/or `clock_skew_secs`",
+        ),
+    }
 }
 
 fn register_app(shared: &Shared, params: &Map<String, Value>) -> Response {

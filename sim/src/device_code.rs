@@ -1,4 +1,4 @@
-//! Fake Entra ID device authorization grant (docs/api.md §3.8; RFC 8628 as the Microsoft identity
+//! Fake Entra ID device authorization grant (docs/api.md §3.9; RFC 8628 as the Microsoft identity
 //! platform's v2 endpoint serves it): `POST /{tenant}/oauth2/v2.0/devicecode` hands out a device code
 //! and a user code; `POST /{tenant}/oauth2/v2.0/token` with
 //! `grant_type=urn:ietf:params:oauth:grant-type:device_code` is polled until the user signs in; the

@@ -169,7 +169,7 @@ pub(crate) fn token(
     let Some(grant_type) = field("grant_type") else {
         return missing("grant_type");
     };
-    // Delegated grants (docs/api.md §3.8) live on the v2 endpoint only.
+    // Delegated grants (docs/api.md §3.9) live on the v2 endpoint only.
     if endpoint == Endpoint::V2 {
         match grant_type {
             crate::device_code::DEVICE_CODE_GRANT => {
@@ -240,10 +240,32 @@ pub(crate) fn token(
             ),
         );
     };
+    // A certificate credential (docs/api.md §3.8) instead of the secret.
+    if let Some(kind) = field("client_assertion_type") {
+        let token_url = format!(
+            "{}/{tenant_segment}/{}",
+            shared.base_url,
+            match endpoint {
+                Endpoint::V1 => "oauth2/token",
+                Endpoint::V2 => "oauth2/v2.0/token",
+            }
+        );
+        if let Err((status, error, code, message)) =
+            shared
+                .certificates
+                .verify(&app.client_id, &token_url, kind, field("client_assertion"))
+        {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            return aad_error(status, error, code, message);
+        }
+    }
     let secret = field("client_secret")
         .map(str::to_string)
         .or_else(|| basic.map(|(_, s)| s));
-    let Some(secret) = secret else {
+    // An app that signed in with a verified assertion needs no secret: the check below then passes.
+    let Some(secret) =
+        secret.or_else(|| field("client_assertion_type").map(|_| app.client_secret.clone()))
+    else {
         return aad_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",

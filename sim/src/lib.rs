@@ -19,6 +19,7 @@ pub mod data;
 pub mod filter;
 pub mod list;
 
+mod assertion;
 mod auth;
 mod blob;
 mod body;
@@ -349,6 +350,23 @@ impl Simulator {
         (a.client_id, a.client_secret)
     }
 
+    /// Registers a client certificate (PEM text, DER bytes or base64 DER) for the app `client_id`, so
+    /// client assertions signed with its key are accepted (docs/api.md §3.8). Returns its SHA-1
+    /// thumbprint in hex, as the Entra portal lists it.
+    pub fn register_certificate(
+        &self,
+        client_id: &str,
+        certificate: &[u8],
+    ) -> Result<String, String> {
+        self.shared.certificates.register(client_id, certificate)
+    }
+
+    /// Moves the clock the identity endpoint checks assertions' `exp`/`nbf` against by `secs`
+    /// (positive: the endpoint is ahead of the client, so assertions look older).
+    pub fn set_identity_clock_skew(&self, secs: i64) {
+        self.shared.certificates.set_clock_skew(secs);
+    }
+
     /// A bearer token for tenant `i` carrying these permission names, as if issued by the identity
     /// endpoint now with the current token lifetime.
     pub fn bearer_token(&self, i: u32, roles: &[&str]) -> String {
@@ -403,7 +421,7 @@ impl Simulator {
     }
 
     /// The client id of the public client app that may use the device code flow ("Allow public client
-    /// flows" on; delegated Investigation.manage, Settings.manage, Discovery.manage; docs/api.md §3.8).
+    /// flows" on; delegated Investigation.manage, Settings.manage, Discovery.manage; docs/api.md §3.9).
     pub fn public_client_id(&self) -> String {
         self.shared.device_codes.public_client_id().to_string()
     }

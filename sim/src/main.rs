@@ -137,6 +137,12 @@ struct Cli {
     #[arg(long, value_name = "JSON", value_parser = behaviour_json)]
     behaviour: Option<Behaviour>,
 
+    /// Register a client certificate (PEM or DER file) so apps can sign in with it (client
+    /// assertions, docs/api.md §3.8): `CLIENT_ID=FILE`, or `FILE` alone for the built-in manage app.
+    /// Repeatable.
+    #[arg(long = "client-certificate", value_name = "[CLIENT_ID=]FILE")]
+    client_certificates: Vec<String>,
+
     /// Log filter (tracing EnvFilter syntax), e.g. `info`, `mdca_sim=debug`, `warn`.
     /// Request lines are logged at info under the target `mdca_sim::request`.
     #[arg(long, default_value = "info", env = "MDCA_SIM_LOG")]
@@ -221,6 +227,24 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for spec in &cli.client_certificates {
+        let (client_id, path) = match spec.split_once('=') {
+            Some((id, path)) => (id.to_string(), path),
+            None => (sim.app_credentials().0, spec.as_str()),
+        };
+        let registered = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| sim.register_certificate(&client_id, &bytes));
+        match registered {
+            Ok(thumbprint) => tracing::info!(
+                "client certificate {path} (thumbprint {thumbprint}) registered for app {client_id}"
+            ),
+            Err(e) => {
+                eprintln!("mdca-sim: --client-certificate {path}: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     announce(&sim, &cli, started.elapsed());
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("mdca-sim: cannot wait for Ctrl+C: {e}");

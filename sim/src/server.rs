@@ -49,8 +49,10 @@ pub(crate) struct Shared {
     pub keyring: Keyring,
     /// The managed identities of the simulated machine (docs/api.md §3.7).
     pub(crate) identities: Identities,
-    /// Device codes and refresh tokens of delegated sign-ins (docs/api.md §3.8).
+    /// Device codes and refresh tokens of delegated sign-ins (docs/api.md §3.9).
     pub(crate) device_codes: crate::device_code::DeviceCodes,
+    /// Certificates registered for apps, checked in client assertions (docs/api.md §3.8).
+    pub(crate) certificates: crate::assertion::Certificates,
     pub faults: FaultBoard,
     pub stats: Recorder,
     pub discovery: Discovery,
@@ -80,6 +82,7 @@ impl Shared {
             tenants,
             identities: Identities::new(keyring.seed()),
             device_codes: crate::device_code::DeviceCodes::new(keyring.seed()),
+            certificates: Default::default(),
             keyring,
             faults: FaultBoard::default(),
             stats: Recorder::default(),
@@ -307,7 +310,7 @@ pub(crate) enum Target {
         tenant: String,
         endpoint: Endpoint,
     },
-    /// The device authorization endpoint (docs/api.md §3.8).
+    /// The device authorization endpoint (docs/api.md §3.9).
     DeviceCode {
         tenant: String,
     },
@@ -611,7 +614,7 @@ async fn serve_admitted(
         Target::Api { .. }
         | Target::Token { .. }
         | Target::DeviceCode { .. }
-        | Target::Blob(_)
+        | Target::Blob(..)
         | Target::Identity(_) => shared.faults.take(target.name(), is_api),
         _ => None,
     };

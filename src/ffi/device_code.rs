@@ -1,4 +1,4 @@
-//! Device code sign-in in two steps (docs/api.md §3.8): `mdca_client_device_code_begin` hands the
+//! Device code sign-in in two steps (docs/api.md §3.9): `mdca_client_device_code_begin` hands the
 //! caller the prompt to show, `mdca_client_sign_in` waits until the user has signed in. No callback
 //! crosses the boundary: the caller shows the prompt its own way (PowerShell's Write-Host, a GUI).
 

@@ -1,6 +1,8 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Mdca.PowerShell
 {
@@ -17,6 +19,8 @@ namespace Mdca.PowerShell
         private const string CredentialSet = "Credential";
         private const string DeviceCodeSet = "DeviceCode";
         private static readonly string[] HostTag = { "PSHOST" };
+        private const string CertificatePathSet = "CertificatePath";
+        private const string CertificateSet = "Certificate";
 
         /// <summary>The portal URL from the portal's About page (with -Credential: its user name unless given).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ApiTokenSet)]
@@ -25,6 +29,8 @@ namespace Mdca.PowerShell
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = AccessTokenSet)]
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ManagedIdentitySet)]
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = DeviceCodeSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = CertificatePathSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = CertificateSet)]
         [Parameter(Position = 0, ParameterSetName = CredentialSet)]
         [Alias("PortalUrl")]
         [ValidateNotNullOrEmpty]
@@ -37,12 +43,16 @@ namespace Mdca.PowerShell
         [Parameter(ParameterSetName = AccessTokenSet)]
         [Parameter(ParameterSetName = ManagedIdentitySet)]
         [Parameter(ParameterSetName = DeviceCodeSet)]
+        [Parameter(ParameterSetName = CertificatePathSet)]
+        [Parameter(ParameterSetName = CertificateSet)]
         public SecureString? ApiToken { get; set; }
 
         /// <summary>The Entra ID tenant of the application.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
         [Parameter(Mandatory = true, ParameterSetName = ClientCredentialSet)]
         [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificateSet)]
         [ValidateNotNullOrEmpty]
         public string? TenantId { get; set; }
 
@@ -50,8 +60,24 @@ namespace Mdca.PowerShell
         [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = ManagedIdentitySet)]
         [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificateSet)]
         [ValidateNotNullOrEmpty]
         public string? ClientId { get; set; }
+
+        /// <summary>A PEM (certificate and key) or PFX file whose certificate is uploaded to the app registration.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? CertificatePath { get; set; }
+
+        /// <summary>The password of the PFX file.</summary>
+        [Parameter(ParameterSetName = CertificatePathSet)]
+        public SecureString? CertificatePassword { get; set; }
+
+        /// <summary>A certificate with an exportable private key (e.g. from Cert:\CurrentUser\My); passed in memory.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CertificateSet)]
+        [ValidateNotNull]
+        public X509Certificate2? Certificate { get; set; }
 
         /// <summary>The application's client secret.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ClientSecretSet)]
@@ -101,11 +127,15 @@ namespace Mdca.PowerShell
         [Parameter(ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = ClientCredentialSet)]
         [Parameter(ParameterSetName = DeviceCodeSet)]
+        [Parameter(ParameterSetName = CertificatePathSet)]
+        [Parameter(ParameterSetName = CertificateSet)]
         public string? AuthorityHost { get; set; }
 
         /// <summary>v2 (default) or v1 client-credentials endpoint.</summary>
         [Parameter(ParameterSetName = ClientSecretSet)]
         [Parameter(ParameterSetName = ClientCredentialSet)]
+        [Parameter(ParameterSetName = CertificatePathSet)]
+        [Parameter(ParameterSetName = CertificateSet)]
         [ValidateSet("v2", "v1")]
         public string? TokenEndpoint { get; set; }
 
@@ -203,6 +233,22 @@ namespace Mdca.PowerShell
                     new HostInformationMessage { Message = prompt.Message },
                     HostTag);
             }
+            if (ParameterSetName is CertificatePathSet or CertificateSet)
+            {
+                options.TenantId = TenantId;
+                options.ClientId = ClientId;
+                options.AuthorityHost = string.IsNullOrEmpty(AuthorityHost) ? null : AuthorityHost;
+                options.TokenEndpoint = string.IsNullOrEmpty(TokenEndpoint) ? null : TokenEndpoint;
+                if (Certificate != null)
+                {
+                    ExportCertificate(Certificate, options);
+                }
+                else
+                {
+                    options.CertificatePath = GetUnresolvedProviderPathFromPSPath(CertificatePath);
+                    options.CertificatePassword = CertificatePassword;
+                }
+            }
             if (ParameterSetName == ManagedIdentitySet)
             {
                 options.ManagedIdentity = true;
@@ -247,6 +293,13 @@ namespace Mdca.PowerShell
             {
                 ThrowError(e, Url);
             }
+            finally
+            {
+                if (options.CertificatePkcs12 != null)
+                {
+                    Array.Clear(options.CertificatePkcs12, 0, options.CertificatePkcs12.Length);
+                }
+            }
             if (ParameterSetName == CredentialSet)
             {
                 Compat.McasCredentials.Remember(client!, Credential!);
@@ -257,6 +310,37 @@ namespace Mdca.PowerShell
             {
                 WriteObject(MdcaContext.Of(MdcaSession.Current!));
             }
+        }
+
+        /// <summary>
+        /// The certificate and its key as PKCS#12 bytes in memory (never on disk), under a one-time password.
+        /// </summary>
+        private void ExportCertificate(X509Certificate2 certificate, MdcaConnectOptions options)
+        {
+            if (!certificate.HasPrivateKey)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"the certificate {certificate.Thumbprint} has no private key: give the certificate from the store that holds its key (Cert:\\CurrentUser\\My), or -CertificatePath with a PFX"),
+                    "Mdca.CertificateWithoutPrivateKey", ErrorCategory.InvalidArgument, certificate));
+            }
+            string password = Guid.NewGuid().ToString("N");
+            try
+            {
+                options.CertificatePkcs12 = certificate.Export(X509ContentType.Pkcs12, password);
+            }
+            catch (CryptographicException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException($"the private key of certificate {certificate.Thumbprint} is not exportable, so it cannot be handed to mdca: import the certificate with an exportable key (Import-PfxCertificate -Exportable), or use -CertificatePath with a PFX file ({e.Message})", e),
+                    "Mdca.CertificateKeyNotExportable", ErrorCategory.InvalidArgument, certificate));
+            }
+            var secure = new SecureString();
+            foreach (char c in password)
+            {
+                secure.AppendChar(c);
+            }
+            secure.MakeReadOnly();
+            options.CertificatePassword = secure;
         }
     }
 }

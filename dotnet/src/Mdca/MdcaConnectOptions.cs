@@ -55,7 +55,7 @@ namespace Mdca
         public string? ManagedIdentityClientId { get; set; }
 
         /// <summary>
-        /// Sign in as a user with a device code (delegated; docs/api.md §3.8): <see cref="TenantId"/> and
+        /// Sign in as a user with a device code (delegated; docs/api.md §3.9): <see cref="TenantId"/> and
         /// <see cref="ClientId"/> name the user's own app registration with "Allow public client flows" on; no
         /// secret. <see cref="MdcaClient.Connect(MdcaConnectOptions, System.Threading.CancellationToken)"/> shows
         /// the prompt through <see cref="DeviceCodePrompt"/> and waits until the user has signed in. Tokens stay in
@@ -65,6 +65,27 @@ namespace Mdca
 
         /// <summary>Shows the device code prompt to the user (print its Message); called once per sign-in, before the wait.</summary>
         public Action<MdcaDeviceCodePrompt>? DeviceCodePrompt { get; set; }
+
+        /// <summary>
+        /// App credentials (<see cref="TenantId"/>, <see cref="ClientId"/>) with a certificate instead of a secret: a PEM
+        /// file (certificate and key) or a PFX file (with <see cref="CertificatePassword"/>).
+        /// </summary>
+        public string? CertificatePath { get; set; }
+
+        /// <summary>The PEM private key file when the key is not in <see cref="CertificatePath"/>.</summary>
+        public string? CertificateKeyPath { get; set; }
+
+        /// <summary>
+        /// The certificate with its private key as PKCS#12 (PFX) bytes, e.g. from
+        /// <c>X509Certificate2.Export(X509ContentType.Pkcs12, password)</c>; passed in memory, never written to disk.
+        /// </summary>
+        public byte[]? CertificatePkcs12 { get; set; }
+
+        /// <summary>The password of the PFX file or bytes.</summary>
+        public SecureString? CertificatePassword { get; set; }
+
+        /// <summary>"PS256" (default, x5t#S256) or "RS256" (x5t): the client assertion's signature.</summary>
+        public string? CertificateAlgorithm { get; set; }
 
         /// <summary>"v2" (default) or "v1".</summary>
         public string? TokenEndpoint { get; set; }
@@ -93,7 +114,7 @@ namespace Mdca
         /// </summary>
         public double? RetryBudgetSeconds { get; set; }
 
-        /// <summary>"device_code", "managed_identity", "app", "bearer" or "token": the authentication these options select, or null when none.</summary>
+        /// <summary>"device_code", "managed_identity", "certificate", "app", "bearer" or "token": the authentication these options select, or null when none.</summary>
         public string? AuthType
         {
             get
@@ -105,6 +126,10 @@ namespace Mdca
                 if (ManagedIdentity || !string.IsNullOrEmpty(ManagedIdentityClientId))
                 {
                     return "managed_identity";
+                }
+                if (!string.IsNullOrEmpty(CertificatePath) || CertificatePkcs12 != null)
+                {
+                    return "certificate";
                 }
                 if (!string.IsNullOrEmpty(ClientId) || !string.IsNullOrEmpty(TenantId) || ClientSecret != null)
                 {
@@ -134,11 +159,16 @@ namespace Mdca
             {
                 throw new ArgumentException("a device code sign-in needs the tenant id and the client id of your app registration");
             }
-            if (type == "device_code" && (ClientSecret != null || AccessToken != null || ManagedIdentity))
+            if (type == "device_code" && (ClientSecret != null || AccessToken != null || ManagedIdentity || CertificatePath != null || CertificatePkcs12 != null))
             {
-                throw new ArgumentException("a device code sign-in takes no client secret, access token or managed identity; choose one way to sign in");
+                throw new ArgumentException("a device code sign-in takes no client secret, certificate, access token or managed identity; choose one way to sign in");
             }
-            if (type == "managed_identity" && (ClientSecret != null || AccessToken != null))
+            if (type == "certificate" && (string.IsNullOrEmpty(TenantId) || string.IsNullOrEmpty(ClientId) || ClientSecret != null
+                || (!string.IsNullOrEmpty(CertificatePath) && CertificatePkcs12 != null)))
+            {
+                throw new ArgumentException("certificate credentials need a tenant id, a client id and one certificate (a path or PKCS#12 bytes), and no client secret");
+            }
+            if (type == "managed_identity" && (ClientSecret != null || AccessToken != null || CertificatePath != null || CertificatePkcs12 != null))
             {
                 throw new ArgumentException("a managed identity takes no client secret or access token; choose one way to sign in");
             }
@@ -179,6 +209,42 @@ namespace Mdca
                             if (!string.IsNullOrEmpty(ManagedIdentityClientId))
                             {
                                 json.WriteString("client_id", ManagedIdentityClientId);
+                            }
+                            if (ApiToken != null)
+                            {
+                                WriteSecret(json, "legacy_token", ApiToken);
+                            }
+                            break;
+                        case "certificate":
+                            json.WriteString("tenant_id", TenantId);
+                            json.WriteString("client_id", ClientId);
+                            if (CertificatePkcs12 != null)
+                            {
+                                json.WriteBase64String("pkcs12_base64", CertificatePkcs12);
+                            }
+                            else
+                            {
+                                json.WriteString("certificate_path", CertificatePath);
+                            }
+                            if (!string.IsNullOrEmpty(CertificateKeyPath))
+                            {
+                                json.WriteString("private_key_path", CertificateKeyPath);
+                            }
+                            if (CertificatePassword != null)
+                            {
+                                WriteSecret(json, "password", CertificatePassword);
+                            }
+                            if (!string.IsNullOrEmpty(CertificateAlgorithm))
+                            {
+                                json.WriteString("algorithm", CertificateAlgorithm);
+                            }
+                            if (!string.IsNullOrEmpty(AuthorityHost))
+                            {
+                                json.WriteString("authority_host", AuthorityHost);
+                            }
+                            if (!string.IsNullOrEmpty(TokenEndpoint))
+                            {
+                                json.WriteString("token_endpoint", TokenEndpoint);
                             }
                             if (ApiToken != null)
                             {

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Mdca
 {
     /// <summary>
-    /// What a user must do to finish a device code sign-in (docs/api.md §3.8): open <see cref="VerificationUri"/>
+    /// What a user must do to finish a device code sign-in (docs/api.md §3.9): open <see cref="VerificationUri"/>
     /// and enter <see cref="UserCode"/>. <see cref="Message"/> is the server's sentence saying exactly that.
     /// </summary>
     public sealed class MdcaDeviceCodePrompt

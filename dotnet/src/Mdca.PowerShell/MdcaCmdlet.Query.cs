@@ -91,9 +91,10 @@ namespace Mdca.PowerShell
                     progressShown = true;
                     // Each record is converted as it is written: the managed heap holds the record in the
                     // pipeline, not the page's thousands. (The library fetches the next page meanwhile.)
+                    // TryRead returns true only with a record (netstandard2.0 has no [NotNullWhen]).
                     while (page.TryRead(out T? record))
                     {
-                        WriteObject(OutputRecord(record));
+                        WriteObject(OutputRecord(record!));
                     }
                     if (checkpoint != null)
                     {

@@ -353,4 +353,70 @@ to the body as its filters. Errors are terminating and carry the HTTP status and
         )
         Links       = @('Invoke-MdcaRestMethod')
     }
+    'Send-MCASDiscoveryLog' = @{
+        Synopsis    = 'Uploads a firewall or proxy log for Cloud Discovery with the MCAS module''s parameters.'
+        Description = @'
+Runs MCAS-style upload scripts unchanged (-LogFile, -LogType, -DiscoveryDataSource, -UploadAsSnapshot,
+-Delete) and uploads as Send-MdcaDiscoveryLog does: one request below 64 MiB, 16 MiB blocks above, streamed
+from disk (never the whole file in memory), a failed block retried, progress shown with Write-Progress, and
+Ctrl+C committing nothing. -Delete removes the file only after the service has accepted the upload. Returns
+what was sent (bytes, blocks, retries).
+'@
+        Parameters  = @{
+            Credential = 'Portal host or URL (user name) and legacy API token (password). Default: $CASCredential, or the Connect-Mdca session.'
+            LogFile = 'The log file.'
+            LogType = 'The log format as the MCAS module names it, e.g. PALO_ALTO, CISCO_ASA, ZSCALER, BLUECOAT.'
+            DiscoveryDataSource = 'The data source the log belongs to (the snapshot report''s name with -UploadAsSnapshot).'
+            UploadAsSnapshot = 'Creates a snapshot report instead of feeding a continuous data source.'
+            Delete = 'Deletes the log file once the upload has been accepted.'
+        }
+        Examples    = @(
+            @{
+                Code   = @'
+Send-MCASDiscoveryLog -LogFile C:\logs\fw-2026-12-01.log -LogType PALO_ALTO -DiscoveryDataSource 'Perimeter' -Delete
+'@
+                Remark = 'Uploads a day''s firewall log to the Perimeter data source and deletes it afterwards.'
+            }
+        )
+        Links       = @('Send-MdcaDiscoveryLog')
+    }
+    'Get-MCASStream' = @{
+        Synopsis    = 'Lists the Cloud Discovery continuous reports (streams), with the MCAS module''s Identity property.'
+        Description = @'
+Returns each continuous report (data source or view) the tenant has, as Get-MdcaDiscoveryStream does, with
+the MCAS module''s Identity property (its _id) added.
+'@
+        Parameters  = @{
+            Credential = 'Portal host or URL (user name) and legacy API token (password). Default: $CASCredential, or the Connect-Mdca session.'
+        }
+        Examples    = @(
+            @{
+                Code   = @'
+Get-MCASStream | Select-Object displayName, Identity
+'@
+                Remark = 'The names and ids of the continuous reports.'
+            }
+        )
+        Links       = @('Get-MdcaDiscoveryStream')
+    }
+    'Export-MCASBlockScript' = @{
+        Synopsis    = 'Gets the block script for an appliance, with the MCAS module''s -DeviceType names.'
+        Description = @'
+Returns the block script of the apps marked unsanctioned, one rule per line, for BLUECOAT, CISCO_ASA,
+FORTIGATE, PALO_ALTO, JUNIPER_SRX, WEBSENSE_V7_5 or ZSCALER, as Get-MdcaDiscoveryBlockScript does.
+'@
+        Parameters  = @{
+            Credential = 'Portal host or URL (user name) and legacy API token (password). Default: $CASCredential, or the Connect-Mdca session.'
+            DeviceType = 'The appliance: BLUECOAT, CISCO_ASA, FORTIGATE, PALO_ALTO, JUNIPER_SRX, WEBSENSE_V7_5 or ZSCALER.'
+        }
+        Examples    = @(
+            @{
+                Code   = @'
+Export-MCASBlockScript -DeviceType PALO_ALTO | Set-Content blocklist.txt
+'@
+                Remark = 'Writes the Palo Alto block script to a file.'
+            }
+        )
+        Links       = @('Get-MdcaDiscoveryBlockScript')
+    }
 }

@@ -321,3 +321,47 @@ Describe 'Get-MCASCredential at a prompt' {
         finally { $ps.Dispose(); $runspace.Dispose() }
     }
 }
+
+Describe 'The MCAS module''s Cloud Discovery cmdlets' {
+    It 'Send-MCASDiscoveryLog uploads byte for byte as a snapshot, then -Delete removes the file' {
+        $path = Join-Path ([IO.Path]::GetTempPath()) "mcas-upload-$PID.log"
+        $bytes = [Text.Encoding]::ASCII.GetBytes((1..2000 | ForEach-Object { "2026-12-01T10:00:{0:D2}Z fw1 allow 10.0.0.$($_ % 250) 52.1.2.3 https`n" -f ($_ % 60) }) -join '')
+        [IO.File]::WriteAllBytes($path, $bytes)
+        $hash = (Get-FileHash -Algorithm SHA256 -Path $path).Hash.ToLowerInvariant()
+        $result = Send-MCASDiscoveryLog -LogFile $path -LogType PALO_ALTO -DiscoveryDataSource 'MCAS snapshot' -UploadAsSnapshot -Delete
+        $result.Bytes | Should -Be $bytes.Length
+        $blob = (Invoke-SimControl -Sim $Sim -Path blobs).blobs | Where-Object filename -eq (Split-Path -Leaf $path)
+        $blob.sha256 | Should -Be $hash
+        $blob.finalized | Should -BeTrue
+        Test-Path $path | Should -BeFalse
+        (Get-MCASStream).displayName | Should -Contain 'MCAS snapshot'
+    }
+
+    It 'Send-MCASDiscoveryLog keeps the file when the upload is refused' {
+        $path = Join-Path ([IO.Path]::GetTempPath()) "mcas-refused-$PID.log"
+        Set-Content -Path $path -Value 'x'
+        try {
+            Send-MCASDiscoveryLog -LogFile $path -LogType NOT_A_FORMAT -DiscoveryDataSource x -Delete -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed.Count | Should -Be 1
+            Test-Path $path | Should -BeTrue
+        }
+        finally { Remove-Item $path -ErrorAction SilentlyContinue }
+    }
+
+    It 'Get-MCASStream returns the API''s streams with the MCAS Identity property' {
+        $expected = (Invoke-SimApi -Sim $Sim -Path discovery/streams/ -Method GET).streams
+        $actual = @(Get-MCASStream)
+        $actual._id | Should -Be @($expected | ForEach-Object { $_['_id'] })
+        $actual.Identity | Should -Be @($expected | ForEach-Object { $_['_id'] })
+    }
+
+    It 'Export-MCASBlockScript -DeviceType <DeviceType> returns format <Format> of the API' -TestCases @(
+        @{ DeviceType = 'PALO_ALTO'; Format = 112 }
+        @{ DeviceType = 'BLUECOAT'; Format = 102 }
+        @{ DeviceType = 'WEBSENSE_V7_5'; Format = 135 }
+    ) {
+        param($DeviceType, $Format)
+        $expected = (Invoke-WebRequest -Uri "$($Sim.Url)/api/discovery_block_scripts/?format=$Format" -Headers @{ Authorization = "Token $($Sim.AdminToken)" }).Content
+        Export-MCASBlockScript -DeviceType $DeviceType | Should -Be $expected
+    }
+}

@@ -8,7 +8,8 @@ BeforeDiscovery {
         'Get-MdcaDiscoveryCategory', 'Get-MdcaDiscoveryBlockScript',
         # The names of Microsoft's community MCAS module (McasCompat.Tests.ps1 runs them).
         'Get-MCASActivity', 'Get-MCASAlert', 'Set-MCASAlert', 'Get-MCASFile', 'Get-MCASAccount', 'Get-MCASSubnetCollection',
-        'New-MCASSubnetCollection', 'Remove-MCASSubnetCollection', 'Get-MCASCredential', 'Invoke-MCASRestMethod')
+        'New-MCASSubnetCollection', 'Remove-MCASSubnetCollection', 'Get-MCASCredential', 'Invoke-MCASRestMethod',
+        'Send-MCASDiscoveryLog', 'Get-MCASStream', 'Export-MCASBlockScript')
     $script:ListCmdlets = @(
         @{ Name = 'Get-MdcaActivity'; Entity = 'activities' }
         @{ Name = 'Get-MdcaAlert'; Entity = 'alerts' }

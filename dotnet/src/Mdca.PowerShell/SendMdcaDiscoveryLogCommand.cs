@@ -54,7 +54,7 @@ namespace Mdca.PowerShell
             try
             {
                 long total = new FileInfo(file).Length;
-                MdcaUploadResult result = Call(ct => Upload(client, file, total, ct));
+                MdcaUploadResult result = Call(ct => Upload(this, client, file, total, Source, StreamName, Snapshot.IsPresent, ForceSource.IsPresent, ct));
                 WriteObject(result);
             }
             catch (Exception e) when (IsReportable(e) || e is IOException || e is UnauthorizedAccessException)
@@ -63,11 +63,13 @@ namespace Mdca.PowerShell
             }
         }
 
-        private MdcaUploadResult Upload(MdcaClient client, string file, long total, CancellationToken ct)
+        /// <summary>The upload, with Write-Progress from the pipeline thread (also Send-MCASDiscoveryLog's).</summary>
+        internal static MdcaUploadResult Upload(
+            Cmdlet cmdlet, MdcaClient client, string file, long total, string source, string streamName, bool snapshot, bool forceSource, CancellationToken ct)
         {
             long sent = 0;
             var progress = new Progress(v => Interlocked.Exchange(ref sent, v));
-            Task<MdcaUploadResult> task = client.UploadDiscoveryLogAsync(file, Source, StreamName, Snapshot.IsPresent, progress, ForceSource.IsPresent, ct);
+            Task<MdcaUploadResult> task = client.UploadDiscoveryLogAsync(file, source, streamName, snapshot, progress, forceSource, ct);
             const int activityId = 16;
             string activity = "Uploading " + System.IO.Path.GetFileName(file);
             try
@@ -77,7 +79,7 @@ namespace Mdca.PowerShell
                 {
                     long now = Interlocked.Read(ref sent);
                     int percent = total > 0 ? (int)(now * 100 / total) : 0;
-                    WriteProgress(new ProgressRecord(activityId, activity, now + " of " + total + " bytes") { PercentComplete = percent });
+                    cmdlet.WriteProgress(new ProgressRecord(activityId, activity, now + " of " + total + " bytes") { PercentComplete = percent });
                 }
             }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1)
@@ -86,7 +88,7 @@ namespace Mdca.PowerShell
             }
             finally
             {
-                WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                cmdlet.WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
             return task.Result;
         }

@@ -1,5 +1,5 @@
 # Cloud Discovery cmdlets against the simulator: an upload verified byte for byte by the simulator's
-# SHA-256 of the committed blob (through the block path: the file is above 64 MiB), streams, categories
+# SHA-256 of the committed blob (through the block path: a 200 MiB file), streams, categories
 # and block scripts compared with the simulator's API answers.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'MdcaTestSupport.psm1') -Force
@@ -37,16 +37,16 @@ AfterAll {
 }
 
 Describe 'Send-MdcaDiscoveryLog' {
-    It 'uploads a log above 64 MiB in blocks, byte for byte, and registers it as a snapshot' {
-        $path = New-TestLog -Name 'perimeter.log' -MiB 70
+    It 'uploads a 200 MiB log in 16 MiB blocks, byte for byte, and registers it as a snapshot' {
+        $path = New-TestLog -Name 'perimeter.log' -MiB 200
         $hash = (Get-FileHash -Algorithm SHA256 -Path $path).Hash.ToLowerInvariant()
         $result = Send-MdcaDiscoveryLog -Path $path -Source palo_alto_syslog -StreamName 'Pester snapshot' -Snapshot
-        $result.Bytes | Should -Be (70MB)
-        $result.Blocks | Should -Be 5
+        $result.Bytes | Should -Be (200MB)
+        $result.Blocks | Should -Be 13
         $result.Source | Should -Be 'PALO_ALTO_SYSLOG'
         $blob = (Invoke-SimControl -Sim $Sim -Path blobs).blobs | Where-Object filename -eq 'perimeter.log'
         $blob.sha256 | Should -Be $hash
-        $blob.length | Should -Be (70MB)
+        $blob.length | Should -Be (200MB)
         $blob.finalized | Should -BeTrue
         (Get-MdcaDiscoveryStream).displayName | Should -Contain 'Pester snapshot'
     }

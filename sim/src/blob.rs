@@ -206,6 +206,23 @@ fn too_large() -> Response {
     )
 }
 
+/// Answers `resp` once the request body has been read to its end and discarded. A refusal sent
+/// while the client is still writing makes the server close a socket with unread bytes, which
+/// resets the connection: the client then sees a broken pipe instead of the status (a race that
+/// depends on socket buffer sizes). Azure documents 413 `RequestBodyTooLarge` as its answer, not
+/// whether it reads the body first; the simulator reads it so that answer is what a client gets,
+/// every time. (A connection cut mid-body is the client's "the connection broke" error, tested
+/// with the fault injection of the API routes.)
+async fn after_reading(body: Body, resp: Response) -> Response {
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        if chunk.is_err() {
+            break;
+        }
+    }
+    resp
+}
+
 fn bad_query(message: &str) -> Response {
     azure_error(
         StatusCode::BAD_REQUEST,
@@ -289,7 +306,7 @@ pub(crate) async fn handle(
                 );
             }
             if length > put_max {
-                return too_large();
+                return after_reading(body, too_large()).await;
             }
             put_blob(shared, id, body).await
         }
@@ -306,7 +323,7 @@ pub(crate) async fn handle(
                 return bad_query("Value for one of the query parameters specified in the request URI is invalid.");
             }
             if length > block_max {
-                return too_large();
+                return after_reading(body, too_large()).await;
             }
             put_block(shared, id, block_id, body).await
         }

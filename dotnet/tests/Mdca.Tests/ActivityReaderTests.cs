@@ -86,6 +86,23 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
         AssertSameAsSerializer("[{\"_id\":\"a\",\"tenantId\":\"1\"},null,{\"_id\":\"b\",\"tenantId\":2,\"x\":[1]},{\"\\u005fid\":\"c\"},{\"_id\":\"d\"}]");
     }
 
+    [Fact]
+    public void the_string_cache_gives_back_what_the_reader_decodes_whatever_the_collisions()
+    {
+        // More distinct values than the cache has slots, each read twice, escaped and too long ones included.
+        var values = Enumerable.Range(0, 3000).Select(i => "v" + i).Concat(["", "caf\u00e9", "café", new string('x', 200), "\ud83d\ude00"]).ToList();
+        string json = "[" + string.Join(",", values.Concat(values).Select(v => "\"" + v + "\"")) + "]";
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        reader.Read();
+        var expected = (JsonElement[])JsonSerializer.Deserialize<JsonElement[]>(json)!;
+        int i = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.String)
+        {
+            Assert.Equal(expected[i++].GetString(), MdcaStringCache.Get(ref reader));
+        }
+        Assert.Equal(expected.Length, i);
+    }
+
     private static void AssertSameAsSerializer(string page)
     {
         byte[] utf8 = Encoding.UTF8.GetBytes(page);

@@ -67,11 +67,11 @@ namespace Mdca
                     case 0: ok = Str(ref reader, out string? id); a.Id = id; break;
                     case 1: ok = Str(ref reader, out string? uid); a.Uid = uid; break;
                     case 2: ok = Int(ref reader, out long? tenantId); a.TenantId = tenantId; break;
-                    case 3: ok = Str(ref reader, out string? aadTenantId); a.AadTenantId = aadTenantId; break;
+                    case 3: ok = Sym(ref reader, out string? aadTenantId); a.AadTenantId = aadTenantId; break;
                     case 4: ok = Int(ref reader, out long? appId); a.AppId = appId; break;
                     case 5: ok = Int(ref reader, out long? saasId); a.SaasId = saasId; break;
                     case 6: ok = Int(ref reader, out long? srcAppId); a.SrcAppId = srcAppId; break;
-                    case 7: ok = Str(ref reader, out string? appName); a.AppName = appName; break;
+                    case 7: ok = Sym(ref reader, out string? appName); a.AppName = appName; break;
                     case 8: a.Timestamp = Date(ref reader); break;
                     case 9: ok = Int(ref reader, out long? timestampRaw); a.TimestampRaw = timestampRaw; break;
                     case 10: a.Created = Date(ref reader); break;
@@ -79,15 +79,15 @@ namespace Mdca
                     case 12: a.Instantiation = Date(ref reader); break;
                     case 13: ok = Int(ref reader, out long? instantiationRaw); a.InstantiationRaw = instantiationRaw; break;
                     case 14: ok = Int(ref reader, out long? eventType); a.EventType = eventType; break;
-                    case 15: ok = Str(ref reader, out string? eventTypeValue); a.EventTypeValue = eventTypeValue; break;
-                    case 16: ok = Str(ref reader, out string? eventTypeName); a.EventTypeName = eventTypeName; break;
-                    case 17: ok = Str(ref reader, out string? genericEventType); a.GenericEventType = genericEventType; break;
-                    case 18: ok = Str(ref reader, out string? actionType); a.ActionType = actionType; break;
+                    case 15: ok = Sym(ref reader, out string? eventTypeValue); a.EventTypeValue = eventTypeValue; break;
+                    case 16: ok = Sym(ref reader, out string? eventTypeName); a.EventTypeName = eventTypeName; break;
+                    case 17: ok = Sym(ref reader, out string? genericEventType); a.GenericEventType = genericEventType; break;
+                    case 18: ok = Sym(ref reader, out string? actionType); a.ActionType = actionType; break;
                     case 19: ok = Bool(ref reader, out bool? adminEvent); a.AdminEvent = adminEvent; break;
                     case 20: ok = Bool(ref reader, out bool? impersonated); a.Impersonated = impersonated; break;
                     case 21: ok = Str(ref reader, out string? description); a.Description = description; break;
-                    case 22: ok = Str(ref reader, out string? descriptionId); a.DescriptionId = descriptionId; break;
-                    case 23: ok = Str(ref reader, out string? severity); a.Severity = severity; break;
+                    case 22: ok = Sym(ref reader, out string? descriptionId); a.DescriptionId = descriptionId; break;
+                    case 23: ok = Sym(ref reader, out string? severity); a.Severity = severity; break;
                     case 24: ok = Int(ref reader, out long? source); a.Source = source; break;
                     case 25: ok = Int(ref reader, out long? confidenceLevel); a.ConfidenceLevel = confidenceLevel; break;
                     case 26: a.AlertIds = Loose(ref reader); break;
@@ -129,9 +129,9 @@ namespace Mdca
                 switch (member)
                 {
                     case 0: ok = Str(ref reader, out string? clientIP); d.ClientIP = clientIP; break;
-                    case 1: ok = Str(ref reader, out string? userAgent); d.UserAgent = userAgent; break;
-                    case 2: ok = Str(ref reader, out string? countryCode); d.CountryCode = countryCode; break;
-                    case 3: ok = Str(ref reader, out string? type); d.Type = type; break;
+                    case 1: ok = Sym(ref reader, out string? userAgent); d.UserAgent = userAgent; break;
+                    case 2: ok = Sym(ref reader, out string? countryCode); d.CountryCode = countryCode; break;
+                    case 3: ok = Sym(ref reader, out string? type); d.Type = type; break;
                     case 4: d.Tags = Loose(ref reader); break;
                     default: return false;
                 }
@@ -158,17 +158,17 @@ namespace Mdca
                 bool ok = true;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? countryCode); l.CountryCode = countryCode; break;
-                    case 1: ok = Str(ref reader, out string? city); l.City = city; break;
-                    case 2: ok = Str(ref reader, out string? region); l.Region = region; break;
-                    case 3: ok = Str(ref reader, out string? regionCode); l.RegionCode = regionCode; break;
+                    case 0: ok = Sym(ref reader, out string? countryCode); l.CountryCode = countryCode; break;
+                    case 1: ok = Sym(ref reader, out string? city); l.City = city; break;
+                    case 2: ok = Sym(ref reader, out string? region); l.Region = region; break;
+                    case 3: ok = Sym(ref reader, out string? regionCode); l.RegionCode = regionCode; break;
                     case 4: ok = Real(ref reader, out double? latitude); l.Latitude = latitude; break;
                     case 5: ok = Real(ref reader, out double? longitude); l.Longitude = longitude; break;
-                    case 6: ok = Str(ref reader, out string? organization); l.OrganizationSearchable = organization; break;
+                    case 6: ok = Sym(ref reader, out string? organization); l.OrganizationSearchable = organization; break;
                     case 7: ok = Bool(ref reader, out bool? anonymousProxy); l.AnonymousProxy = anonymousProxy; break;
                     case 8: ok = Bool(ref reader, out bool? satellite); l.IsSatelliteProvider = satellite; break;
                     case 9: ok = Int(ref reader, out long? category); l.Category = category; break;
-                    case 10: ok = Str(ref reader, out string? categoryValue); l.CategoryValue = categoryValue; break;
+                    case 10: ok = Sym(ref reader, out string? categoryValue); l.CategoryValue = categoryValue; break;
                     default: return false;
                 }
                 if (!ok)
@@ -192,8 +192,8 @@ namespace Mdca
                 bool ok = true;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? userName); u.UserName = userName; break;
-                    case 1: ok = Str(ref reader, out string? orgUnit); u.OrgUnit = orgUnit; break;
+                    case 0: ok = Sym(ref reader, out string? userName); u.UserName = userName; break;
+                    case 1: ok = Sym(ref reader, out string? orgUnit); u.OrgUnit = orgUnit; break;
                     case 2: u.UserTags = Loose(ref reader); break;
                     default: return false;
                 }
@@ -219,13 +219,13 @@ namespace Mdca
                 bool ok = true;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? family); g.Family = family; break;
-                    case 1: ok = Str(ref reader, out string? name); g.Name = name; break;
-                    case 2: ok = Str(ref reader, out string? os); g.OS = os; break;
-                    case 3: ok = Str(ref reader, out string? browser); g.Browser = browser; break;
-                    case 4: ok = Str(ref reader, out string? deviceType); g.DeviceType = deviceType; break;
+                    case 0: ok = Sym(ref reader, out string? family); g.Family = family; break;
+                    case 1: ok = Sym(ref reader, out string? name); g.Name = name; break;
+                    case 2: ok = Sym(ref reader, out string? os); g.OS = os; break;
+                    case 3: ok = Sym(ref reader, out string? browser); g.Browser = browser; break;
+                    case 4: ok = Sym(ref reader, out string? deviceType); g.DeviceType = deviceType; break;
                     case 5: ok = Int(ref reader, out long? type); g.Type = type; break;
-                    case 6: ok = Str(ref reader, out string? typeName); g.TypeName = typeName; break;
+                    case 6: ok = Sym(ref reader, out string? typeName); g.TypeName = typeName; break;
                     case 7: ok = Bool(ref reader, out bool? nativeBrowser); g.NativeBrowser = nativeBrowser; break;
                     case 8: ok = Obj(ref reader, ReadOperatingSystem, out MdcaOperatingSystem? system); g.OperatingSystem = system; break;
                     case 9: g.Tags = Loose(ref reader); break;
@@ -252,8 +252,8 @@ namespace Mdca
                 bool ok;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? name); o.Name = name; break;
-                    case 1: ok = Str(ref reader, out string? family); o.Family = family; break;
+                    case 0: ok = Sym(ref reader, out string? name); o.Name = name; break;
+                    case 1: ok = Sym(ref reader, out string? family); o.Family = family; break;
                     default: return false;
                 }
                 if (!ok)
@@ -277,9 +277,9 @@ namespace Mdca
                 bool ok;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? raw); m.RawOperationName = raw; break;
-                    case 1: ok = Str(ref reader, out string? pretty); m.PrettyOperationName = pretty; break;
-                    case 2: ok = Str(ref reader, out string? type); m.Type = type; break;
+                    case 0: ok = Sym(ref reader, out string? raw); m.RawOperationName = raw; break;
+                    case 1: ok = Sym(ref reader, out string? pretty); m.PrettyOperationName = pretty; break;
+                    case 2: ok = Sym(ref reader, out string? type); m.Type = type; break;
                     case 3: ok = EventObjects(ref reader, out List<MdcaEventObject>? objects); m.EventObjects = objects; break;
                     default: return false;
                 }
@@ -305,8 +305,8 @@ namespace Mdca
                 bool ok = true;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? id); e.Id = id; break;
-                    case 1: ok = Str(ref reader, out string? name); e.Name = name; break;
+                    case 0: ok = Sym(ref reader, out string? id); e.Id = id; break;
+                    case 1: ok = Sym(ref reader, out string? name); e.Name = name; break;
                     case 2: ok = Int(ref reader, out long? objType); e.ObjType = objType; break;
                     case 3: ok = Int(ref reader, out long? role); e.Role = role; break;
                     case 4: ok = Int(ref reader, out long? saasId); e.SaasId = saasId; break;
@@ -429,6 +429,23 @@ namespace Mdca
             {
                 case JsonTokenType.String:
                     value = reader.GetString();
+                    return true;
+                case JsonTokenType.Null:
+                    value = null;
+                    return true;
+                default:
+                    value = null;
+                    return false;
+            }
+        }
+
+        /// <summary>A string value that repeats across records (see <see cref="MdcaStringCache"/>).</summary>
+        private static bool Sym(ref Utf8JsonReader reader, out string? value)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    value = MdcaStringCache.Get(ref reader);
                     return true;
                 case JsonTokenType.Null:
                     value = null;

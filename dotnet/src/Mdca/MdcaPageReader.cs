@@ -22,7 +22,7 @@ namespace Mdca
             ? (FastReader)(object)new MdcaPageReader<MdcaActivity>.FastReader(MdcaActivityReader.TryRead)
             : null;
 
-        private delegate bool FastReader(ref Utf8JsonReader reader, out T? record);
+        private delegate bool FastReader(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out T? record);
 
         private NativeText? text;
         private Position position = new(ReaderOptions);
@@ -82,7 +82,8 @@ namespace Mdca
             record = null;
             try
             {
-                var reader = new Utf8JsonReader(page.Slice(position.Offset), isFinalBlock: true, position.State);
+                ReadOnlySpan<byte> input = page.Slice(position.Offset);
+                var reader = new Utf8JsonReader(input, isFinalBlock: true, position.State);
                 if (!position.Started)
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -112,7 +113,7 @@ namespace Mdca
                 else
                 {
                     Utf8JsonReader start = reader;
-                    if (Fast == null || !Fast(ref reader, out record))
+                    if (Fast == null || !Fast(ref reader, input, out record))
                     {
                         // What the fast reader leaves to the serializer is read again from the record's start.
                         reader = start;

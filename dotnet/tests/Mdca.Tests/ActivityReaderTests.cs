@@ -28,7 +28,7 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
             var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = MdcaJson.MaxDepth });
             reader.Read();
             // The server's shape never needs the serializer: else this reader would be no faster.
-            Assert.True(MdcaActivityReader.TryRead(ref reader, out MdcaActivity? fast));
+            Assert.True(MdcaActivityReader.TryRead(ref reader, record, out MdcaActivity? fast));
             Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
             Assert.False(reader.Read());
             MdcaActivity slow = MdcaJson.ReadRecord<MdcaActivity>(record);
@@ -54,6 +54,9 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
     [InlineData("{\"_id\":\"a\",\"$type\":\"x\"}")]
     [InlineData("{\"AdditionalProperties\":{\"x\":1},\"_id\":\"a\"}")]
     [InlineData("{}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"a\":1e400,\"b\":-1e400,\"c\":1e-400}}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"k\\u0041\":\"\\u00e9\",\"n\":[1.5,-0,1e300]},\"collected\":[{\"x\":{\"y\":[[]]}}],\"internals\":[],\"entityData\":{}}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":\"text\",\"collected\":12,\"internals\":null,\"entityData\":true}")]
     [InlineData("{\"_id\":\"a\",\"alertIds\":[\"x\"],\"policies\":{},\"takenAction\":false,\"entityData\":{\"0\":{\"id\":\"u\"}},\"internals\":0}")]
     public void unusual_records_are_read_exactly_as_the_serializer_reads_them(string json)
     {
@@ -72,6 +75,7 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
     [InlineData("{\"_id\":\"a\",\"mainInfo\":{\"eventObjects\":{}}}")]
     [InlineData("{\"_id\":\"a\",\"location\":{\"latitude\":true}}")]
     [InlineData("{\"_id\":\"a\",\"device\":{\"clientIP\":1}}")]
+    [InlineData("{\"_id\":\"a\",\"collected\":{\"a\":\"\\ud800\"}}")]
     public void records_the_serializer_refuses_are_refused(string json)
     {
         byte[] page = Encoding.UTF8.GetBytes("[" + json + "]");
@@ -84,6 +88,32 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
     public void records_after_one_the_serializer_reads_are_read_again_by_the_fast_reader()
     {
         AssertSameAsSerializer("[{\"_id\":\"a\",\"tenantId\":\"1\"},null,{\"_id\":\"b\",\"tenantId\":2,\"x\":[1]},{\"\\u005fid\":\"c\"},{\"_id\":\"d\"}]");
+    }
+
+    [Fact]
+    public void deferred_loose_values_refuse_invalid_utf8_when_the_record_is_read_and_convert_once()
+    {
+        byte[] bad = Encoding.UTF8.GetBytes("[{\"_id\":\"a\",\"rawDataJson\":{\"k\":\"..\"}}]");
+        int at = Array.IndexOf(bad, (byte)'.');
+        bad[at] = 0xC3;
+        bad[at + 1] = 0x28;
+        Assert.Throws<MdcaException>(() => MdcaJson.ReadPage<MdcaActivity>(bad));
+        Assert.Throws<MdcaException>(() => MdcaPageReader<MdcaActivity>.ReadAll(bad));
+
+        byte[] page = Encoding.UTF8.GetBytes("[{\"_id\":\"a\",\"rawDataJson\":{\"k\":[1,\"v\"]},\"collected\":{\"c\":1}}]");
+        MdcaActivity activity = MdcaPageReader<MdcaActivity>.ReadAll(page)[0]!;
+        object?[] seen = new object?[8];
+        System.Threading.Tasks.Parallel.For(0, seen.Length, i => seen[i] = activity.RawDataJson);
+        Assert.All(seen, value => Assert.Same(seen[0], value));
+        Assert.Same(seen[0], activity.RawDataJson);
+        Assert.Equal(new object?[] { 1L, "v" }, (object?[])((IDictionary<string, object?>)seen[0]!)["k"]!);
+        activity.Collected = null;
+        Assert.Null(activity.Collected);
+        activity.RawDataJson = "x";
+        Assert.Equal("x", activity.RawDataJson);
+        string json = JsonSerializer.Serialize(MdcaPageReader<MdcaActivity>.ReadAll(page)[0], MdcaJson.Options);
+        Assert.Equal(JsonSerializer.Serialize(MdcaJson.ReadPage<MdcaActivity>(page)[0], MdcaJson.Options), json);
+        Assert.Contains("\"collected\":{\"c\":1}", json, StringComparison.Ordinal);
     }
 
     [Fact]

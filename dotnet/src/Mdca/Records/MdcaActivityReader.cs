@@ -23,10 +23,12 @@ namespace Mdca
         private static readonly MdcaDateTimeConverter Dates = new();
 
         /// <summary>
-        /// The activity starting at the reader's StartObject token; false when it must be read by the
-        /// serializer instead (the reader is then somewhere inside the record: the caller restores it).
+        /// The activity starting at the reader's StartObject token (<paramref name="input"/> is what the reader
+        /// reads); false when it must be read by the serializer instead (the reader is then somewhere inside the
+        /// record: the caller restores it). Its entityData, internals, rawDataJson and collected are converted
+        /// when first read (<see cref="MdcaDeferredValue"/>).
         /// </summary>
-        internal static bool TryRead(ref Utf8JsonReader reader, out MdcaActivity? record)
+        internal static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out MdcaActivity? record)
         {
             record = null;
             try
@@ -35,7 +37,7 @@ namespace Mdca
                 {
                     return false;
                 }
-                return ReadActivity(ref reader, out record);
+                return ReadActivity(ref reader, input, out record);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
             {
@@ -52,7 +54,7 @@ namespace Mdca
             "location", "user", "userAgent", "mainInfo", "resolvedActor", "entityData", "internals", "rawDataJson",
             "collected");
 
-        private static bool ReadActivity(ref Utf8JsonReader reader, out MdcaActivity a)
+        private static bool ReadActivity(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out MdcaActivity a)
         {
             a = new MdcaActivity();
             while (true)
@@ -101,10 +103,10 @@ namespace Mdca
                     case 34: ok = Obj(ref reader, ReadUserAgent, out MdcaUserAgent? userAgent); a.UserAgent = userAgent; break;
                     case 35: ok = Obj(ref reader, ReadMainInfo, out MdcaActivityMainInfo? mainInfo); a.MainInfo = mainInfo; break;
                     case 36: ok = Obj(ref reader, ReadEventObject, out MdcaEventObject? actor); a.ResolvedActor = actor; break;
-                    case 37: a.EntityData = Loose(ref reader); break;
-                    case 38: a.Internals = Loose(ref reader); break;
-                    case 39: a.RawDataJson = Loose(ref reader); break;
-                    case 40: a.Collected = Loose(ref reader); break;
+                    case 37: a.EntityData = MdcaDeferredValue.Read(ref reader, input); break;
+                    case 38: a.Internals = MdcaDeferredValue.Read(ref reader, input); break;
+                    case 39: a.RawDataJson = MdcaDeferredValue.Read(ref reader, input); break;
+                    case 40: a.Collected = MdcaDeferredValue.Read(ref reader, input); break;
                     default: return false;
                 }
                 if (!ok)

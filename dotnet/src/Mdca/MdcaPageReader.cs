@@ -15,7 +15,10 @@ namespace Mdca
     internal sealed class MdcaPageReader<T> : IDisposable where T : MdcaRecord
     {
         private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MdcaJson.MaxDepth };
-        private static readonly JsonConverter<T> Converter = (JsonConverter<T>)MdcaJson.TypeInfo<T>().Converter;
+        private static JsonConverter<T>? converter;
+
+        /// <summary>The serializer's converter, made when first needed (a pull of activities may never need it).</summary>
+        private static JsonConverter<T> Converter => converter ??= (JsonConverter<T>)MdcaJson.TypeInfo<T>().Converter;
 
         /// <summary>A hand-written reader for T (only for exactly the built-in MdcaActivity), else null.</summary>
         private static readonly FastReader? Fast = typeof(T) == typeof(MdcaActivity)

@@ -57,6 +57,7 @@ namespace Mdca
         private static bool ReadActivity(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out MdcaActivity a)
         {
             a = new MdcaActivity();
+            ReadOnlySpan<byte> idUtf8 = default;
             while (true)
             {
                 if (!NextMember(ref reader, ActivityMembers, a, out int member))
@@ -66,8 +67,22 @@ namespace Mdca
                 bool ok = true;
                 switch (member)
                 {
-                    case 0: ok = Str(ref reader, out string? id); a.Id = id; break;
-                    case 1: ok = Str(ref reader, out string? uid); a.Uid = uid; break;
+                    case 0:
+                        ok = Str(ref reader, out string? id);
+                        a.Id = id;
+                        idUtf8 = id != null && !reader.ValueIsEscaped ? reader.ValueSpan : default;
+                        break;
+                    case 1:
+                        // uid is the id again: the same string (only reference identity tells).
+                        if (a.Id != null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !idUtf8.IsEmpty
+                            && reader.ValueSpan.SequenceEqual(idUtf8))
+                        {
+                            a.Uid = a.Id;
+                            break;
+                        }
+                        ok = Str(ref reader, out string? uid);
+                        a.Uid = uid;
+                        break;
                     case 2: ok = Int(ref reader, out long? tenantId); a.TenantId = tenantId; break;
                     case 3: ok = Sym(ref reader, out string? aadTenantId); a.AadTenantId = aadTenantId; break;
                     case 4: ok = Int(ref reader, out long? appId); a.AppId = appId; break;

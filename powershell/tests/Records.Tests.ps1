@@ -190,6 +190,32 @@ Describe 'typed records' {
         $twin.AdditionalProperties.ContainsKey('ftags') | Should -BeTrue
     }
 
+    It 'loose values (rawDataJson, collected, entityData, internals) are the values the API sent, however they are reached' {
+        # The module's page reader keeps these as text until first read: what a user sees must not change.
+        $activities = @(Get-MdcaActivity -First 20)
+        $truth = @((Invoke-SimApi -Sim $Sim -Path v1/activities/ -Body @{ limit = 20 }).data)
+        $activities | Should -HaveCount $truth.Count
+        $names = @{ RawDataJson = 'rawDataJson'; Collected = 'collected'; EntityData = 'entityData'; Internals = 'internals' }
+        for ($i = 0; $i -lt $truth.Count; $i++) {
+            foreach ($property in $names.Keys) {
+                # Both through the same parser, so that only the content is compared.
+                ($activities[$i].$property | ConvertTo-Json -Depth 20 | ConvertFrom-Json -AsHashtable | ConvertTo-Json -Depth 20 -Compress) |
+                    Should -Be ($truth[$i][$names[$property]] | ConvertTo-Json -Depth 20 -Compress) -Because "$property of $($truth[$i]['_id'])"
+            }
+        }
+        $selected = $activities | Select-Object Id, RawDataJson, Collected
+        $selected[0].RawDataJson['Operation'] | Should -Be $truth[0]['rawDataJson']['Operation']
+        ($activities | Select-Object -ExpandProperty Collected)[0]['o365']['blobId'] | Should -Be $truth[0]['collected']['o365']['blobId']
+        $whole = $activities[0] | ConvertTo-Json -Depth 20 | ConvertFrom-Json -AsHashtable
+        ($whole['RawDataJson'] | ConvertTo-Json -Depth 20 -Compress) | Should -Be ($truth[0]['rawDataJson'] | ConvertTo-Json -Depth 20 -Compress)
+        $csv = Join-Path ([System.IO.Path]::GetTempPath()) "mdca-$([guid]::NewGuid()).csv"
+        try {
+            $activities | Select-Object Id, @{ n = 'Operation'; e = { $_.RawDataJson['Operation'] } } | Export-Csv -LiteralPath $csv
+            (Import-Csv -LiteralPath $csv).Operation | Should -Be ($truth | ForEach-Object { $_['rawDataJson']['Operation'] })
+        }
+        finally { Remove-Item -LiteralPath $csv -ErrorAction SilentlyContinue }
+    }
+
     It 'ConvertTo-Json writes nested records' {
         $json = Get-MdcaActivity -First 1 | ConvertTo-Json -Depth 5
         ($json | ConvertFrom-Json -AsHashtable)['User']['UserName'] | Should -Not -BeNullOrEmpty

@@ -15,7 +15,17 @@ namespace Mdca
     internal sealed class MdcaPageReader<T> : IDisposable where T : MdcaRecord
     {
         private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MdcaJson.MaxDepth };
-        private static readonly JsonConverter<T> Converter = (JsonConverter<T>)MdcaJson.TypeInfo<T>().Converter;
+        private static JsonConverter<T>? converter;
+
+        /// <summary>The serializer's converter, made when first needed (a pull of activities may never need it).</summary>
+        private static JsonConverter<T> Converter => converter ??= (JsonConverter<T>)MdcaJson.TypeInfo<T>().Converter;
+
+        /// <summary>A hand-written reader for T (only for exactly the built-in MdcaActivity), else null.</summary>
+        private static readonly FastReader? Fast = typeof(T) == typeof(MdcaActivity)
+            ? (FastReader)(object)new MdcaPageReader<MdcaActivity>.FastReader(MdcaActivityReader.TryRead)
+            : null;
+
+        private delegate bool FastReader(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out T? record);
 
         private NativeText? text;
         private Position position = new(ReaderOptions);
@@ -75,7 +85,8 @@ namespace Mdca
             record = null;
             try
             {
-                var reader = new Utf8JsonReader(page.Slice(position.Offset), isFinalBlock: true, position.State);
+                ReadOnlySpan<byte> input = page.Slice(position.Offset);
+                var reader = new Utf8JsonReader(input, isFinalBlock: true, position.State);
                 if (!position.Started)
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -98,9 +109,20 @@ namespace Mdca
                 }
                 // The record class's converter reads the object in one pass. (JsonSerializer.Deserialize(ref
                 // reader) would first skip over the whole record to find where it ends: a second pass.)
-                record = reader.TokenType == JsonTokenType.Null
-                    ? null
-                    : Converter.Read(ref reader, typeof(T), MdcaJson.Options);
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    record = null;
+                }
+                else
+                {
+                    Utf8JsonReader start = reader;
+                    if (Fast == null || !Fast(ref reader, input, out record))
+                    {
+                        // What the fast reader leaves to the serializer is read again from the record's start.
+                        reader = start;
+                        record = Converter.Read(ref reader, typeof(T), MdcaJson.Options);
+                    }
+                }
                 position.Offset += checked((int)reader.BytesConsumed);
                 position.State = reader.CurrentState;
                 return true;

@@ -7,6 +7,12 @@ namespace Mdca
     /// <summary>An activity (api.md §6): one event of a connected app, with who, where, from what device.</summary>
     public class MdcaActivity : MdcaRecord
     {
+        // The loose values the page reader may keep as text until first read (MdcaDeferredValue).
+        private object? entityDataValue;
+        private object? internalsValue;
+        private object? rawDataJsonValue;
+        private object? collectedValue;
+
         /// <summary><c>uid</c>: the same value as the id.</summary>
         [JsonPropertyName("uid")] public string? Uid { get; set; }
         /// <summary><c>tenantId</c>.</summary>
@@ -80,13 +86,13 @@ namespace Mdca
         /// <summary><c>resolvedActor</c>.</summary>
         [JsonPropertyName("resolvedActor")] public MdcaEventObject? ResolvedActor { get; set; }
         /// <summary><c>entityData</c>: a list, or an object keyed "0", "1", … (api.md §6).</summary>
-        [JsonPropertyName("entityData")] public object? EntityData { get; set; }
+        [JsonPropertyName("entityData")] public object? EntityData { get => MdcaDeferredValue.Get(ref entityDataValue); set => entityDataValue = value; }
         /// <summary><c>internals</c>.</summary>
-        [JsonPropertyName("internals")] public object? Internals { get; set; }
+        [JsonPropertyName("internals")] public object? Internals { get => MdcaDeferredValue.Get(ref internalsValue); set => internalsValue = value; }
         /// <summary><c>rawDataJson</c>: the vendor's audit record.</summary>
-        [JsonPropertyName("rawDataJson")] public object? RawDataJson { get; set; }
+        [JsonPropertyName("rawDataJson")] public object? RawDataJson { get => MdcaDeferredValue.Get(ref rawDataJsonValue); set => rawDataJsonValue = value; }
         /// <summary><c>collected</c>.</summary>
-        [JsonPropertyName("collected")] public object? Collected { get; set; }
+        [JsonPropertyName("collected")] public object? Collected { get => MdcaDeferredValue.Get(ref collectedValue); set => collectedValue = value; }
     }
 
     /// <summary>An activity's <c>device</c>.</summary>

@@ -211,7 +211,8 @@ namespace Mdca
                     var map = new Dictionary<string, object?>(StringComparer.Ordinal);
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
-                        string name = reader.GetString()!;
+                        // Member names repeat from record to record (rawDataJson's, entityData's): one string each.
+                        string name = MdcaStringCache.Get(ref reader);
                         reader.Read();
                         map[name] = ReadAny(ref reader);
                     }

@@ -1,0 +1,199 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace Mdca.Tests;
+
+/// <summary>
+/// The hand-written activity reader (MdcaActivityReader, used by the enumerator and the PowerShell module)
+/// must make exactly what System.Text.Json makes (MdcaJson.ReadPage): same classes, values, value types,
+/// collection types and AdditionalProperties, and refuse what it refuses.
+/// </summary>
+public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
+{
+    private readonly Simulator sim = fixture.Sim;
+
+    [Fact]
+    public void simulator_activities_are_read_by_the_fast_reader_exactly_as_the_serializer_reads_them()
+    {
+        JsonElement[] raw = GroundTruth.List(sim, "activities", max: 300);
+        Assert.NotEmpty(raw);
+        foreach (JsonElement element in raw)
+        {
+            byte[] record = Encoding.UTF8.GetBytes(element.GetRawText());
+            var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = MdcaJson.MaxDepth });
+            reader.Read();
+            // The server's shape never needs the serializer: else this reader would be no faster.
+            Assert.True(MdcaActivityReader.TryRead(ref reader, record, out MdcaActivity? fast));
+            Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
+            Assert.False(reader.Read());
+            MdcaActivity slow = MdcaJson.ReadRecord<MdcaActivity>(record);
+            AssertSameGraph(slow, fast, "$");
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"_id\":\"a\",\"uid\":\"b\",\"tenantId\":\"123\",\"appId\":\"-5\"}")]
+    [InlineData("{\"_id\":\"a\",\"a\":1,\"A\":2,\"a\":3,\"Uid\":\"x\",\"uid\":\"y\",\"UID\":null}")]
+    [InlineData("{\"_id\":\"a\",\"_id\":\"b\",\"severity\":\"INFO\",\"severity\":null}")]
+    [InlineData("{\"\\u005fid\":\"a\",\"s\\u0065verity\":\"x\",\"\\u0041\":1}")]
+    [InlineData("{\"_id\":\"a\",\"device\":null,\"location\":{\"latitude\":\"1.5\",\"longitude\":-2e3,\"category\":7}}")]
+    [InlineData("{\"_id\":\"a\",\"mainInfo\":{\"eventObjects\":[null,{\"id\":\"x\",\"extra\":{\"k\":[1,2.5,\"s\",true,null,{}]}}],\"type\":null}}")]
+    [InlineData("{\"_id\":\"a\",\"mainInfo\":{\"eventObjects\":null},\"resolvedActor\":null,\"userAgent\":{\"operatingSystem\":null}}")]
+    [InlineData("{\"_id\":\"a\",\"timestamp\":\"2020-01-01T00:00:00Z\",\"created\":null,\"instantiation\":1.5,\"timestampRaw\":null}")]
+    [InlineData("{\"_id\":\"a\",\"timestamp\":\"\",\"created\":\"2020-01-01T10:00:00+02:00\",\"instantiation\":-1}")]
+    [InlineData("{\"_id\":\"a\",\"device\":{\"tags\":{\"x\":{\"y\":[]}},\"type\":null,\"Type\":\"t\"},\"user\":{\"userTags\":[[],[1]]}}")]
+    [InlineData("{\"_id\":null,\"severity\":\"\\u00e9\\n\",\"description\":\"\\ud83d\\ude00 caf\u00e9\"}")]
+    [InlineData("{\"_id\":\"a\",\"resolvedActor\":{\"resolved\":false,\"role\":9223372036854775807,\"saasId\":-9223372036854775808}}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"a\":1,\"a\":2,\"b\":1.0,\"c\":1e2,\"d\":12345678901234567890},\"collected\":\"x\"}")]
+    [InlineData("{\"$id\":\"1\",\"_id\":\"a\"}")]
+    [InlineData("{\"_id\":\"a\",\"$type\":\"x\"}")]
+    [InlineData("{\"AdditionalProperties\":{\"x\":1},\"_id\":\"a\"}")]
+    [InlineData("{}")]
+    [InlineData("{\"_id\":\"a\",\"uid\":\"a\"}")]
+    [InlineData("{\"uid\":\"a\",\"_id\":\"a\",\"uid\":\"\\u0061\"}")]
+    [InlineData("{\"_id\":\"a\",\"_id\":\"c\",\"uid\":\"c\"}")]
+    [InlineData("{\"_id\":\"\",\"uid\":\"\"}")]
+    [InlineData("{\"_id\":\"a\",\"_id\":null,\"uid\":\"a\"}")]
+    [InlineData("{\"_id\":\"a\",\"uid\":null}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"a\":1e400,\"b\":-1e400,\"c\":1e-400}}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"k\\u0041\":\"\\u00e9\",\"n\":[1.5,-0,1e300]},\"collected\":[{\"x\":{\"y\":[[]]}}],\"internals\":[],\"entityData\":{}}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":\"text\",\"collected\":12,\"internals\":null,\"entityData\":true}")]
+    [InlineData("{\"_id\":\"a\",\"alertIds\":[\"x\"],\"policies\":{},\"takenAction\":false,\"entityData\":{\"0\":{\"id\":\"u\"}},\"internals\":0}")]
+    public void unusual_records_are_read_exactly_as_the_serializer_reads_them(string json)
+    {
+        AssertSameAsSerializer("[" + json + "]");
+    }
+
+    [Theory]
+    [InlineData("{\"_id\":\"a\",\"tenantId\":1.5}")]
+    [InlineData("{\"_id\":\"a\",\"appId\":9223372036854775808}")]
+    [InlineData("{\"_id\":\"a\",\"tenantId\":\"12x\"}")]
+    [InlineData("{\"_id\":\"a\",\"timestamp\":\"not a date\"}")]
+    [InlineData("{\"_id\":\"a\",\"user\":[]}")]
+    [InlineData("{\"_id\":\"a\",\"adminEvent\":\"true\"}")]
+    [InlineData("{\"_id\":5}")]
+    [InlineData("{\"_id\":\"a\",\"mainInfo\":{\"eventObjects\":[1]}}")]
+    [InlineData("{\"_id\":\"a\",\"mainInfo\":{\"eventObjects\":{}}}")]
+    [InlineData("{\"_id\":\"a\",\"location\":{\"latitude\":true}}")]
+    [InlineData("{\"_id\":\"a\",\"device\":{\"clientIP\":1}}")]
+    [InlineData("{\"_id\":\"a\",\"collected\":{\"a\":\"\\ud800\"}}")]
+    public void records_the_serializer_refuses_are_refused(string json)
+    {
+        byte[] page = Encoding.UTF8.GetBytes("[" + json + "]");
+        Assert.Throws<MdcaException>(() => MdcaJson.ReadPage<MdcaActivity>(page));
+        MdcaException e = Assert.Throws<MdcaException>(() => MdcaPageReader<MdcaActivity>.ReadAll(page));
+        Assert.Equal(MdcaStatus.InvalidResponse, e.Status);
+    }
+
+    [Fact]
+    public void records_after_one_the_serializer_reads_are_read_again_by_the_fast_reader()
+    {
+        AssertSameAsSerializer("[{\"_id\":\"a\",\"tenantId\":\"1\"},null,{\"_id\":\"b\",\"tenantId\":2,\"x\":[1]},{\"\\u005fid\":\"c\"},{\"_id\":\"d\"}]");
+    }
+
+    [Fact]
+    public void deferred_loose_values_refuse_invalid_utf8_when_the_record_is_read_and_convert_once()
+    {
+        byte[] bad = Encoding.UTF8.GetBytes("[{\"_id\":\"a\",\"rawDataJson\":{\"k\":\"..\"}}]");
+        int at = Array.IndexOf(bad, (byte)'.');
+        bad[at] = 0xC3;
+        bad[at + 1] = 0x28;
+        Assert.Throws<MdcaException>(() => MdcaJson.ReadPage<MdcaActivity>(bad));
+        Assert.Throws<MdcaException>(() => MdcaPageReader<MdcaActivity>.ReadAll(bad));
+
+        byte[] page = Encoding.UTF8.GetBytes("[{\"_id\":\"a\",\"rawDataJson\":{\"k\":[1,\"v\"]},\"collected\":{\"c\":1}}]");
+        MdcaActivity activity = MdcaPageReader<MdcaActivity>.ReadAll(page)[0]!;
+        object?[] seen = new object?[8];
+        System.Threading.Tasks.Parallel.For(0, seen.Length, i => seen[i] = activity.RawDataJson);
+        Assert.All(seen, value => Assert.Same(seen[0], value));
+        Assert.Same(seen[0], activity.RawDataJson);
+        Assert.Equal(new object?[] { 1L, "v" }, (object?[])((IDictionary<string, object?>)seen[0]!)["k"]!);
+        activity.Collected = null;
+        Assert.Null(activity.Collected);
+        activity.RawDataJson = "x";
+        Assert.Equal("x", activity.RawDataJson);
+        string json = JsonSerializer.Serialize(MdcaPageReader<MdcaActivity>.ReadAll(page)[0], MdcaJson.Options);
+        Assert.Equal(JsonSerializer.Serialize(MdcaJson.ReadPage<MdcaActivity>(page)[0], MdcaJson.Options), json);
+        Assert.Contains("\"collected\":{\"c\":1}", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void the_string_cache_gives_back_what_the_reader_decodes_whatever_the_collisions()
+    {
+        // More distinct values than the cache has slots, each read twice, escaped and too long ones included.
+        var values = Enumerable.Range(0, 3000).Select(i => "v" + i).Concat(["", "caf\u00e9", "café", new string('x', 200), "\ud83d\ude00"]).ToList();
+        string json = "[" + string.Join(",", values.Concat(values).Select(v => "\"" + v + "\"")) + "]";
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        reader.Read();
+        var expected = (JsonElement[])JsonSerializer.Deserialize<JsonElement[]>(json)!;
+        int i = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.String)
+        {
+            Assert.Equal(expected[i++].GetString(), MdcaStringCache.Get(ref reader));
+        }
+        Assert.Equal(expected.Length, i);
+    }
+
+    private static void AssertSameAsSerializer(string page)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(page);
+        List<MdcaActivity> slow = MdcaJson.ReadPage<MdcaActivity>(utf8);
+        List<MdcaActivity?> fast = MdcaPageReader<MdcaActivity>.ReadAll(utf8);
+        Assert.Equal(slow.Count, fast.Count);
+        for (int i = 0; i < slow.Count; i++)
+        {
+            AssertSameGraph(slow[i], fast[i], "$[" + i + "]");
+        }
+    }
+
+    /// <summary>Same runtime types and values all the way down (public properties, dictionaries, lists).</summary>
+    private static void AssertSameGraph(object? expected, object? actual, string path)
+    {
+        if (expected == null || actual == null)
+        {
+            Assert.True(expected == null && actual == null, path + ": " + (expected ?? "null") + " vs " + (actual ?? "null"));
+            return;
+        }
+        Assert.True(expected.GetType() == actual.GetType(), path + ": " + expected.GetType() + " vs " + actual.GetType());
+        switch (expected)
+        {
+            case string or long or double or bool or DateTime:
+                Assert.True(expected.Equals(actual), path + ": " + expected + " vs " + actual);
+                if (expected is DateTime date)
+                {
+                    Assert.Equal(date.Kind, ((DateTime)actual).Kind);
+                }
+                return;
+            case IDictionary<string, object?> map:
+                var other = (IDictionary<string, object?>)actual;
+                Assert.Equal(map.Keys.ToArray(), other.Keys.ToArray());
+                if (map is Dictionary<string, object?> d)
+                {
+                    Assert.Same(d.Comparer, ((Dictionary<string, object?>)other).Comparer);
+                }
+                foreach (KeyValuePair<string, object?> pair in map)
+                {
+                    AssertSameGraph(pair.Value, other[pair.Key], path + "." + pair.Key);
+                }
+                return;
+            case IList list:
+                var items = (IList)actual;
+                Assert.True(list.Count == items.Count, path + ": " + list.Count + " vs " + items.Count + " items");
+                for (int i = 0; i < list.Count; i++)
+                {
+                    AssertSameGraph(list[i], items[i], path + "[" + i + "]");
+                }
+                return;
+        }
+        Assert.IsAssignableFrom<MdcaObject>(expected);
+        foreach (PropertyInfo property in expected.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            AssertSameGraph(property.GetValue(expected), property.GetValue(actual), path + "." + property.Name);
+        }
+    }
+}

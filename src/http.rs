@@ -156,6 +156,9 @@ pub(crate) trait BodySink: Send {
     fn feed(&mut self, chunk: &[u8]) -> std::result::Result<(), String>;
     /// The value, once the whole body has arrived.
     fn finish(self) -> std::result::Result<Self::Output, String>;
+    /// The body's announced length (`Content-Length`), before the first piece: a hint for reserving
+    /// memory, never trusted for anything else.
+    fn expect(&mut self, _len: u64) {}
 }
 
 /// Collects the whole body, then parses it: for the small answers of fetches and actions.
@@ -559,6 +562,9 @@ impl HttpCore {
         // A 2xx body streams into the sink; an error body is small and read whole to be explained. `body`
         // holds the error body, or the start of a 2xx one in case it proves unusable.
         let mut sink = success.then(new_sink);
+        if let (Some(sink), Some(len)) = (&mut sink, resp.content_length()) {
+            sink.expect(len);
+        }
         let mut body: Vec<u8> = Vec::new();
         let mut received = 0usize;
         let mut fed = Ok(());

@@ -28,6 +28,7 @@ pub(crate) mod limiter;
 pub mod pager;
 pub mod params;
 pub(crate) mod pin;
+pub mod records;
 pub mod runtime;
 pub mod secret;
 pub(crate) mod stream;
@@ -52,4 +53,5 @@ pub use http::HttpStats;
 pub use pager::{
     CancelHandle, Checkpoint, Page, Pager, Progress, ProgressHandle, QueryRequest, SortDirection,
 };
+pub use records::Records;
 pub use secret::Secret;

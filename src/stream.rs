@@ -20,10 +20,16 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::records::Records;
+
+/// The most a body's announced length reserves for its records up front (a larger page grows as it
+/// arrives): a `Content-Length` is the server's word, not a promise.
+const RESERVE_MAX: u64 = 64 << 20;
+
 /// One list response (api.md §4.2), with the records kept as the server's JSON text.
 #[derive(Debug, Default)]
 pub(crate) struct ListPage {
-    pub records: Vec<Box<RawValue>>,
+    pub records: Records,
     /// For each record, the hash of its top-level `_id` value ([`id_hash`]); `None` when it has none.
     pub ids: Vec<Option<u64>>,
     pub has_next: Option<bool>,
@@ -139,6 +145,22 @@ impl Default for ListParser {
 }
 
 impl ListParser {
+    /// A parser whose records' buffer starts with room for `bytes` (the expected page size, at most
+    /// [`RESERVE_MAX`]), so that a 14 MB page is not built by doubling a small buffer again and again.
+    pub fn with_capacity(bytes: usize) -> ListParser {
+        let mut parser = ListParser::new();
+        parser.page.records = Records::with_capacity(bytes.min(RESERVE_MAX as usize));
+        parser
+    }
+
+    /// The body's announced length (its `Content-Length`): the records' buffer is reserved for it once,
+    /// if it is more than the buffer already has.
+    pub fn expect(&mut self, len: u64) {
+        if self.page.records.is_empty() {
+            self.page.records.reserve(len.min(RESERVE_MAX) as usize);
+        }
+    }
+
     pub fn new() -> ListParser {
         ListParser {
             at: At::Start,
@@ -260,7 +282,7 @@ impl ListParser {
         if !self.seen[0] {
             return Err("missing field `data`".into());
         }
-        self.page.records.shrink_to_fit();
+        self.page.records.shrink_spans();
         self.page.ids.shrink_to_fit();
         Ok(self.page)
     }
@@ -297,7 +319,7 @@ impl ListParser {
     /// Returns where it ends, or `None` when it runs past the chunk and needs the resumable scan.
     fn record_within(&mut self, chunk: &[u8], i: usize) -> Result<Option<usize>, String> {
         let rest = &chunk[i..];
-        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Box<RawValue>>();
+        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
         let record = match stream.next() {
             Some(Ok(record)) => record,
             // Cut by the chunk's end (a number cut short reads as invalid, not as cut), or malformed: the
@@ -316,7 +338,7 @@ impl ListParser {
             scan.scan(text, true);
             scan.id_in(text)
         });
-        self.page.records.push(record);
+        self.page.records.push(record.get());
         self.page.ids.push(id);
         Ok(Some(i + n))
     }
@@ -367,14 +389,18 @@ impl crate::http::BodySink for ListParser {
     fn finish(self) -> Result<ListPage, String> {
         ListParser::finish(self)
     }
+
+    fn expect(&mut self, len: u64) {
+        ListParser::expect(self, len)
+    }
 }
 
 /// Validates one record and keeps it with its `_id` hash.
 fn store_record(page: &mut ListPage, scan: &ValueScan, text: &[u8]) -> Result<(), String> {
-    let record = serde_json::from_slice::<Box<RawValue>>(text)
+    let record = serde_json::from_slice::<&RawValue>(text)
         .map_err(|e| invalid_record(page.records.len(), &e))?;
     check_depth(page.records.len(), text)?;
-    page.records.push(record);
+    page.records.push(record.get());
     page.ids.push(scan.id_in(text));
     Ok(())
 }
@@ -808,8 +834,13 @@ mod tests {
 
     fn assert_same(page: &ListPage, body: &[u8], how: &str) {
         let whole: Whole = serde_json::from_slice(body).unwrap();
-        let texts = |r: &[Box<RawValue>]| r.iter().map(|r| r.get().to_string()).collect::<Vec<_>>();
-        assert_eq!(texts(&page.records), texts(&whole.data), "{how}");
+        let texts: Vec<&str> = whole.data.iter().map(|r| r.get()).collect();
+        assert_eq!(page.records.iter().collect::<Vec<_>>(), texts, "{how}");
+        assert_eq!(
+            page.records.to_json_array(),
+            format!("[{}]", texts.join(",")),
+            "{how}"
+        );
         let ids: Vec<_> = whole.data.iter().map(|r| serde_id(r)).collect();
         assert_eq!(page.ids, ids, "{how}");
         assert_eq!(page.has_next, whole.has_next, "{how}");

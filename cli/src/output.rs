@@ -6,6 +6,7 @@
 
 use std::io::{self, Write};
 
+use mdca::Records;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -14,7 +15,7 @@ use crate::args::OutputFormat;
 /// Writes a stream of records in one format. `finish` must be called once at the end (it closes
 /// the JSON array and flushes).
 pub trait RecordWriter {
-    fn write_page(&mut self, records: &[Box<RawValue>]) -> io::Result<()>;
+    fn write_page(&mut self, records: &Records) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
     /// Records received but not yet on the output (a CSV writer looking ahead for its columns).
     fn pending(&self) -> usize {
@@ -60,9 +61,9 @@ struct Ndjson<W: Write> {
 }
 
 impl<W: Write> RecordWriter for Ndjson<W> {
-    fn write_page(&mut self, records: &[Box<RawValue>]) -> io::Result<()> {
+    fn write_page(&mut self, records: &Records) -> io::Result<()> {
         for record in records {
-            write_compact(&mut self.out, record.get())?;
+            write_compact(&mut self.out, record)?;
             self.out.write_all(b"\n")?;
         }
         self.out.flush()
@@ -86,12 +87,12 @@ struct JsonArray<W: Write> {
 }
 
 impl<W: Write> RecordWriter for JsonArray<W> {
-    fn write_page(&mut self, records: &[Box<RawValue>]) -> io::Result<()> {
+    fn write_page(&mut self, records: &Records) -> io::Result<()> {
         for record in records {
             self.out
                 .write_all(if self.started { b",\n" } else { b"[\n" })?;
             self.started = true;
-            write_compact(&mut self.out, record.get())?;
+            write_compact(&mut self.out, record)?;
         }
         self.out.flush()
     }
@@ -137,7 +138,7 @@ struct Csv<W: Write> {
     columns: Option<Vec<Column>>,
     explicit: bool,
     /// Records held back until the columns are fixed.
-    held: Vec<Box<RawValue>>,
+    held: Vec<String>,
     header_written: bool,
     /// Top-level keys seen after the columns were fixed that have no column, in first-seen order.
     late_keys: Vec<String>,
@@ -187,7 +188,7 @@ impl<W: Write> Csv<W> {
         if self.columns.is_none() {
             let mut keys: Vec<String> = Vec::new();
             for record in &self.held {
-                if let Ok(fields) = members(record.get()) {
+                if let Ok(fields) = members(record) {
                     for (key, _) in fields {
                         if !keys.contains(&key) {
                             keys.push(key);
@@ -216,14 +217,14 @@ impl<W: Write> Csv<W> {
             self.header_written = true;
         }
         let held = std::mem::take(&mut self.held);
-        self.write_rows(&held)
+        self.write_rows(held.iter().map(String::as_str))
     }
 
-    fn write_rows(&mut self, records: &[Box<RawValue>]) -> io::Result<()> {
+    fn write_rows<'r>(&mut self, records: impl IntoIterator<Item = &'r str>) -> io::Result<()> {
         let columns = self.columns.as_ref().expect("columns fixed first");
         let mut row: Vec<String> = Vec::with_capacity(columns.len());
         for record in records {
-            let fields = members(record.get()).unwrap_or_default();
+            let fields = members(record).unwrap_or_default();
             row.clear();
             for (i, column) in columns.iter().enumerate() {
                 let (key, rest) = column.path.split_first().expect("a path has a key");
@@ -258,12 +259,12 @@ impl<W: Write> Csv<W> {
 }
 
 impl<W: Write> RecordWriter for Csv<W> {
-    fn write_page(&mut self, records: &[Box<RawValue>]) -> io::Result<()> {
+    fn write_page(&mut self, records: &Records) -> io::Result<()> {
         if records.is_empty() {
             return Ok(());
         }
         if self.columns.is_none() {
-            self.held.extend(records.iter().cloned());
+            self.held.extend(records.iter().map(str::to_owned));
             if self.held.len() < CSV_LOOKAHEAD {
                 return Ok(());
             }
@@ -460,10 +461,6 @@ fn compact(bytes: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn raw(s: &str) -> Box<RawValue> {
-        RawValue::from_string(s.to_owned()).unwrap()
-    }
-
     fn render(format: OutputFormat, columns: &[&str], pages: &[&[&str]]) -> String {
         render_with(format, columns, CsvOptions::default(), pages).0
     }
@@ -485,7 +482,7 @@ mod tests {
                 &mut buf,
             );
             for page in pages {
-                let records: Vec<_> = page.iter().map(|s| raw(s)).collect();
+                let records: Records = page.iter().copied().collect();
                 w.write_page(&records).unwrap();
             }
             w.finish().unwrap();
@@ -632,11 +629,11 @@ mod tests {
     fn csv_holds_records_back_only_until_its_columns_are_fixed() {
         let mut buf = Vec::new();
         let mut w = writer(OutputFormat::Csv, vec![], CsvOptions::default(), &mut buf);
-        w.write_page(&[raw(r#"{"a":1}"#)]).unwrap();
+        w.write_page(&[r#"{"a":1}"#].into_iter().collect()).unwrap();
         assert_eq!(w.pending(), 1);
         w.flush_pending().unwrap();
         assert_eq!(w.pending(), 0);
-        w.write_page(&[raw(r#"{"a":2}"#)]).unwrap();
+        w.write_page(&[r#"{"a":2}"#].into_iter().collect()).unwrap();
         assert_eq!(w.pending(), 0, "columns fixed: rows go straight out");
         w.finish().unwrap();
         drop(w);

@@ -190,7 +190,7 @@ pub unsafe extern "C" fn mdca_query_next_page(
             };
         match crate::runtime::try_runtime()?.block_on(pager.next_page())? {
             Some(page) => {
-                give_string(page.to_json_array(), out_json, out_len)?;
+                give_string(page.into_json_array(), out_json, out_len)?;
                 Ok(mdca_status::Ok)
             }
             None => Ok(mdca_status::Done),

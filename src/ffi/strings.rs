@@ -156,10 +156,9 @@ pub unsafe extern "C" fn mdca_string_free(s: *mut c_char) -> mdca_status {
         };
         // SAFETY: the table holds exactly the (address, length) pairs produced by Box::into_raw in
         // give_string, and the entry was just removed, so this is the one and only reconstruction.
-        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-            s as *mut u8,
-            alloc_len,
-        )));
+        let bytes = Box::from_raw(std::ptr::slice_from_raw_parts_mut(s as *mut u8, alloc_len));
+        // A page's buffer may serve the next page (see crate::records); anything else is freed here.
+        crate::records::recycle(bytes.into_vec());
         Ok(mdca_status::Ok)
     })
 }

@@ -7,14 +7,13 @@
 use std::fmt;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::entity::{KeyField, KeyFormat};
 
 /// The values of up to two top-level fields of a record (`None` when absent or `null`).
-pub(super) fn read_fields(record: &RawValue, names: [&str; 2]) -> [Option<Value>; 2] {
-    let mut de = serde_json::Deserializer::from_str(record.get());
+pub(super) fn read_fields(record: &str, names: [&str; 2]) -> [Option<Value>; 2] {
+    let mut de = serde_json::Deserializer::from_str(record);
     Fields { names }.deserialize(&mut de).unwrap_or_default()
 }
 
@@ -136,23 +135,25 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Box<RawValue> {
-        serde_json::from_str(text).unwrap()
+    /// A record's text, checked to be JSON as the stream parser would have.
+    fn raw(text: &str) -> &str {
+        serde_json::from_str::<&serde_json::value::RawValue>(text).unwrap();
+        text
     }
 
     #[test]
     fn two_fields_are_read_and_every_other_skipped() {
         let record = raw(r#"{"_id":"a","x":{"timestamp":1},"timestamp":42,"modifiedDate":7}"#);
         assert_eq!(
-            read_fields(&record, ["timestamp", "modifiedDate"]),
+            read_fields(record, ["timestamp", "modifiedDate"]),
             [Some(Value::from(42)), Some(Value::from(7))]
         );
         assert_eq!(
-            read_fields(&record, ["timestamp", "timestamp"]),
+            read_fields(record, ["timestamp", "timestamp"]),
             [Some(Value::from(42)), Some(Value::from(42))]
         );
         assert_eq!(
-            read_fields(&raw(r#"{"_id":"a","timestamp":null}"#), ["timestamp", "x"]),
+            read_fields(raw(r#"{"_id":"a","timestamp":null}"#), ["timestamp", "x"]),
             [None, None]
         );
     }

@@ -12,7 +12,7 @@
 //! - [`checkpoint`]: a pull's position, to resume it or re-run it incrementally;
 //! - [`progress`]: counters readable from any thread.
 //!
-//! Records stay as the server's JSON text ([`RawValue`]): they are never decoded into values and
+//! Records stay as the server's JSON text ([`Records`]): they are never decoded into values and
 //! re-encoded, which keeps a page cheap to hand over to the C ABI and the PowerShell layer. Each response
 //! is parsed as it downloads (`crate::stream`), so a 5000-activity page is never held as one 14 MB body.
 
@@ -29,7 +29,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use tokio::task::JoinHandle;
 
@@ -43,6 +42,7 @@ use crate::client::Client;
 use crate::entity::{EntityKind, KeyField};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{ApiCall, AuthUse, CallMeta, RetryClass};
+use crate::records::{PullGuard, Records};
 use crate::stream::{ListPage, ListParser};
 use checkpoint::{fingerprint, Lookback};
 use filters::with_bound;
@@ -190,12 +190,13 @@ impl QueryRequest {
 /// A page of records, as the server's JSON text.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
-    records: Vec<Box<RawValue>>,
+    records: Records,
     total: Option<u64>,
 }
 
 impl Page {
-    pub fn records(&self) -> &[Box<RawValue>] {
+    /// The records, each the server's JSON text exactly as it was sent.
+    pub fn records(&self) -> &Records {
         &self.records
     }
 
@@ -214,27 +215,13 @@ impl Page {
 
     /// The records as one JSON array, joined from their original text.
     pub fn to_json_array(&self) -> String {
-        let size = self
-            .records
-            .iter()
-            .map(|r| r.get().len() + 1)
-            .sum::<usize>()
-            + 2;
-        let mut out = String::with_capacity(size);
-        out.push('[');
-        for (i, record) in self.records.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(record.get());
-        }
-        out.push(']');
-        out
+        self.records.to_json_array()
     }
 
-    /// The records as JSON text, one per record.
-    pub fn into_records(self) -> Vec<Box<RawValue>> {
-        self.records
+    /// The records as one JSON array, joined from their original text, without copying them (the page's
+    /// buffer already is that array).
+    pub fn into_json_array(self) -> String {
+        self.records.into_json_array()
     }
 
     /// The records decoded into values.
@@ -242,7 +229,7 @@ impl Page {
         self.records
             .iter()
             .map(|r| {
-                serde_json::from_str(r.get()).map_err(|e| {
+                serde_json::from_str(r).map_err(|e| {
                     Error::new(
                         ErrorKind::InvalidResponse,
                         format!("a record could not be decoded: {e}"),
@@ -311,6 +298,10 @@ pub struct Pager {
     /// The previous run's watermark, kept when an incremental run finds nothing newer.
     previous_watermark: Option<i64>,
     watermark: Option<i64>,
+    /// The text size of the last page received: what the next page's buffer reserves.
+    page_bytes: usize,
+    /// Keeps freed page buffers for this pull's next pages.
+    _buffers: PullGuard,
 }
 
 impl std::fmt::Debug for Pager {
@@ -369,6 +360,8 @@ impl Pager {
             since_seen: IdSet::default(),
             previous_watermark: None,
             watermark: None,
+            page_bytes: 0,
+            _buffers: PullGuard::new(),
             plan,
         };
         match resume {
@@ -666,6 +659,7 @@ impl Pager {
     /// An error leaves the position unchanged (the same request is sent again on the next call).
     fn absorb(&mut self, fetched: Fetched) -> Result<Page> {
         let Fetched { page, meta, limit } = fetched;
+        self.page_bytes = page.records.text_len();
         self.counters.count_request(&meta);
         let total = page.total.as_ref().and_then(lenient_count);
         if matches!(self.cursor, Cursor::Probe) {
@@ -750,11 +744,8 @@ impl Pager {
         let mut records = page.records;
         let ids = page.ids;
         let mut duplicates = 0;
-        let mut index = 0;
-        // Filtered in place: the page's records are not copied into a second list.
-        records.retain(|_| {
-            let i = index;
-            index += 1;
+        // The page's buffer is kept as it is unless a record is dropped.
+        records.retain(|i| {
             if !fresh[i] {
                 duplicates += 1;
                 return false;
@@ -838,7 +829,7 @@ impl Pager {
         };
         let mut window_keys = Vec::with_capacity(page.records.len());
         let mut change_keys = Vec::with_capacity(page.records.len());
-        for record in &page.records {
+        for record in page.records.iter() {
             let [a, b] = read_fields(record, names);
             let w = window.and_then(|k| a.as_ref().and_then(|v| key_ms(&k, v)));
             let c = change.and_then(|k| b.as_ref().and_then(|v| key_ms(&k, v)));
@@ -941,6 +932,9 @@ impl Pager {
             },
             body: Value::Object(body),
             limit,
+            // A body sent in chunks has no length to reserve by: pages are about the same size, so a
+            // little more than the last one is enough, and the buffer is not grown by doubling.
+            expect_bytes: self.page_bytes.saturating_add(self.page_bytes / 8),
         }
     }
 
@@ -970,6 +964,8 @@ struct PageRequest {
     auth: AuthUse,
     body: Value,
     limit: u32,
+    /// The bytes the page's buffer reserves before the first piece arrives.
+    expect_bytes: usize,
 }
 
 impl PageRequest {
@@ -985,7 +981,9 @@ impl PageRequest {
         };
         let (page, meta) = client
             .http()
-            .call_streamed(&call, cancel, ListParser::new)
+            .call_streamed(&call, cancel, || {
+                ListParser::with_capacity(self.expect_bytes)
+            })
             .await?;
         Ok(Fetched {
             page,

@@ -136,7 +136,7 @@ pub fn page_ids(page: &Page) -> Vec<String> {
     page.records()
         .iter()
         .map(|r| {
-            let probe: Id<'_> = serde_json::from_str(r.get()).expect("record with a string _id");
+            let probe: Id<'_> = serde_json::from_str(r).expect("record with a string _id");
             probe.id.into_owned()
         })
         .collect()

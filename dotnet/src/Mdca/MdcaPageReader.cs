@@ -25,7 +25,7 @@ namespace Mdca
             ? (FastReader)(object)new MdcaPageReader<MdcaActivity>.FastReader(MdcaActivityReader.TryRead)
             : null;
 
-        private delegate bool FastReader(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out T? record);
+        private delegate bool FastReader(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8, out T? record);
 
         private NativeText? text;
         private Position position = new(ReaderOptions);
@@ -47,7 +47,8 @@ namespace Mdca
             bool more;
             try
             {
-                more = Next(text.Span, ref position, out record);
+                // The library's pages are valid UTF-8 (its strings are Rust strings).
+                more = Next(text.Span, ref position, validUtf8: true, out record);
             }
             catch (MdcaException)
             {
@@ -68,19 +69,22 @@ namespace Mdca
             text = null;
         }
 
-        /// <summary>Every record of a page read one at a time as <see cref="TryRead"/> does (for tests).</summary>
-        internal static List<T?> ReadAll(ReadOnlySpan<byte> page)
+        /// <summary>
+        /// Every record of a page read one at a time as <see cref="TryRead"/> does (for tests); by default the
+        /// bytes are not assumed to be valid UTF-8, as they are when they come from the library.
+        /// </summary>
+        internal static List<T?> ReadAll(ReadOnlySpan<byte> page, bool validUtf8 = false)
         {
             var records = new List<T?>();
             var position = new Position(ReaderOptions);
-            while (Next(page, ref position, out T? record))
+            while (Next(page, ref position, validUtf8, out T? record))
             {
                 records.Add(record);
             }
             return records;
         }
 
-        private static bool Next(ReadOnlySpan<byte> page, ref Position position, out T? record)
+        private static bool Next(ReadOnlySpan<byte> page, ref Position position, bool validUtf8, out T? record)
         {
             record = null;
             try
@@ -116,7 +120,7 @@ namespace Mdca
                 else
                 {
                     Utf8JsonReader start = reader;
-                    if (Fast == null || !Fast(ref reader, input, out record))
+                    if (Fast == null || !Fast(ref reader, input, validUtf8, out record))
                     {
                         // What the fast reader leaves to the serializer is read again from the record's start.
                         reader = start;

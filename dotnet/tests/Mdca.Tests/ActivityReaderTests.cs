@@ -28,7 +28,7 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
             var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = MdcaJson.MaxDepth });
             reader.Read();
             // The server's shape never needs the serializer: else this reader would be no faster.
-            Assert.True(MdcaActivityReader.TryRead(ref reader, record, out MdcaActivity? fast));
+            Assert.True(MdcaActivityReader.TryRead(ref reader, record, validUtf8: false, out MdcaActivity? fast));
             Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
             Assert.False(reader.Read());
             MdcaActivity slow = MdcaJson.ReadRecord<MdcaActivity>(record);
@@ -144,10 +144,14 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
         byte[] utf8 = Encoding.UTF8.GetBytes(page);
         List<MdcaActivity> slow = MdcaJson.ReadPage<MdcaActivity>(utf8);
         List<MdcaActivity?> fast = MdcaPageReader<MdcaActivity>.ReadAll(utf8);
+        // As a page from the library is read: its UTF-8 taken as valid, which it is here too.
+        List<MdcaActivity?> trusted = MdcaPageReader<MdcaActivity>.ReadAll(utf8, validUtf8: true);
         Assert.Equal(slow.Count, fast.Count);
+        Assert.Equal(slow.Count, trusted.Count);
         for (int i = 0; i < slow.Count; i++)
         {
             AssertSameGraph(slow[i], fast[i], "$[" + i + "]");
+            AssertSameGraph(slow[i], trusted[i], "$[" + i + "] (valid UTF-8)");
         }
     }
 

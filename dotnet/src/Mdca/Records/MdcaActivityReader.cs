@@ -26,9 +26,10 @@ namespace Mdca
         /// The activity starting at the reader's StartObject token (<paramref name="input"/> is what the reader
         /// reads); false when it must be read by the serializer instead (the reader is then somewhere inside the
         /// record: the caller restores it). Its entityData, internals, rawDataJson and collected are converted
-        /// when first read (<see cref="MdcaDeferredValue"/>).
+        /// when first read (<see cref="MdcaDeferredValue"/>). <paramref name="validUtf8"/>: the input is known to
+        /// be valid UTF-8 (a page from the library), so the deferred values' strings need no check of their own.
         /// </summary>
-        internal static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out MdcaActivity? record)
+        internal static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8, out MdcaActivity? record)
         {
             record = null;
             try
@@ -37,7 +38,7 @@ namespace Mdca
                 {
                     return false;
                 }
-                return ReadActivity(ref reader, input, out record);
+                return ReadActivity(ref reader, input, validUtf8, out record);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
             {
@@ -54,7 +55,7 @@ namespace Mdca
             "location", "user", "userAgent", "mainInfo", "resolvedActor", "entityData", "internals", "rawDataJson",
             "collected");
 
-        private static bool ReadActivity(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, out MdcaActivity a)
+        private static bool ReadActivity(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8, out MdcaActivity a)
         {
             a = new MdcaActivity();
             ReadOnlySpan<byte> idUtf8 = default;
@@ -118,10 +119,10 @@ namespace Mdca
                     case 34: ok = Obj(ref reader, ReadUserAgent, out MdcaUserAgent? userAgent); a.UserAgent = userAgent; break;
                     case 35: ok = Obj(ref reader, ReadMainInfo, out MdcaActivityMainInfo? mainInfo); a.MainInfo = mainInfo; break;
                     case 36: ok = Obj(ref reader, ReadEventObject, out MdcaEventObject? actor); a.ResolvedActor = actor; break;
-                    case 37: a.EntityData = MdcaDeferredValue.Read(ref reader, input); break;
-                    case 38: a.Internals = MdcaDeferredValue.Read(ref reader, input); break;
-                    case 39: a.RawDataJson = MdcaDeferredValue.Read(ref reader, input); break;
-                    case 40: a.Collected = MdcaDeferredValue.Read(ref reader, input); break;
+                    case 37: a.EntityData = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
+                    case 38: a.Internals = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
+                    case 39: a.RawDataJson = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
+                    case 40: a.Collected = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
                     default: return false;
                 }
                 if (!ok)

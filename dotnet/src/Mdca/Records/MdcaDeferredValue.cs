@@ -27,9 +27,11 @@ namespace Mdca
 
         /// <summary>
         /// The value at the reader (its first token), read past: a deferred value for an object or array that
-        /// will convert, else the converted value. <paramref name="input"/> is what the reader reads.
+        /// will convert, else the converted value. <paramref name="input"/> is what the reader reads;
+        /// <paramref name="validUtf8"/>: it is known to be valid UTF-8 (the library's pages are), so its unescaped
+        /// strings decode and are not checked again here.
         /// </summary>
-        internal static object? Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> input)
+        internal static object? Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8)
         {
             if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray) || reader.HasValueSequence)
             {
@@ -44,7 +46,7 @@ namespace Mdca
                 {
                     case JsonTokenType.String:
                     case JsonTokenType.PropertyName:
-                        if (reader.ValueIsEscaped || !Decodes(reader.ValueSpan))
+                        if (reader.ValueIsEscaped || (!validUtf8 && !Decodes(reader.ValueSpan)))
                         {
                             reader = start;
                             return MdcaLooseValueConverter.ReadAny(ref reader);

@@ -25,7 +25,7 @@ namespace Mdca
             ? (FastReader)(object)new MdcaPageReader<MdcaActivity>.FastReader(MdcaActivityReader.TryRead)
             : null;
 
-        private delegate bool FastReader(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8, out T? record);
+        private delegate bool FastReader(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, bool checkedPage, out T? record, out int skipped);
 
         private NativeText? text;
         private Position position = new(ReaderOptions);
@@ -47,8 +47,8 @@ namespace Mdca
             bool more;
             try
             {
-                // The library's pages are valid UTF-8 (its strings are Rust strings).
-                more = Next(text.Span, ref position, validUtf8: true, out record);
+                // The library has checked its pages: valid JSON and UTF-8, records nested within limits.
+                more = Next(text.Span, ref position, checkedPage: true, out record);
             }
             catch (MdcaException)
             {
@@ -71,20 +71,20 @@ namespace Mdca
 
         /// <summary>
         /// Every record of a page read one at a time as <see cref="TryRead"/> does (for tests); by default the
-        /// bytes are not assumed to be valid UTF-8, as they are when they come from the library.
+        /// bytes are not assumed to be what the library's pages are (checked: valid JSON and UTF-8).
         /// </summary>
-        internal static List<T?> ReadAll(ReadOnlySpan<byte> page, bool validUtf8 = false)
+        internal static List<T?> ReadAll(ReadOnlySpan<byte> page, bool checkedPage = false)
         {
             var records = new List<T?>();
             var position = new Position(ReaderOptions);
-            while (Next(page, ref position, validUtf8, out T? record))
+            while (Next(page, ref position, checkedPage, out T? record))
             {
                 records.Add(record);
             }
             return records;
         }
 
-        private static bool Next(ReadOnlySpan<byte> page, ref Position position, bool validUtf8, out T? record)
+        private static bool Next(ReadOnlySpan<byte> page, ref Position position, bool checkedPage, out T? record)
         {
             record = null;
             try
@@ -120,7 +120,13 @@ namespace Mdca
                 else
                 {
                     Utf8JsonReader start = reader;
-                    if (Fast == null || !Fast(ref reader, input, validUtf8, out record))
+                    // The fast reader may go on with a reader over a later part of the input.
+                    ReadOnlySpan<byte> rest = input;
+                    if (Fast != null && Fast(ref reader, ref rest, checkedPage, out record, out int skipped))
+                    {
+                        position.Offset += skipped;
+                    }
+                    else
                     {
                         // What the fast reader leaves to the serializer is read again from the record's start.
                         reader = start;

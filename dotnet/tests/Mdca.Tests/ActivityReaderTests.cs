@@ -28,12 +28,16 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
             var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = MdcaJson.MaxDepth });
             reader.Read();
             // The server's shape never needs the serializer: else this reader would be no faster.
-            Assert.True(MdcaActivityReader.TryRead(ref reader, record, validUtf8: false, out MdcaActivity? fast));
+            ReadOnlySpan<byte> input = record;
+            Assert.True(MdcaActivityReader.TryRead(ref reader, ref input, checkedPage: false, out MdcaActivity? fast, out int skipped));
+            Assert.Equal(0, skipped);
             Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
             Assert.False(reader.Read());
             MdcaActivity slow = MdcaJson.ReadRecord<MdcaActivity>(record);
             AssertSameGraph(slow, fast, "$");
         }
+        // The same records as a page from the library, its deferred values kept without being tokenized.
+        AssertSameAsSerializer("[" + string.Join(",", raw.Select(e => e.GetRawText())) + "]");
     }
 
     [Theory]
@@ -64,6 +68,10 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
     [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"k\\u0041\":\"\\u00e9\",\"n\":[1.5,-0,1e300]},\"collected\":[{\"x\":{\"y\":[[]]}}],\"internals\":[],\"entityData\":{}}")]
     [InlineData("{\"_id\":\"a\",\"rawDataJson\":\"text\",\"collected\":12,\"internals\":null,\"entityData\":true}")]
     [InlineData("{\"_id\":\"a\",\"alertIds\":[\"x\"],\"policies\":{},\"takenAction\":false,\"entityData\":{\"0\":{\"id\":\"u\"}},\"internals\":0}")]
+    [InlineData("{\"_id\":\"a\",\"rawDataJson\":{\"a\":\"}]\\\"[{\",\"b\":[{\"c\":\"\\\\\"},\"\\n\\/\"]},\"severity\":\"x\"}")]
+    [InlineData("{\"entityData\":[],\"internals\":{},\"rawDataJson\":[[{}]],\"collected\":{\"x\":[true,false,null,-0.5]}}")]
+    [InlineData("{\"_id\":\"a\",\"collected\":{\"a\":[1E5,2e-3]},\"rawDataJson\":{\"t\":true,\"f\":false},\"device\":{\"type\":\"pc\"}}")]
+    [InlineData("{ \"rawDataJson\" : { \"k\" : [ 1 , 2 ] } , \"user\" : { \"userName\" : \"u\" } , \"internals\" : [ ] }")]
     public void unusual_records_are_read_exactly_as_the_serializer_reads_them(string json)
     {
         AssertSameAsSerializer("[" + json + "]");
@@ -123,6 +131,57 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void a_checked_pages_deferred_values_are_kept_by_their_brackets_and_reading_goes_on_after_them()
+    {
+        // Escapes other than \u, brackets and quotes inside strings: kept as they are (the token-by-token read
+        // converts a value with escaped strings at once); the members after each value are read as usual.
+        string value = "{\"a\":\"}]\\\"[{\\n\",\"b\":[{\"c\":\"\\\\\"},[]],\"n\":-12.5,\"t\":true}";
+        string json = "[{\"_id\":\"a\",\"rawDataJson\":" + value + ",\"severity\":\"x\",\"collected\":[" + value + "]},"
+            + "{\"internals\":" + value + "}]";
+        byte[] page = Encoding.UTF8.GetBytes(json);
+        List<MdcaActivity?> records = MdcaPageReader<MdcaActivity>.ReadAll(page, checkedPage: true);
+        Assert.Equal(2, records.Count);
+        Assert.IsType<MdcaDeferredValue>(Field(records[0]!, "rawDataJsonValue"));
+        Assert.IsType<MdcaDeferredValue>(Field(records[0]!, "collectedValue"));
+        Assert.IsType<MdcaDeferredValue>(Field(records[1]!, "internalsValue"));
+        Assert.Equal("x", records[0]!.Severity);
+        Assert.Equal("}]\"[{\n", ((IDictionary<string, object?>)records[0]!.RawDataJson!)["a"]);
+        AssertSameAsSerializer(json);
+        // Read token by token (not a checked page), the same values are converted at once.
+        List<MdcaActivity?> unchecked_ = MdcaPageReader<MdcaActivity>.ReadAll(page);
+        Assert.IsNotType<MdcaDeferredValue>(Field(unchecked_[0]!, "rawDataJsonValue"));
+    }
+
+    [Theory]
+    [InlineData("{}", 2)]
+    [InlineData("[]", 2)]
+    [InlineData("{\"a\":[1,{\"b\":\"]}\"}],\"c\":true}x", 29)]
+    [InlineData("[\"\\\"]\",\"\\\\\"]", 12)]
+    [InlineData("[-1.5,0,false,null]", 19)]
+    [InlineData("[1e5]", -1)]
+    [InlineData("[2E-3]", -1)]
+    [InlineData("[\"\\u0041\"]", -1)]
+    [InlineData("{\"a\":[]", -1)]
+    [InlineData("\"text\"", -1)]
+    [InlineData("[\"unterminated]", -1)]
+    public void a_checked_values_end_is_found_by_brackets_or_left_to_the_tokenizer(string json, int end)
+    {
+        Assert.Equal(end, MdcaDeferredValue.CheckedEnd(Encoding.UTF8.GetBytes(json), 0));
+    }
+
+    [Fact]
+    public void a_number_too_long_to_be_sure_of_is_left_to_the_tokenizer()
+    {
+        Assert.Equal(302, MdcaDeferredValue.CheckedEnd(Encoding.UTF8.GetBytes("[" + new string('9', 300) + "]"), 0));
+        Assert.Equal(-1, MdcaDeferredValue.CheckedEnd(Encoding.UTF8.GetBytes("[" + new string('9', 301) + "]"), 0));
+        AssertSameAsSerializer("[{\"_id\":\"a\",\"rawDataJson\":{\"big\":" + new string('9', 400) + "}}]");
+        AssertSameAsSerializer("[{\"_id\":\"a\",\"rawDataJson\":{\"big\":" + new string('9', 299) + "}}]");
+    }
+
+    private static object? Field(object target, string name) =>
+        target.GetType().GetField(name, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(target);
+
+    [Fact]
     public void the_string_cache_gives_back_what_the_reader_decodes_whatever_the_collisions()
     {
         // More distinct values than the cache has slots, each read twice, escaped and too long ones included.
@@ -145,13 +204,13 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
         List<MdcaActivity> slow = MdcaJson.ReadPage<MdcaActivity>(utf8);
         List<MdcaActivity?> fast = MdcaPageReader<MdcaActivity>.ReadAll(utf8);
         // As a page from the library is read: its UTF-8 taken as valid, which it is here too.
-        List<MdcaActivity?> trusted = MdcaPageReader<MdcaActivity>.ReadAll(utf8, validUtf8: true);
+        List<MdcaActivity?> trusted = MdcaPageReader<MdcaActivity>.ReadAll(utf8, checkedPage: true);
         Assert.Equal(slow.Count, fast.Count);
         Assert.Equal(slow.Count, trusted.Count);
         for (int i = 0; i < slow.Count; i++)
         {
             AssertSameGraph(slow[i], fast[i], "$[" + i + "]");
-            AssertSameGraph(slow[i], trusted[i], "$[" + i + "] (valid UTF-8)");
+            AssertSameGraph(slow[i], trusted[i], "$[" + i + "] (checked page)");
         }
     }
 

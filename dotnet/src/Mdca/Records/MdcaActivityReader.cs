@@ -25,20 +25,25 @@ namespace Mdca
         /// <summary>
         /// The activity starting at the reader's StartObject token (<paramref name="input"/> is what the reader
         /// reads); false when it must be read by the serializer instead (the reader is then somewhere inside the
-        /// record: the caller restores it). Its entityData, internals, rawDataJson and collected are converted
-        /// when first read (<see cref="MdcaDeferredValue"/>). <paramref name="validUtf8"/>: the input is known to
-        /// be valid UTF-8 (a page from the library), so the deferred values' strings need no check of their own.
+        /// record: the caller restores it, and <paramref name="input"/>). Its entityData, internals, rawDataJson
+        /// and collected are converted when first read (<see cref="MdcaDeferredValue"/>).
+        /// <paramref name="checkedPage"/>: the input is a page the library has checked (valid JSON and UTF-8,
+        /// nesting within limits) and the record an element of its array, so the deferred values are kept
+        /// without being read token by token. The reader may then go on over a later part of the input: on
+        /// return, <paramref name="input"/> is what it reads and <paramref name="skipped"/> how many bytes of the
+        /// original input come before it.
         /// </summary>
-        internal static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8, out MdcaActivity? record)
+        internal static bool TryRead(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, bool checkedPage, out MdcaActivity? record, out int skipped)
         {
             record = null;
+            skipped = 0;
             try
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
                     return false;
                 }
-                return ReadActivity(ref reader, input, validUtf8, out record);
+                return ReadActivity(ref reader, ref input, ref skipped, checkedPage, out record);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
             {
@@ -55,7 +60,7 @@ namespace Mdca
             "location", "user", "userAgent", "mainInfo", "resolvedActor", "entityData", "internals", "rawDataJson",
             "collected");
 
-        private static bool ReadActivity(ref Utf8JsonReader reader, ReadOnlySpan<byte> input, bool validUtf8, out MdcaActivity a)
+        private static bool ReadActivity(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, ref int skipped, bool checkedPage, out MdcaActivity a)
         {
             a = new MdcaActivity();
             ReadOnlySpan<byte> idUtf8 = default;
@@ -119,10 +124,10 @@ namespace Mdca
                     case 34: ok = Obj(ref reader, ReadUserAgent, out MdcaUserAgent? userAgent); a.UserAgent = userAgent; break;
                     case 35: ok = Obj(ref reader, ReadMainInfo, out MdcaActivityMainInfo? mainInfo); a.MainInfo = mainInfo; break;
                     case 36: ok = Obj(ref reader, ReadEventObject, out MdcaEventObject? actor); a.ResolvedActor = actor; break;
-                    case 37: a.EntityData = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
-                    case 38: a.Internals = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
-                    case 39: a.RawDataJson = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
-                    case 40: a.Collected = MdcaDeferredValue.Read(ref reader, input, validUtf8); break;
+                    case 37: a.EntityData = Deferred(ref reader, ref input, ref skipped, checkedPage); break;
+                    case 38: a.Internals = Deferred(ref reader, ref input, ref skipped, checkedPage); break;
+                    case 39: a.RawDataJson = Deferred(ref reader, ref input, ref skipped, checkedPage); break;
+                    case 40: a.Collected = Deferred(ref reader, ref input, ref skipped, checkedPage); break;
                     default: return false;
                 }
                 if (!ok)
@@ -130,6 +135,53 @@ namespace Mdca
                     return false;
                 }
             }
+        }
+
+        /// <summary>The depth of a record's member value when the record is an element of a page's array.</summary>
+        private const int PageRecordMemberDepth = 2;
+
+        /// <summary>
+        /// The reader's state just after a record member whose value is an object, the record being an element of
+        /// a page's array: what a reader that resumes after such a value needs (a comma or the record's end next).
+        /// </summary>
+        private static readonly JsonReaderState AfterPageRecordMember = StateAfterPageRecordMember();
+
+        private static JsonReaderState StateAfterPageRecordMember()
+        {
+            var reader = new Utf8JsonReader(
+                System.Text.Encoding.UTF8.GetBytes("[{\"a\":{}"),
+                isFinalBlock: false,
+                new JsonReaderState(new JsonReaderOptions { MaxDepth = MdcaJson.MaxDepth }));
+            // [ { "a" { }
+            for (int i = 0; i < 5; i++)
+            {
+                reader.Read();
+            }
+            return reader.CurrentState;
+        }
+
+        /// <summary>
+        /// A deferred loose value (the reader at its first token). In a checked page, an object or array is kept
+        /// by finding its closing bracket, and reading goes on after it with a new reader over the rest of the
+        /// input: the tokenizer is where a read spends its time, and these values are the part of an activity
+        /// that grows with the source (an audit record's whole raw data: a quarter of the simulator's 3 KB
+        /// activities, more in a tenant whose sources log more). What that cannot settle is read token by token.
+        /// </summary>
+        private static object? Deferred(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, ref int skipped, bool checkedPage)
+        {
+            if (checkedPage && reader.CurrentDepth == PageRecordMemberDepth && !reader.HasValueSequence
+                && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                MdcaDeferredValue? kept = MdcaDeferredValue.KeepChecked(input, (int)reader.TokenStartIndex, out int end);
+                if (kept != null)
+                {
+                    input = input.Slice(end);
+                    skipped += end;
+                    reader = new Utf8JsonReader(input, isFinalBlock: true, AfterPageRecordMember);
+                    return kept;
+                }
+            }
+            return MdcaDeferredValue.Read(ref reader, input, checkedPage);
         }
 
         private static readonly MemberTable DeviceMembers = new("clientIP", "userAgent", "countryCode", "type", "tags");

@@ -71,6 +71,96 @@ namespace Mdca
             throw new JsonException("the value ends before its object or array does");
         }
 
+        /// <summary>
+        /// The object or array starting at <paramref name="start"/> of <paramref name="json"/>, which the library
+        /// has checked (valid JSON and UTF-8, nesting within the record limit), kept without reading it token by
+        /// token: its end is found by brackets and string quotes alone. <paramref name="end"/> is the index after
+        /// its closing bracket. Null (and <paramref name="end"/> -1) when the value holds something only the
+        /// token-by-token <see cref="Read"/> may judge: a <c>\u</c> escape (it may be a lone surrogate, which does
+        /// not convert) or a number that may not be a finite double (an exponent, or more than 300 characters).
+        /// </summary>
+        internal static MdcaDeferredValue? KeepChecked(ReadOnlySpan<byte> json, int start, out int end)
+        {
+            end = CheckedEnd(json, start);
+            return end < 0 ? null : new MdcaDeferredValue(json.Slice(start, end - start).ToArray());
+        }
+
+        /// <summary>See <see cref="KeepChecked"/>: the end of the value, or -1.</summary>
+        internal static int CheckedEnd(ReadOnlySpan<byte> json, int start)
+        {
+            if (start < 0 || start >= json.Length || (json[start] != (byte)'{' && json[start] != (byte)'['))
+            {
+                return -1;
+            }
+            int depth = 0;
+            // How many bytes of a number (digits, sign, point) have just been seen outside strings.
+            int number = 0;
+            for (int i = start; i < json.Length; i++)
+            {
+                byte b = json[i];
+                switch (b)
+                {
+                    case (byte)'"':
+                        // To the closing quote: only `"` and `\` matter inside a string.
+                        i++;
+                        while (true)
+                        {
+                            int k = json.Slice(i).IndexOfAny((byte)'"', (byte)'\\');
+                            if (k < 0)
+                            {
+                                return -1;
+                            }
+                            i += k;
+                            if (json[i] == (byte)'"')
+                            {
+                                break;
+                            }
+                            if (i + 1 >= json.Length || json[i + 1] == (byte)'u')
+                            {
+                                return -1;
+                            }
+                            i += 2;
+                        }
+                        number = 0;
+                        break;
+                    case (byte)'{':
+                    case (byte)'[':
+                        depth++;
+                        number = 0;
+                        break;
+                    case (byte)'}':
+                    case (byte)']':
+                        if (--depth == 0)
+                        {
+                            return i + 1;
+                        }
+                        number = 0;
+                        break;
+                    case (byte)'e':
+                    case (byte)'E':
+                        // After a digit, an exponent (in true and false, an `e` follows a letter).
+                        if (number > 0)
+                        {
+                            return -1;
+                        }
+                        break;
+                    case >= (byte)'0' and <= (byte)'9':
+                    case (byte)'-':
+                    case (byte)'+':
+                    case (byte)'.':
+                        if (++number > 300)
+                        {
+                            return -1;
+                        }
+                        break;
+                    default:
+                        number = 0;
+                        break;
+                }
+            }
+            return -1;
+        }
+
         /// <summary>The property's value: the field's, a deferred value converted first (once, whichever thread asks).</summary>
         internal static object? Get(ref object? field)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -37,6 +38,7 @@ namespace Mdca
 
         /// <summary>The next record; false (and the page freed) after the last one.</summary>
         /// <exception cref="MdcaException">InvalidResponse: the page is not an array of such records.</exception>
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal bool TryRead(out T? record)
         {
             record = null;
@@ -84,6 +86,7 @@ namespace Mdca
             return records;
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool Next(ReadOnlySpan<byte> page, ref Position position, bool checkedPage, out T? record)
         {
             record = null;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Mdca
@@ -33,6 +34,7 @@ namespace Mdca
         /// return, <paramref name="input"/> is what it reads and <paramref name="skipped"/> how many bytes of the
         /// original input come before it.
         /// </summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal static bool TryRead(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, bool checkedPage, out MdcaActivity? record, out int skipped)
         {
             record = null;
@@ -60,6 +62,7 @@ namespace Mdca
             "location", "user", "userAgent", "mainInfo", "resolvedActor", "entityData", "internals", "rawDataJson",
             "collected");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadActivity(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, ref int skipped, bool checkedPage, out MdcaActivity a)
         {
             a = new MdcaActivity();
@@ -167,6 +170,7 @@ namespace Mdca
         /// that grows with the source (an audit record's whole raw data: a quarter of the simulator's 3 KB
         /// activities, more in a tenant whose sources log more). What that cannot settle is read token by token.
         /// </summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static object? Deferred(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> input, ref int skipped, bool checkedPage)
         {
             if (checkedPage && reader.CurrentDepth == PageRecordMemberDepth && !reader.HasValueSequence
@@ -186,6 +190,7 @@ namespace Mdca
 
         private static readonly MemberTable DeviceMembers = new("clientIP", "userAgent", "countryCode", "type", "tags");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadDevice(ref Utf8JsonReader reader, out MdcaDevice d)
         {
             d = new MdcaDevice();
@@ -216,6 +221,7 @@ namespace Mdca
             "countryCode", "city", "region", "regionCode", "latitude", "longitude", "organizationSearchable",
             "anonymousProxy", "isSatelliteProvider", "category", "categoryValue");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadLocation(ref Utf8JsonReader reader, out MdcaLocation l)
         {
             l = new MdcaLocation();
@@ -250,6 +256,7 @@ namespace Mdca
 
         private static readonly MemberTable UserMembers = new("userName", "orgUnit", "userTags");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadUser(ref Utf8JsonReader reader, out MdcaActivityUser u)
         {
             u = new MdcaActivityUser();
@@ -277,6 +284,7 @@ namespace Mdca
         private static readonly MemberTable UserAgentMembers = new(
             "family", "name", "os", "browser", "deviceType", "type", "typeName", "nativeBrowser", "operatingSystem", "tags");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadUserAgent(ref Utf8JsonReader reader, out MdcaUserAgent g)
         {
             g = new MdcaUserAgent();
@@ -310,6 +318,7 @@ namespace Mdca
 
         private static readonly MemberTable OperatingSystemMembers = new("name", "family");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadOperatingSystem(ref Utf8JsonReader reader, out MdcaOperatingSystem o)
         {
             o = new MdcaOperatingSystem();
@@ -335,6 +344,7 @@ namespace Mdca
 
         private static readonly MemberTable MainInfoMembers = new("rawOperationName", "prettyOperationName", "type", "eventObjects");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadMainInfo(ref Utf8JsonReader reader, out MdcaActivityMainInfo m)
         {
             m = new MdcaActivityMainInfo();
@@ -363,6 +373,7 @@ namespace Mdca
         private static readonly MemberTable EventObjectMembers = new(
             "id", "name", "objType", "role", "saasId", "instanceId", "resolved", "tags");
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool ReadEventObject(ref Utf8JsonReader reader, out MdcaEventObject e)
         {
             e = new MdcaEventObject();
@@ -393,6 +404,7 @@ namespace Mdca
         }
 
         /// <summary>The list the serializer makes for <c>IReadOnlyList&lt;MdcaEventObject&gt;</c>: a List, null items kept.</summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool EventObjects(ref Utf8JsonReader reader, out List<MdcaEventObject>? list)
         {
             list = null;
@@ -425,6 +437,7 @@ namespace Mdca
         /// the record must go to the serializer (Unreadable). A member the class does not declare is read here
         /// into AdditionalProperties and the next one looked at.
         /// </summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool NextMember(ref Utf8JsonReader reader, MemberTable table, MdcaObject target, out int member)
         {
             while (true)
@@ -493,6 +506,7 @@ namespace Mdca
             }
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool Str(ref Utf8JsonReader reader, out string? value)
         {
             switch (reader.TokenType)
@@ -510,6 +524,7 @@ namespace Mdca
         }
 
         /// <summary>A string value that repeats across records (see <see cref="MdcaStringCache"/>).</summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool Sym(ref Utf8JsonReader reader, out string? value)
         {
             switch (reader.TokenType)
@@ -526,6 +541,7 @@ namespace Mdca
             }
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool Int(ref Utf8JsonReader reader, out long? value)
         {
             value = null;
@@ -545,6 +561,7 @@ namespace Mdca
             }
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool Real(ref Utf8JsonReader reader, out double? value)
         {
             value = null;
@@ -564,6 +581,7 @@ namespace Mdca
             }
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static bool Bool(ref Utf8JsonReader reader, out bool? value)
         {
             switch (reader.TokenType)
@@ -627,6 +645,7 @@ namespace Mdca
         }
 
         /// <summary>The member's index, or -1 when the class does not declare it.</summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal int Find(ReadOnlySpan<byte> name)
         {
             int slot = Hash(name) & mask;
@@ -645,6 +664,7 @@ namespace Mdca
             }
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private static int Hash(ReadOnlySpan<byte> name)
         {
             // FNV-1a: member names are short.

@@ -1,5 +1,6 @@
 using System;
 using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
 
@@ -79,6 +80,7 @@ namespace Mdca
         /// token-by-token <see cref="Read"/> may judge: a <c>\u</c> escape (it may be a lone surrogate, which does
         /// not convert) or a number that may not be a finite double (an exponent, or more than 300 characters).
         /// </summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal static MdcaDeferredValue? KeepChecked(ReadOnlySpan<byte> json, int start, out int end)
         {
             end = CheckedEnd(json, start);
@@ -86,6 +88,7 @@ namespace Mdca
         }
 
         /// <summary>See <see cref="KeepChecked"/>: the end of the value, or -1.</summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal static int CheckedEnd(ReadOnlySpan<byte> json, int start)
         {
             if (start < 0 || start >= json.Length || (json[start] != (byte)'{' && json[start] != (byte)'['))

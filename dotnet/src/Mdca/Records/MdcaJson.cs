@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -180,6 +181,7 @@ namespace Mdca
 
         public override object? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadAny(ref reader);
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal static object? ReadAny(ref Utf8JsonReader reader)
         {
             switch (reader.TokenType)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Mdca
@@ -23,6 +24,7 @@ namespace Mdca
         private readonly string?[] values = new string?[Slots];
 
         /// <summary>The reader's string (a String or PropertyName token), shared with earlier equal ones.</summary>
+        [MethodImpl(MdcaHotPath.Optimized)]
         internal static string Get(ref Utf8JsonReader reader)
         {
             if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > MaxBytes)
@@ -32,6 +34,7 @@ namespace Mdca
             return (current ??= new MdcaStringCache()).Lookup(ref reader);
         }
 
+        [MethodImpl(MdcaHotPath.Optimized)]
         private string Lookup(ref Utf8JsonReader reader)
         {
             ReadOnlySpan<byte> utf8 = reader.ValueSpan;

@@ -178,6 +178,78 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
         AssertSameAsSerializer("[{\"_id\":\"a\",\"rawDataJson\":{\"big\":" + new string('9', 299) + "}}]");
     }
 
+    [Fact]
+    public void random_loose_values_on_a_checked_page_read_as_the_serializer_reads_them()
+    {
+        // Deferred values of every shape (brackets and quotes inside strings, escapes, exponents, numbers too
+        // large for a double, whitespace between tokens) between typed members, a fallback record now and then.
+        var rng = new Random(20261203);
+        string[] deferred = ["entityData", "internals", "rawDataJson", "collected"];
+        string[] typed = ["\"severity\":\"INFO\"", "\"device\":{\"type\":\"pc\",\"tags\":[]}", "\"timestamp\":1700000000000",
+            "\"user\":{\"userName\":\"u\"}", "\"extra\":[1,{\"k\":\"v\"}]", "\"alertIds\":[\"x\"]"];
+        for (int round = 0; round < 300; round++)
+        {
+            var page = new StringBuilder("[");
+            for (int r = 0; r < 4; r++)
+            {
+                page.Append(r == 0 ? "" : ",").Append(Space(rng));
+                if (rng.Next(12) == 0)
+                {
+                    page.Append(rng.Next(2) == 0 ? "null" : "{\"\\u005fid\":\"escaped\",\"rawDataJson\":{\"a\":[1]}}");
+                    continue;
+                }
+                var members = new List<string> { "\"_id\":\"r" + r + "\"" };
+                members.AddRange(deferred.Where(_ => rng.Next(3) > 0).Select(m => "\"" + m + "\":" + Space(rng) + RandomValue(rng, 0, container: true)));
+                members.AddRange(typed.Where(_ => rng.Next(2) == 0));
+                members = [.. members.OrderBy(_ => rng.Next())];
+                page.Append('{').Append(string.Join("," + Space(rng), members)).Append(Space(rng)).Append('}');
+            }
+            page.Append(']');
+            AssertSameAsSerializer(page.ToString());
+        }
+    }
+
+    private static string Space(Random rng) => rng.Next(4) switch { 0 => " ", 1 => "\n\t ", _ => "" };
+
+    private static string RandomValue(Random rng, int depth, bool container = false)
+    {
+        int kind = container ? 6 + rng.Next(2) : rng.Next(depth > 3 ? 6 : 8);
+        switch (kind)
+        {
+            case 0: return "true";
+            case 1: return "false";
+            case 2: return "null";
+            case 3:
+                string[] numbers = ["0", "-0", "7", "-12", "3.25", "-0.5", "1e5", "2E-3", "-4.5e+2", "1e400", "-1e400",
+                    "9223372036854775807", "9223372036854775808", "123456789012345678901234567890"];
+                return numbers[rng.Next(numbers.Length)];
+            case 4:
+            case 5:
+                return RandomString(rng);
+            case 6:
+                var items = Enumerable.Range(0, rng.Next(4)).Select(_ => Space(rng) + RandomValue(rng, depth + 1) + Space(rng));
+                return "[" + string.Join(",", items) + "]";
+            default:
+                // Keys of every kind, and repeated ones (the last value wins, as in the serializer).
+                var members = Enumerable.Range(0, rng.Next(4)).Select(_ =>
+                    Space(rng) + (rng.Next(2) == 0 ? RandomString(rng) : "\"k" + rng.Next(3) + "\"") + Space(rng) + ":"
+                    + Space(rng) + RandomValue(rng, depth + 1));
+                return "{" + string.Join(",", members) + Space(rng) + "}";
+        }
+    }
+
+    private static string RandomString(Random rng)
+    {
+        string[] pieces = ["a", "Z", " ", "{", "}", "[", "]", ",", ":", "\u00e9", "\ud83d\ude00", "\\\"", "\\\\", "\\n",
+            "\\/", "\\t", "\\u0041", "\\u00e9", "e", "E", "1e5", "true"];
+        var text = new StringBuilder("\"");
+        for (int i = rng.Next(6); i > 0; i--)
+        {
+            text.Append(pieces[rng.Next(pieces.Length)]);
+        }
+        return text.Append('"').ToString();
+    }
+
     private static object? Field(object target, string name) =>
         target.GetType().GetField(name, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(target);
 

@@ -67,11 +67,13 @@ FULL = {
     "scale": {"tenants": [1, 4, 16], "entity": "entities", "records": 9_000, "requests": 30,
               "window_ms": 5000},
     # PowerShell (issue 15): the module's cmdlets against the hand-written Invoke-RestMethod loop in the
-    # same pwsh, throttle off; the loop only at 100k (it is ~10 x slower). The throttled row uses the
+    # same pwsh, throttle off, at 100k and 1M; the loop only at 100k (it is ~10 x slower). Memory counts as
+    # flat when the module's peak RSS at the largest size is at most `flat_rss` x its figure at the
+    # smallest. The throttled row uses the
     # documented 30 requests per real minute: Connect-Mdca -RateLimit counts requests per minute, so this
     # window cannot be compressed; 4,500 files take 45 requests, one whole window and a half.
-    "powershell": {"import_runs": 5, "activities": [100_000, 1_000_000], "files": 100_000,
-                   "loop_max": 100_000, "throttle": {"requests": 30, "files": 4_500}},
+    "powershell": {"import_runs": 5, "activities": [100_000, 1_000_000], "files": [100_000, 1_000_000],
+                   "loop_max": 100_000, "flat_rss": 1.25, "throttle": {"requests": 30, "files": 4_500}},
     # Live tenant (issue 13): the simulator mutates while the CLI pulls, throttled as section 1.
     "live": {"rate": 50, "clock_speed": 60, "activities": 1_000_000, "files": 200_000, "requests": 30,
              "window_ms": 2000, "activities_page": 500},
@@ -87,8 +89,8 @@ SMOKE = {
     "scale": {"tenants": [1, 2], "entity": "entities", "records": 1_500, "requests": 10, "window_ms": 1000},
     # The throttled PowerShell row cannot be compressed (requests per real minute): here it fits in one
     # window (10 per minute, 6 requests), so it checks the wiring and 0 429s; the full run waits a window.
-    "powershell": {"import_runs": 2, "activities": [2_000], "files": 1_000, "loop_max": 2_000,
-                   "throttle": {"requests": 10, "files": 500}},
+    "powershell": {"import_runs": 2, "activities": [1_000, 2_000], "files": [1_000], "loop_max": 2_000,
+                   "flat_rss": 1.25, "throttle": {"requests": 10, "files": 500}},
     "live": {"rate": 20, "clock_speed": 60, "activities": 10_000, "files": 3_000, "requests": 10,
              "window_ms": 1000, "activities_page": 500},
 }
@@ -575,7 +577,7 @@ def section_powershell(tools: Tools, cfg: dict, runs: int) -> dict:
             f"({row['records_per_s']:,.0f}/s) cpu {run.cpu:.2f}s rss {run.rss_mib:.0f} MiB")
         return row
 
-    plan = [("activities", n) for n in p["activities"]] + [("files", p["files"])]
+    plan = [("activities", n) for n in p["activities"]] + [("files", n) for n in p["files"]]
     for entity, size in plan:
         sim = Sim(tools, activities=size if entity == "activities" else 10,
                   files=size if entity == "files" else 10, throttle_requests=0)
@@ -751,6 +753,10 @@ def targets(results: dict, cfg: dict) -> list[dict]:
         for entity, size, ratio in ps_ratios(ps):
             rows.append({"target": f"PowerShell module rate ≥ 10 × the Invoke-RestMethod loop ({entity}, {size:,})",
                          "measured": fmt(ratio, 1), "met": ratio["median"] >= 10})
+        for entity, small, large, growth in ps_memory_growth(ps):
+            rows.append({"target": f"PowerShell module memory flat ({entity}: peak RSS at {large:,} ≤ "
+                                   f"{cfg['powershell']['flat_rss']} × at {small:,})",
+                         "measured": f"{growth:.2f} ×", "met": growth <= cfg["powershell"]["flat_rss"]})
         thr = ps.get("throttled") or {}
         if thr:
             rows.append({"target": "PowerShell throttled: 0 client-caused 429s", "measured": str(thr["throttled"]),
@@ -772,6 +778,21 @@ def targets(results: dict, cfg: dict) -> list[dict]:
                          "measured": f"{row['missing_stable']} missing, {row['outside_ever']} outside, "
                                      f"{row['duplicates']} twice", "met": row["ok"]})
     return rows
+
+
+def ps_memory_growth(ps: dict) -> list[tuple[str, int, int, float]]:
+    """Per entity pulled by the module at two sizes or more: the smallest and largest size and the ratio of
+    the module's highest peak RSS at the largest to its lowest at the smallest (the harshest reading)."""
+    out = []
+    sizes: dict[str, dict[int, list[float]]] = {}
+    for r in ps["pulls"]:
+        if r["contender"] == "ps-module":
+            sizes.setdefault(r["entity"], {}).setdefault(r["size"], []).append(r["peak_rss_mib"])
+    for entity, by in sizes.items():
+        if len(by) >= 2:
+            small, large = min(by), max(by)
+            out.append((entity, small, large, max(by[large]) / min(by[small])))
+    return out
 
 
 def ps_ratios(ps: dict) -> list[tuple[str, int, dict]]:

@@ -148,8 +148,8 @@ public sealed class ActivityReaderTests(SimulatorFixture fixture) : IClassFixtur
         Assert.Equal("}]\"[{\n", ((IDictionary<string, object?>)records[0]!.RawDataJson!)["a"]);
         AssertSameAsSerializer(json);
         // Read token by token (not a checked page), the same values are converted at once.
-        List<MdcaActivity?> unchecked_ = MdcaPageReader<MdcaActivity>.ReadAll(page);
-        Assert.IsNotType<MdcaDeferredValue>(Field(unchecked_[0]!, "rawDataJsonValue"));
+        List<MdcaActivity?> tokenized = MdcaPageReader<MdcaActivity>.ReadAll(page);
+        Assert.IsNotType<MdcaDeferredValue>(Field(tokenized[0]!, "rawDataJsonValue"));
     }
 
     [Theory]

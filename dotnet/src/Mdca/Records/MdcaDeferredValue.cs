@@ -1,6 +1,6 @@
 using System;
-using System.Text;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 
@@ -12,7 +12,9 @@ namespace Mdca
     /// becomes the plain .NET value <see cref="MdcaLooseValueConverter"/> makes, once, and the text is let go.
     /// Most consumers never look at these (they are about two thirds of what converting an activity
     /// allocates). The text is checked when it is kept — nesting (by the page's reader), strings that decode,
-    /// numbers that read — so a value that could not be converted is converted at once instead, and fails
+    /// numbers that read; in a page the library has checked (<see cref="KeepChecked"/>), nesting and UTF-8
+    /// are the library's checks, and a value with a <c>\u</c> escape or a number that may not be finite is
+    /// read token by token — so a value that could not be converted is converted at once instead, and fails
     /// where it always did; what a property returns is the same value either way.
     /// </summary>
     internal sealed class MdcaDeferredValue

@@ -9,7 +9,7 @@ namespace Mdca
     /// every newly compiled method extends — so a large share of the records were read by slow code (measured
     /// with <c>perf</c> on the C# consumer in <c>bench/csharp</c>: ~9 % of its CPU in the JIT, and unoptimized or
     /// instrumented reader code still running after the first 20k records). The record readers are therefore
-    /// compiled fully optimized at their first call (−8 % CPU per pull, 3 % less memory), at the price of the
+    /// compiled fully optimized at their first call (median −8 % CPU per pull in interleaved runs), at the price of the
     /// few percent profile-guided optimization would have won back in a process that runs for minutes.
     /// </summary>
     internal static class MdcaHotPath
